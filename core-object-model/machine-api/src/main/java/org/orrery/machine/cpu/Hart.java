@@ -1,0 +1,35 @@
+package org.orrery.machine.cpu;
+
+import org.orrery.machine.irq.IrqLine;
+
+/**
+ * One hardware thread as the machine drives it. Every method is called on the machine thread only,
+ * except {@link #requestExit()}, which any thread may call.
+ */
+public interface Hart {
+    int hartId();
+
+    /**
+     * Executes guest code until about {@code budget} instructions have retired or another reason in
+     * {@link StopReason} applies. Never throws because of anything the guest does: guest faults become traps.
+     */
+    StopReason run(long budget);
+
+    /** Instructions retired since reset (the value minstret would show without writes). */
+    long instructionsRetired();
+
+    /** Resets the architectural state: pc to the reset vector, M-mode, CSRs to their reset values. */
+    void reset();
+
+    /** The input wire that drives the given mip bit. */
+    IrqLine interruptPin(InterruptPin pin);
+
+    /** Makes the current or next {@link #run(long)} return at the next block boundary. Thread-safe. */
+    void requestExit();
+
+    /** True while the hart sits in WFI with no enabled interrupt pending. */
+    boolean waitingForInterrupt();
+
+    /** Registers, memory as the hart sees it, breakpoints and stepping, for the gdb stub and monitors. */
+    HartDebug debug();
+}
