@@ -1,0 +1,112 @@
+# Shell functions shared by ./orrery, ./run-tests and benchmarks/startup.sh. Source it; do
+# not run it. Every function prints one clear line and exits 1 when it cannot do its job.
+
+ORRERY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+ORRERY_DIST="$ORRERY_ROOT/bundles/distribution/target/orrery"
+# Written by every build of the distribution module; sources newer than it mean "stale".
+ORRERY_BUILD_STAMP="$ORRERY_DIST/BUILD"
+ORRERY_PREFERRED_JDK=/usr/lib/jvm/temurin-25-jdk-amd64
+ORRERY_MIN_JAVA=25
+
+orrery_die() {
+    echo "$(basename "$0"): $*" >&2
+    exit 1
+}
+
+# The feature release of the JDK at $1 (e.g. 25), read from its release file without
+# starting a JVM; empty if $1 is not a JDK.
+orrery_java_feature_version() {
+    local release="$1/release" version
+    [[ -x $1/bin/java && -r $release ]] || return 0
+    version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")
+    echo "$version"
+}
+
+# Exports JAVA_HOME: the caller's JAVA_HOME when it is a JDK >= 25, else Temurin 25.
+orrery_select_jdk() {
+    local version
+    if [[ -n ${JAVA_HOME:-} ]]; then
+        version=$(orrery_java_feature_version "$JAVA_HOME")
+        if [[ -n $version && $version -ge $ORRERY_MIN_JAVA ]]; then
+            export JAVA_HOME
+            return
+        fi
+    fi
+    version=$(orrery_java_feature_version "$ORRERY_PREFERRED_JDK")
+    if [[ -n $version && $version -ge $ORRERY_MIN_JAVA ]]; then
+        export JAVA_HOME="$ORRERY_PREFERRED_JDK"
+        return
+    fi
+    orrery_die "needs a JDK $ORRERY_MIN_JAVA or later: install Temurin 25 at $ORRERY_PREFERRED_JDK or set JAVA_HOME to one"
+}
+
+# Installs Maven with apt-get when it is missing and we are root.
+orrery_ensure_maven() {
+    command -v mvn >/dev/null && return
+    [[ $(id -u) -eq 0 ]] || orrery_die "Maven (mvn) is missing; install it (apt-get install maven) or run as root"
+    echo "$(basename "$0"): installing Maven" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || orrery_die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >&2 || orrery_die "apt-get install maven failed"
+}
+
+# Prints the first build input newer than the distribution's stamp (nothing when fresh).
+# Only what feeds the distribution counts: integration tests and scripts do not.
+orrery_first_stale_input() {
+    [[ -f $ORRERY_BUILD_STAMP ]] || { echo "$ORRERY_BUILD_STAMP"; return; }
+    find "$ORRERY_ROOT" \
+        \( -name target -o -name .git -o -path "$ORRERY_ROOT/integration-tests" \
+           -o -path "$ORRERY_ROOT/benchmarks" -o -path "$ORRERY_ROOT/cnf/scripts" \) -prune \
+        -o -newer "$ORRERY_BUILD_STAMP" -type f \
+           \( -name pom.xml -o -name '*.bnd' -o -path '*/src/*' -o -path "$ORRERY_ROOT/cnf/*" -o -path "$ORRERY_ROOT/.mvn/*" \) \
+        -print -quit
+}
+
+# Builds the distribution (and the modules it needs) when it is missing or stale: offline
+# first so it never waits for the network, online only when an artifact is not cached yet.
+orrery_build_if_stale() {
+    local stale log
+    stale=$(orrery_first_stale_input)
+    [[ -z $stale ]] && return
+    orrery_ensure_maven
+    echo "$(basename "$0"): building the distribution (${stale#"$ORRERY_ROOT"/} changed)" >&2
+    log=$(mktemp)
+    if mvn -q -B -o -f "$ORRERY_ROOT/pom.xml" install -DskipTests -pl bundles/distribution -am >"$log" 2>&1; then
+        rm -f "$log"
+        return
+    fi
+    if grep -qiE 'offline|has not been downloaded|cached in the local repository' "$log"; then
+        rm -f "$log"
+        mvn -q -B -f "$ORRERY_ROOT/pom.xml" install -DskipTests -pl bundles/distribution -am >&2 \
+            || orrery_die "the build failed (output above)"
+        return
+    fi
+    cat "$log" >&2
+    rm -f "$log"
+    orrery_die "the build failed (output above)"
+}
+
+# The test packages from test-packages.txt that are not installed.
+orrery_missing_test_packages() {
+    local wanted installed
+    wanted=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$ORRERY_ROOT/cnf/scripts/test-packages.txt" | awk '{print $1}')
+    # shellcheck disable=SC2086 # one word per package
+    installed=$(dpkg-query -W -f='${Package} ${Status}\n' $wanted 2>/dev/null | awk '$4 == "installed" {print $1}')
+    comm -23 <(echo "$wanted" | sort) <(echo "$installed" | sort)
+}
+
+# Installs the missing test packages (apt-get update once, and only when something is missing).
+orrery_install_test_packages() {
+    local missing
+    command -v dpkg-query >/dev/null || { echo "$(basename "$0"): not Debian; install the packages in cnf/scripts/test-packages.txt yourself" >&2; return; }
+    missing=$(orrery_missing_test_packages)
+    [[ -z $missing ]] && return
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "$(basename "$0"): warning: missing packages (tests that need them will fail): $(echo $missing)" >&2
+        return
+    fi
+    echo "$(basename "$0"): installing $(echo $missing)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq || orrery_die "apt-get update failed"
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $missing || orrery_die "apt-get install failed"
+}

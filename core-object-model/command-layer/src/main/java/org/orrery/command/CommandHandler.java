@@ -1,0 +1,13 @@
+package org.orrery.command;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * The code behind one command. Runs on the machine thread (unless the schema marks the command
+ * any-thread); throws {@link org.orrery.qom.QomException} for errors the client should see.
+ */
+@FunctionalInterface
+public interface CommandHandler {
+    /** Returns the command's result (an empty object for commands that return nothing). */
+    JsonNode execute(Arguments arguments, CommandContext context);
+}

@@ -1,0 +1,141 @@
+package org.orrery.command.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import org.orrery.command.Arguments;
+import org.orrery.command.CommandContext;
+import org.orrery.command.CommandGate;
+import org.orrery.command.CommandHandler;
+import org.orrery.command.CommandLayer;
+import org.orrery.command.CommandModule;
+import org.orrery.command.SchemaEntity;
+import org.orrery.command.SchemaParser;
+import org.orrery.command.Session;
+import org.orrery.qom.ErrorClass;
+import org.orrery.qom.ObjectTree;
+import org.orrery.qom.QomException;
+import org.orrery.qom.Value;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Logger;
+
+/**
+ * The command layer's logic, free of OSGi: modules come and go, each change produces a new immutable
+ * snapshot (merged schema plus handlers), and execution reads the snapshot current at that moment.
+ */
+public final class CommandLayerImpl implements CommandLayer {
+    private static final Logger LOG = Logger.getLogger(CommandLayerImpl.class.getName());
+
+    private record Module(Object key, List<SchemaEntity> entities, Map<String, CommandHandler> handlers) { }
+
+    private record Snapshot(SchemaSet schema, Map<String, CommandHandler> handlers, ArrayNode introspection) { }
+
+    private final List<Module> modules = new ArrayList<>();
+    private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private volatile Snapshot snapshot = build(List.of());
+
+    public synchronized void add(Object key, CommandModule module, String origin) {
+        List<SchemaEntity> entities = SchemaParser.parse(module.schema(), origin);
+        Map<String, CommandHandler> handlers = module.handlers();
+        for (SchemaEntity e : entities)
+            if (e instanceof SchemaEntity.Command c && !handlers.containsKey(c.name()))
+                throw new QomException("command module of " + origin + " declares '" + c.name() + "' but has no handler for it");
+        for (String h : handlers.keySet())
+            if (entities.stream().noneMatch(e -> e instanceof SchemaEntity.Command && e.name().equals(h)))
+                throw new QomException("command module of " + origin + " has a handler for '" + h + "' that its schema does not declare");
+        modules.add(new Module(key, entities, handlers));
+        rebuild();
+    }
+
+    public synchronized void remove(Object key) {
+        if (modules.removeIf(m -> m.key() == key)) rebuild();
+    }
+
+    private void rebuild() {
+        List<SchemaEntity> all = new ArrayList<>(BuiltinSchema.entities());
+        for (Module m : modules) all.addAll(m.entities());
+        snapshot = build(modules, all);
+        for (Runnable l : listeners) {
+            try {
+                l.run();
+            } catch (RuntimeException e) {
+                LOG.warning("schema change listener failed: " + e);
+            }
+        }
+    }
+
+    private static Snapshot build(List<Module> modules) { return build(modules, new ArrayList<>(BuiltinSchema.entities())); }
+
+    private static Snapshot build(List<Module> modules, List<SchemaEntity> all) {
+        SchemaSet set = new SchemaSet(all);
+        for (Map.Entry<String, String> p : set.problems().entrySet()) LOG.warning("schema: " + p.getKey() + " " + p.getValue());
+        Map<String, CommandHandler> handlers = new HashMap<>();
+        for (Module m : modules)
+            for (Map.Entry<String, CommandHandler> h : m.handlers().entrySet())
+                if (set.get(h.getKey()) instanceof SchemaEntity.Command && m.entities().contains(set.get(h.getKey())))
+                    handlers.putIfAbsent(h.getKey(), h.getValue());
+        return new Snapshot(set, Map.copyOf(handlers), set.introspect());
+    }
+
+    @Override
+    public JsonNode execute(ObjectTree tree, String command, Value arguments, Session session) {
+        Snapshot s = snapshot;
+        CommandHandler handler = s.handlers().get(command);
+        if (handler == null || !(s.schema().get(command) instanceof SchemaEntity.Command cmd))
+            throw new QomException(ErrorClass.CommandNotFound, "The command " + command + " has not been found");
+        Arguments args = s.schema().validateArguments(cmd, arguments);
+        CommandContext ctx = new CommandContext(tree, session, this);
+        if (cmd.anyThread()) return run(handler, args, ctx, cmd);
+        return tree.safePoint().call(() -> {
+            CommandGate gate = tree.attachment(CommandGate.class);
+            if (gate != null) gate.check(cmd);
+            return run(handler, args, ctx, cmd);
+        });
+    }
+
+    private static JsonNode run(CommandHandler handler, Arguments args, CommandContext ctx, SchemaEntity.Command cmd) {
+        try {
+            JsonNode r = handler.execute(args, ctx);
+            return r == null ? com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode() : r;
+        } catch (QomException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {
+            // a bug in a handler (or a bundle going away under it) is reported, never fatal
+            LOG.warning("command " + cmd.name() + " failed: " + e);
+            throw new QomException("Command '" + cmd.name() + "' failed: " + e);
+        }
+    }
+
+    @Override public Optional<SchemaEntity.Command> command(String name) {
+        Snapshot s = snapshot;
+        return s.schema().get(name) instanceof SchemaEntity.Command c && s.handlers().containsKey(name) ? Optional.of(c) : Optional.empty();
+    }
+
+    @Override public List<SchemaEntity.Command> commands() {
+        Snapshot s = snapshot;
+        List<SchemaEntity.Command> out = new ArrayList<>();
+        for (SchemaEntity.Command c : s.schema().commands()) if (s.handlers().containsKey(c.name())) out.add(c);
+        return out;
+    }
+
+    @Override public List<SchemaEntity.Event> events() { return snapshot.schema().events(); }
+
+    @Override public Optional<SchemaEntity> entity(String name) { return Optional.ofNullable(snapshot.schema().get(name)); }
+
+    /** Members of a struct including its base's, for front-ends that map arguments themselves. */
+    public List<org.orrery.command.Member> members(String struct) { return snapshot.schema().membersOf(struct); }
+
+    @Override public ArrayNode introspect() { return snapshot.introspection(); }
+
+    @Override public void addChangeListener(Runnable listener) { listeners.add(listener); }
+
+    @Override public void removeChangeListener(Runnable listener) { listeners.remove(listener); }
+
+    Map<String, String> problems() { return new LinkedHashMap<>(snapshot.schema().problems()); }
+}

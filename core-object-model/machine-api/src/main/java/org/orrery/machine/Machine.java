@@ -1,0 +1,71 @@
+package org.orrery.machine;
+
+import org.orrery.machine.clock.VirtualClock;
+import org.orrery.machine.memory.AddressSpace;
+import org.orrery.qom.ObjectTree;
+
+/**
+ * One emulated machine: its object tree, its machine thread (where every device, timer and command
+ * runs), its virtual clock, its system memory and its run state. A container may hold several.
+ * Methods other than the accessors must be called on the machine thread (commands are).
+ */
+public interface Machine {
+    String name();
+
+    ObjectTree tree();
+
+    VirtualClock clock();
+
+    /** The system bus: the physical address space harts and DMA see. */
+    AddressSpace systemMemory();
+
+    RunState runState();
+
+    /** The board at /machine, or null before one was chosen. */
+    org.orrery.machine.device.Board board();
+
+    /**
+     * Creates the board at /machine from a machine name as -machine takes it ("virt", or the type name
+     * "virt-machine"); only before the machine is built, and only once.
+     */
+    org.orrery.machine.device.Board createBoard(String machineName);
+
+    /** Input {@code source} of the platform interrupt controller (delegates to the board). */
+    org.orrery.machine.irq.IrqLine platformIrq(int source);
+
+    /** What harts get: the system bus, the virtual clock and the timebase (10 MHz). */
+    org.orrery.machine.cpu.HartEnvironment hartEnvironment();
+
+    /** Options that are not properties of any object (-no-reboot, -no-shutdown, -name), set before start. */
+    MachineOptions options();
+
+    /** Why the machine is paused, when it paused by itself (a missing device type, a guest error). */
+    String pauseReason();
+
+    /** Builds the board (realizes /machine and its devices) if not yet built; leaves preconfig. */
+    void build();
+
+    /** Starts or resumes the guest (QMP cont). */
+    void resume();
+
+    /** Pauses the guest at the next safe point (QMP stop). */
+    void pause();
+
+    /** Pauses with a reason shown by query-status and the monitors (a type the board needs went away). */
+    void pause(RunState state, String reason);
+
+    /** Resets every device and hart (system_reset, or the guest through the test device). */
+    void reset(String reason);
+
+    /** Asks the guest to power down (system_powerdown): raises the board's power button. */
+    void requestPowerdown();
+
+    /** The guest or the host shuts the machine down; honours -no-shutdown. */
+    void shutdown(boolean byGuest, String reason, int exitStatus);
+
+    /** Ends the emulator process with {@code status} (quit, Ctrl-a x, a guest's poweroff). */
+    void quit(int status);
+
+    /** Runs {@code task} on the machine thread and waits for it. */
+    <T> T call(java.util.concurrent.Callable<T> task);
+}

@@ -1,0 +1,25 @@
+package org.orrery.machine;
+
+/** Start-up behaviour that belongs to the machine runtime rather than to an object. */
+public final class MachineOptions {
+    private volatile boolean noReboot;
+    private volatile boolean noShutdown;
+    private volatile String guestName;
+    private volatile boolean startPaused;
+
+    /** -S: after the machine is built it waits in prelaunch for cont. */
+    public boolean startPaused() { return startPaused; }
+    public void setStartPaused(boolean v) { startPaused = v; }
+
+    /** -no-reboot: a guest reset ends the machine instead of restarting it. */
+    public boolean noReboot() { return noReboot; }
+    public void setNoReboot(boolean v) { noReboot = v; }
+
+    /** -no-shutdown: a guest poweroff stops the machine (state shutdown) instead of ending the process. */
+    public boolean noShutdown() { return noShutdown; }
+    public void setNoShutdown(boolean v) { noShutdown = v; }
+
+    /** -name: the guest's name for query-name and window titles. */
+    public String guestName() { return guestName; }
+    public void setGuestName(String v) { guestName = v; }
+}

@@ -1,0 +1,14 @@
+package org.orrery.machine.backend;
+
+/** The receiving end of a {@link CharBackend}: a device or a monitor. Called on the machine thread. */
+public interface CharFrontEnd {
+    /** How many bytes can be taken now (FIFO space). */
+    int canReceive();
+
+    void receive(byte[] data, int offset, int length);
+
+    /** The peer connected, disconnected, or sent a break. */
+    default void event(CharEvent event) { }
+
+    enum CharEvent { OPENED, CLOSED, BREAK }
+}

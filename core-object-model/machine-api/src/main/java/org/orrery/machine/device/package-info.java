@@ -1,0 +1,4 @@
+/** Machine API: device. */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("0.1.0")
+package org.orrery.machine.device;

@@ -1,0 +1,84 @@
+package org.orrery.machine.internal;
+
+import org.orrery.machine.clock.VirtualClock;
+
+import java.util.PriorityQueue;
+
+/**
+ * Virtual time: host monotonic time minus the time the machine spent stopped. Timers are kept in a
+ * deadline queue and fired by the machine loop; all timer calls happen on the machine thread.
+ */
+final class MachineClock implements VirtualClock {
+    private volatile long offset;
+    private volatile long frozenAt;
+    private volatile boolean running;
+    private long sequence;
+    private final PriorityQueue<TimerImpl> queue = new PriorityQueue<>((a, b) ->
+            a.deadline != b.deadline ? Long.compare(a.deadline, b.deadline) : Long.compare(a.order, b.order));
+
+    @Override public long nanos() { return running ? System.nanoTime() - offset : frozenAt; }
+
+    void start() {
+        if (running) return;
+        offset = System.nanoTime() - frozenAt;
+        running = true;
+    }
+
+    void stop() {
+        if (!running) return;
+        frozenAt = System.nanoTime() - offset;
+        running = false;
+    }
+
+    boolean isRunning() { return running; }
+
+    @Override public Timer newTimer(Runnable callback) { return new TimerImpl(callback); }
+
+    /** Virtual nanoseconds until the earliest armed timer, or Long.MAX_VALUE. */
+    long nanosToNextDeadline() {
+        TimerImpl t = queue.peek();
+        return t == null ? Long.MAX_VALUE : Math.max(0, t.deadline - nanos());
+    }
+
+    /** Fires every timer whose deadline has passed; returns how many fired. */
+    int fireDue() {
+        int fired = 0;
+        long now = nanos();
+        while (!queue.isEmpty() && queue.peek().deadline <= now) {
+            TimerImpl t = queue.poll();
+            t.armed = false;
+            t.callback.run();
+            fired++;
+            now = nanos();
+        }
+        return fired;
+    }
+
+    void clearTimers() {
+        for (TimerImpl t : queue) t.armed = false;
+        queue.clear();
+    }
+
+    private final class TimerImpl implements Timer {
+        private final Runnable callback;
+        private long deadline;
+        private long order;
+        private boolean armed;
+
+        TimerImpl(Runnable callback) { this.callback = callback; }
+
+        @Override public void armAt(long deadlineNanos) {
+            if (armed) queue.remove(this);
+            deadline = deadlineNanos;
+            order = sequence++;
+            armed = true;
+            queue.add(this);
+        }
+
+        @Override public void cancel() {
+            if (armed) { queue.remove(this); armed = false; }
+        }
+
+        @Override public boolean armed() { return armed; }
+    }
+}

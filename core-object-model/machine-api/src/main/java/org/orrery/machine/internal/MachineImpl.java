@@ -1,0 +1,309 @@
+package org.orrery.machine.internal;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.orrery.command.CommandGate;
+import org.orrery.machine.Machine;
+import org.orrery.machine.MachineOptions;
+import org.orrery.machine.RunState;
+import org.orrery.machine.clock.VirtualClock;
+import org.orrery.machine.cpu.Hart;
+import org.orrery.machine.cpu.HartEnvironment;
+import org.orrery.machine.cpu.StopReason;
+import org.orrery.machine.device.Board;
+import org.orrery.machine.device.Device;
+import org.orrery.machine.irq.IrqLine;
+import org.orrery.machine.memory.AddressSpace;
+import org.orrery.machine.memory.MemoryRegion;
+import org.orrery.qom.ObjectTree;
+import org.orrery.qom.QObject;
+import org.orrery.qom.QomException;
+import org.orrery.qom.SafePoint;
+import org.orrery.qom.TypeRegistry;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntConsumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A machine and its thread. The thread alternates between work posted by other threads (commands,
+ * backend I/O completions), due timers, and slices of guest execution; it parks when there is nothing
+ * to do. Everything that touches devices runs here, so devices need no locks.
+ */
+final class MachineImpl implements Machine, SafePoint {
+    private static final Logger LOG = Logger.getLogger(MachineImpl.class.getName());
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    /** Instructions per slice: short enough for timely timers and commands, long enough to amortize the loop. */
+    private static final long SLICE = 50_000;
+    /** Guest physical address space size (56-bit, as Sv39/Sv48 physical addresses allow). */
+    private static final long PHYSICAL_SPACE = 1L << 56;
+
+    private final String name;
+    private final ObjectTree tree;
+    private final MachineClock clock = new MachineClock();
+    private final AddressSpace systemMemory = new AddressSpace("system", MemoryRegion.container("system", PHYSICAL_SPACE));
+    private final MachineOptions options = new MachineOptions();
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private final Thread thread;
+    private final IntConsumer exit;
+    private volatile boolean alive = true;
+    private volatile RunState state = RunState.PRECONFIG;
+    private volatile String pauseReason;
+    private volatile boolean built;
+    private List<Hart> harts = List.of();
+
+    MachineImpl(String name, TypeRegistry registry, IntConsumer exit) {
+        this.name = name;
+        this.exit = exit;
+        this.thread = Thread.ofPlatform().name("machine-" + name).daemon(true).unstarted(this::loop);
+        this.tree = new ObjectTree(registry, this);
+        tree.attach(Machine.class, this);
+        tree.attach(CommandGate.class, cmd -> {
+            if (state == RunState.PRECONFIG && !cmd.allowPreconfig())
+                throw new QomException("The command '" + cmd.name() + "' isn't permitted in preconfig state");
+        });
+        tree.container("/objects");
+        tree.container("/chardevs");
+        thread.start();
+    }
+
+    @Override public String name() { return name; }
+    @Override public ObjectTree tree() { return tree; }
+    @Override public VirtualClock clock() { return clock; }
+    @Override public AddressSpace systemMemory() { return systemMemory; }
+    @Override public RunState runState() { return state; }
+    @Override public String pauseReason() { return pauseReason; }
+    @Override public MachineOptions options() { return options; }
+
+    @Override public Board board() {
+        QObject m = tree.resolve("/machine");
+        return m instanceof Board b ? b : null;
+    }
+
+    @Override public Board createBoard(String machineName) {
+        if (built) throw new QomException("the machine is already built");
+        if (board() != null) throw new QomException("the machine type is already chosen: " + board().type().name());
+        String typeName = machineName.endsWith("-machine") ? machineName : machineName + "-machine";
+        var t = tree.registry().find(typeName);
+        if (t.isEmpty() || !t.get().isA("machine") || t.get().isAbstract()) {
+            String why = tree.registry().unavailable().get(typeName);
+            throw new QomException(why != null ? "machine type '" + machineName + "' is not available: " + why
+                    : "unsupported machine type '" + machineName + "' (use -machine help to list them)");
+        }
+        QObject o = tree.createChild(tree.root(), "machine", typeName);
+        tree.container("/machine/peripheral");
+        tree.container("/machine/peripheral-anon");
+        tree.container("/machine/unattached");
+        return (Board) o;
+    }
+
+    @Override public IrqLine platformIrq(int source) {
+        Board b = board();
+        return b == null ? IrqLine.UNCONNECTED : b.platformIrq(source);
+    }
+
+    @Override public HartEnvironment hartEnvironment() { return new HartEnvironment(systemMemory, clock, 10_000_000L); }
+
+    // ---- run state ----
+
+    @Override public void build() {
+        if (built) return;
+        Board b = board();
+        if (b == null) throw new QomException("No machine specified, and there is no default (use -machine TYPE)");
+        b.realize();
+        // cold-plugged devices (-device, device_add before the board existed)
+        QObject peripherals = tree.resolve("/machine/peripheral");
+        QObject anon = tree.resolve("/machine/peripheral-anon");
+        for (QObject holder : new QObject[]{peripherals, anon})
+            if (holder != null) for (QObject d : List.copyOf(holder.children().values())) if (!d.isRealized()) d.realize();
+        b.loadImages();
+        harts = b.harts();
+        for (Hart h : harts) h.reset();
+        built = true;
+        if (state == RunState.PRECONFIG) state = RunState.PRELAUNCH;
+    }
+
+    boolean isBuilt() { return built; }
+
+    @Override public void resume() {
+        if (state == RunState.PRECONFIG) build();
+        if (state == RunState.SHUTDOWN || state == RunState.INTERNAL_ERROR || state == RunState.GUEST_PANICKED)
+            throw new QomException("Resetting the Virtual Machine is required");
+        if (state == RunState.RUNNING) return;
+        state = RunState.RUNNING;
+        pauseReason = null;
+        clock.start();
+        tree.events().emit("RESUME", null);
+    }
+
+    @Override public void pause() { pause(RunState.PAUSED, null); }
+
+    @Override public void pause(RunState newState, String reason) {
+        boolean wasRunning = state == RunState.RUNNING;
+        clock.stop();
+        state = newState;
+        pauseReason = reason;
+        for (Hart h : harts) h.requestExit();
+        if (wasRunning) tree.events().emit("STOP", null);
+        if (reason != null) LOG.warning("machine " + name + " paused: " + reason);
+    }
+
+    @Override public void reset(String reason) {
+        boolean guest = reason.startsWith("guest");
+        ObjectNode data = F.objectNode().put("guest", guest).put("reason", reason);
+        tree.events().emit("RESET", data);
+        if (guest && options.noReboot()) {
+            shutdown(true, "guest-reset", 0);
+            return;
+        }
+        if (!built) return;
+        for (QObject o : tree.all()) if (o instanceof Device d && o.isRealized() && !(o instanceof Board)) d.reset();
+        Board b = board();
+        if (b != null) { b.reset(); b.loadImages(); }
+        for (Hart h : harts) { h.reset(); h.requestExit(); }
+        if (state == RunState.SHUTDOWN) state = RunState.PAUSED;
+    }
+
+    @Override public void requestPowerdown() {
+        tree.events().emit("POWERDOWN", null);
+        Board b = board();
+        if (b != null) b.powerButton();
+    }
+
+    @Override public void shutdown(boolean byGuest, String reason, int exitStatus) {
+        tree.events().emit("SHUTDOWN", F.objectNode().put("guest", byGuest).put("reason", reason));
+        if (options.noShutdown() && byGuest) {
+            pause(RunState.SHUTDOWN, null);
+            return;
+        }
+        pause(RunState.SHUTDOWN, null);
+        quit(exitStatus);
+    }
+
+    @Override public void quit(int status) {
+        pause(RunState.SHUTDOWN, null);
+        // leave the machine thread first: stopping the container waits for this thread to end
+        Thread.ofPlatform().name("orrery-exit").start(() -> {
+            try { Thread.sleep(20); } catch (InterruptedException ignored) { Thread.currentThread().interrupt(); }
+            if (exit != null) exit.accept(status);
+        });
+    }
+
+    void internalError(Throwable t) {
+        LOG.log(Level.SEVERE, "machine " + name + ": internal error; the guest is stopped", t);
+        pause(RunState.INTERNAL_ERROR, "internal error: " + t);
+    }
+
+    // ---- the machine thread ----
+
+    private void loop() {
+        while (alive) {
+            try {
+                runTasks();
+                clock.fireDue();
+                if (state == RunState.RUNNING && !harts.isEmpty()) {
+                    StopReason r = harts.get(0).run(SLICE);
+                    if (r == StopReason.WAITING_FOR_INTERRUPT) idle();
+                    else if (r == StopReason.BREAKPOINT || r == StopReason.STEP || r == StopReason.WATCHPOINT) debugStop(r);
+                } else {
+                    idle();
+                }
+            } catch (Throwable t) {
+                if (!alive) break;
+                internalError(t);
+            }
+        }
+    }
+
+    private volatile java.util.function.Consumer<StopReason> debugListener;
+
+    /** The gdb stub's hook: told when a hart stops at a breakpoint, watchpoint or after a step. */
+    void setDebugListener(java.util.function.Consumer<StopReason> listener) { this.debugListener = listener; }
+
+    private void debugStop(StopReason r) {
+        pause(RunState.DEBUG, null);
+        java.util.function.Consumer<StopReason> l = debugListener;
+        if (l != null) l.accept(r);
+    }
+
+    private void runTasks() {
+        Runnable t;
+        while ((t = tasks.poll()) != null) {
+            try {
+                t.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "task on machine " + name + " failed", e);
+            }
+        }
+    }
+
+    private void idle() {
+        if (!tasks.isEmpty()) return;
+        long wait = state == RunState.RUNNING ? clock.nanosToNextDeadline() : Long.MAX_VALUE;
+        if (wait <= 0) return;
+        LockSupport.parkNanos(this, Math.min(wait, 100_000_000L));
+    }
+
+    // ---- SafePoint ----
+
+    @Override public boolean isCurrentThread() { return Thread.currentThread() == thread; }
+
+    @Override public void post(Runnable task) {
+        tasks.add(task);
+        for (Hart h : harts) h.requestExit();
+        LockSupport.unpark(thread);
+    }
+
+    @Override public <T> T call(Callable<T> task) {
+        if (isCurrentThread()) {
+            try {
+                return task.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        if (!alive) throw new QomException("machine " + name + " is gone");
+        CompletableFuture<T> f = new CompletableFuture<>();
+        post(() -> {
+            try {
+                f.complete(task.call());
+            } catch (Throwable e) {
+                f.completeExceptionally(e);
+            }
+        });
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new QomException("interrupted while waiting for machine " + name);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error er) throw er;
+            throw new IllegalStateException(c);
+        }
+    }
+
+    void destroy() {
+        try {
+            tree.dispose();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "disposing machine " + name, e);
+        }
+        alive = false;
+        LockSupport.unpark(thread);
+        try {
+            thread.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package org.orrery.machine.internal;
+
+import org.orrery.machine.Machine;
+import org.orrery.machine.MachineManager;
+import org.orrery.qom.QomException;
+import org.orrery.qom.TypeRegistry;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntConsumer;
+
+/** Owns the container's machines. Ending the process is the launcher's business, reached through its exit service. */
+@Component(service = MachineManager.class, immediate = true)
+public final class MachineManagerComponent implements MachineManager {
+    private final TypeRegistry registry;
+    private final Map<String, MachineImpl> machines = new ConcurrentHashMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, target = "(orrery.exit=true)")
+    private volatile IntConsumer exitService;
+
+    @Activate
+    public MachineManagerComponent(@Reference TypeRegistry registry) { this.registry = registry; }
+
+    @Override public Machine create(String name) {
+        MachineImpl m = new MachineImpl(name, registry, status -> {
+            IntConsumer e = exitService;
+            if (e != null) e.accept(status);
+        });
+        if (machines.putIfAbsent(name, m) != null) {
+            m.destroy();
+            throw new QomException("a machine named '" + name + "' exists already");
+        }
+        return m;
+    }
+
+    @Override public Optional<Machine> find(String name) { return Optional.ofNullable(machines.get(name)); }
+
+    @Override public List<Machine> machines() { return new ArrayList<>(machines.values()); }
+
+    @Override public void destroy(Machine machine) {
+        if (machines.remove(machine.name(), machine)) ((MachineImpl) machine).destroy();
+    }
+
+    @Deactivate void deactivate() {
+        for (MachineImpl m : List.copyOf(machines.values())) destroy(m);
+    }
+}

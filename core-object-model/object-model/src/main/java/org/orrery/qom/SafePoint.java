@@ -1,0 +1,36 @@
+package org.orrery.qom;
+
+import java.util.concurrent.Callable;
+
+/**
+ * Where work on a machine's objects runs: its machine thread, between guest blocks. Front-ends and
+ * backend threads post to it; code already on it runs inline.
+ */
+public interface SafePoint {
+    /** Runs {@code task} at the next safe point and waits for its result; exceptions pass through. */
+    <T> T call(Callable<T> task);
+
+    /** Runs {@code task} at the next safe point without waiting. */
+    void post(Runnable task);
+
+    boolean isCurrentThread();
+
+    /** For trees that are not attached to a running machine (tests, tools): runs everything inline. */
+    static SafePoint inline() {
+        return new SafePoint() {
+            public <T> T call(Callable<T> task) {
+                try {
+                    return task.call();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+
+            public void post(Runnable task) { task.run(); }
+
+            public boolean isCurrentThread() { return true; }
+        };
+    }
+}

@@ -1,0 +1,181 @@
+package org.orrery.qom.internal;
+
+import org.orrery.qom.ObjectType;
+import org.orrery.qom.QObject;
+import org.orrery.qom.QomException;
+import org.orrery.qom.TypeDescription;
+import org.orrery.qom.TypeRegistry;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The registry's logic, free of OSGi so it can be tested plainly: contributions come and go, the set of
+ * usable types is re-resolved after each change, and listeners hear of types before they are forgotten.
+ * Reads see an immutable snapshot; changes are serialized.
+ */
+public final class TypeRegistryImpl implements TypeRegistry {
+    /** The types every tree needs, provided by the object model itself. */
+    public static final String SELF = "org.orrery.object-model";
+
+    private record Contribution(Object key, TypeDescription description, String provider) { }
+
+    private final ReentrantLock changeLock = new ReentrantLock();
+    private final List<Contribution> contributions = new ArrayList<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private volatile Map<String, ObjectType> types = Map.of();
+    private volatile Map<String, String> unavailable = Map.of();
+
+    public TypeRegistryImpl() {
+        add("builtin:object", TypeDescription.named("object").parent(null).abstractType()
+                .description("The root of every type"), SELF);
+        add("builtin:interface", TypeDescription.named("interface").parent(null).abstractType()
+                .description("The root of every interface type"), SELF);
+        add("builtin:container", TypeDescription.named("container").creates(QObject::new)
+                .description("A plain node of the composition tree that holds children"), SELF);
+        add("builtin:user-creatable", TypeDescription.interfaceNamed("user-creatable")
+                .description("Types that object-add and -object may create"), SELF);
+    }
+
+    /** Adds a contribution identified by {@code key} (the service, in OSGi). */
+    public void add(Object key, TypeDescription description, String provider) {
+        changeLock.lock();
+        try {
+            contributions.add(new Contribution(key, description, provider));
+            rebuild();
+        } finally {
+            changeLock.unlock();
+        }
+    }
+
+    /** Records a contribution that could not even be described (its describe() failed). */
+    public void addBroken(Object key, String name, String reason) {
+        changeLock.lock();
+        try {
+            Map<String, String> u = new LinkedHashMap<>(unavailable);
+            u.put(name, reason);
+            unavailable = Map.copyOf(u);
+        } finally {
+            changeLock.unlock();
+        }
+    }
+
+    public void remove(Object key) {
+        changeLock.lock();
+        try {
+            if (contributions.removeIf(c -> c.key() == key)) rebuild();
+        } finally {
+            changeLock.unlock();
+        }
+    }
+
+    private void rebuild() {
+        Map<String, ObjectType> old = types;
+        Map<String, Contribution> byName = new LinkedHashMap<>();
+        Map<String, String> why = new LinkedHashMap<>();
+        for (Contribution c : contributions) {
+            Contribution prior = byName.putIfAbsent(c.description().name(), c);
+            if (prior != null)
+                why.put(c.description().name() + " (from " + c.provider() + ")", "type '" + c.description().name()
+                        + "' is already provided by " + prior.provider());
+        }
+        Map<String, ObjectType> resolved = new HashMap<>();
+        for (String name : byName.keySet()) resolve(name, byName, resolved, why, new LinkedHashSet<>(), old);
+        Map<String, ObjectType> next = new LinkedHashMap<>();
+        byName.keySet().stream().sorted().forEach(n -> { if (resolved.get(n) != null) next.put(n, resolved.get(n)); });
+
+        Set<String> removed = new LinkedHashSet<>();
+        for (Map.Entry<String, ObjectType> e : old.entrySet()) if (next.get(e.getKey()) != e.getValue()) removed.add(e.getKey());
+        Set<String> added = new LinkedHashSet<>();
+        for (Map.Entry<String, ObjectType> e : next.entrySet()) if (old.get(e.getKey()) != e.getValue()) added.add(e.getKey());
+
+        if (!removed.isEmpty()) for (Listener l : listeners) safely(() -> l.typesRemoving(removed));
+        types = Map.copyOf(next);
+        unavailable = Map.copyOf(why);
+        if (!added.isEmpty()) for (Listener l : listeners) safely(() -> l.typesAdded(added));
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            // a listener's failure must not leave the registry half-updated
+        }
+    }
+
+    private ObjectType resolve(String name, Map<String, Contribution> byName, Map<String, ObjectType> done,
+                               Map<String, String> why, Set<String> visiting, Map<String, ObjectType> old) {
+        if (done.containsKey(name)) return done.get(name);
+        Contribution c = byName.get(name);
+        if (c == null) return null;
+        if (!visiting.add(name)) {
+            why.put(name, "type '" + name + "' inherits from itself");
+            done.put(name, null);
+            return null;
+        }
+        TypeDescription d = c.description();
+        ObjectType parent = null;
+        if (d.parent() != null) {
+            parent = resolve(d.parent(), byName, done, why, visiting, old);
+            if (parent == null) {
+                why.putIfAbsent(name, "parent type '" + d.parent() + "' of '" + name + "' is not available"
+                        + (byName.containsKey(d.parent()) ? "" : " (no installed bundle provides it)"));
+                done.put(name, null);
+                return null;
+            }
+        }
+        Set<String> interfaceAncestry = new LinkedHashSet<>();
+        for (String i : d.interfaces()) {
+            ObjectType it = resolve(i, byName, done, why, visiting, old);
+            if (it == null) {
+                why.putIfAbsent(name, "interface '" + i + "' of '" + name + "' is not available");
+                done.put(name, null);
+                return null;
+            }
+            interfaceAncestry.addAll(it.ancestry());
+        }
+        ObjectType prior = old.get(name);
+        ObjectType t = prior != null && prior.typeDescription() == d && prior.parent() == parent
+                && prior.ancestry().containsAll(interfaceAncestry)
+                ? prior : new ObjectType(d, parent, c.provider(), interfaceAncestry);
+        done.put(name, t);
+        visiting.remove(name);
+        return t;
+    }
+
+    @Override public Optional<ObjectType> find(String name) { return Optional.ofNullable(types.get(name)); }
+
+    @Override public ObjectType require(String name) {
+        ObjectType t = types.get(name);
+        if (t != null) return t;
+        String reason = unavailable.get(name);
+        if (reason != null) throw new QomException("Object type '" + name + "' is not available: " + reason);
+        throw new QomException("Invalid object type '" + name + "'");
+    }
+
+    @Override public List<ObjectType> list(String implementsType, boolean includeAbstract) {
+        List<ObjectType> out = new ArrayList<>();
+        for (ObjectType t : types.values()) {
+            if (!includeAbstract && t.isAbstract()) continue;
+            if (implementsType != null && !t.isA(implementsType)) continue;
+            out.add(t);
+        }
+        out.sort(Comparator.comparing(ObjectType::name));
+        return out;
+    }
+
+    @Override public Map<String, String> unavailable() { return unavailable; }
+
+    @Override public void addListener(Listener listener) { listeners.add(listener); }
+
+    @Override public void removeListener(Listener listener) { listeners.remove(listener); }
+}

@@ -1,0 +1,38 @@
+package org.orrery.cpu.riscv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.orrery.cpu.riscv.testing.GuestBuild;
+import org.orrery.cpu.riscv.testing.Qemu;
+import org.orrery.cpu.riscv.testing.TestMachine;
+
+/**
+ * Self-checking guest programs, compiled at test time, run on Orrery's hart and on QEMU; both must pass
+ * and print exactly the same thing.
+ */
+class GuestProgramTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"isa", "fp", "priv"})
+    @Timeout(value = 90, unit = TimeUnit.SECONDS)
+    void runsLikeQemu(String program) throws Exception {
+        Path elf = GuestBuild.build(program);
+        CompletableFuture<Qemu.Run> qemu = Qemu.start(elf, 60);
+        TestMachine m = new TestMachine();
+        m.loadElf(elf);
+        TestMachine.Result r = m.run(200_000_000L);
+        Qemu.Run q = qemu.get(70, TimeUnit.SECONDS);
+        assertTrue(r.passed(), () -> program + " did not pass on Orrery (finisher " + r.finisher() + ", "
+            + r.instructions() + " instructions):\n" + r.output());
+        assertFalse(q.timedOut(), () -> program + " timed out on QEMU:\n" + q.output());
+        assertEquals(q.output(), r.output(), program + ": Orrery's output differs from QEMU's");
+    }
+}

@@ -1,0 +1,138 @@
+package org.orrery.cpu.riscv.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.orrery.cpu.riscv.RiscvConfig;
+import org.orrery.cpu.riscv.RiscvHartFactory;
+import org.orrery.machine.cpu.Hart;
+import org.orrery.machine.cpu.HartEnvironment;
+import org.orrery.machine.cpu.InterruptPin;
+import org.orrery.machine.cpu.StopReason;
+import org.orrery.machine.memory.AddressSpace;
+import org.orrery.machine.memory.MemoryRegion;
+import org.orrery.machine.memory.MmioHandler;
+
+/**
+ * A minimal QEMU-virt-like machine for tests: 128 MiB RAM at 0x80000000, an ns16550a-ish UART at
+ * 0x10000000 that collects output, the SiFive test finisher at 0x100000 and a CLINT at 0x2000000.
+ */
+public final class TestMachine {
+    public static final long RAM_BASE = 0x8000_0000L;
+    public static final long RAM_SIZE = 128L << 20;
+    /** Virtual nanoseconds per executed instruction (1 GHz). */
+    public static final long NS_PER_INSN = 1;
+
+    public final TestClock clock = new TestClock();
+    public final MemorySegment ram;
+    public final AddressSpace bus;
+    public final Hart hart;
+    public final HartEnvironment env;
+    private final ByteArrayOutputStream uart = new ByteArrayOutputStream();
+    private Integer finisher;
+    private long mtimecmp = -1;
+    private final org.orrery.machine.clock.VirtualClock.Timer mtimer;
+
+    public TestMachine() { this(RiscvConfig.rv64gc(0, RAM_BASE)); }
+
+    public TestMachine(RiscvConfig config) {
+        ram = Arena.ofAuto().allocate(RAM_SIZE, 4096);
+        MemoryRegion root = MemoryRegion.container("system", 1L << 56);
+        root.addSubregion(RAM_BASE, MemoryRegion.ram("ram", ram));
+        root.addSubregion(0x1000_0000L, MemoryRegion.mmio("uart", 0x100, new MmioHandler() {
+            @Override public long read(long off, int size) { return off == 5 ? 0x60 : 0; }
+            @Override public void write(long off, int size, long value) { if (off == 0) uart.write((int) value); }
+        }));
+        root.addSubregion(0x10_0000L, MemoryRegion.mmio("test", 0x1000, new MmioHandler() {
+            @Override public long read(long off, int size) { return 0; }
+            @Override public void write(long off, int size, long value) {
+                if (off == 0) { finisher = (int) value; hart().requestExit(); }
+            }
+        }));
+        root.addSubregion(0x200_0000L, MemoryRegion.mmio("clint", 0x10000, new MmioHandler() {
+            @Override public long read(long off, int size) {
+                if (off == 0) return msip ? 1 : 0;
+                if (off >= 0x4000 && off < 0x4008) return (mtimecmp >>> (8 * (off - 0x4000))) & mask(size);
+                if (off >= 0xbff8) return (env.mtime() >>> (8 * (off - 0xbff8))) & mask(size);
+                return 0;
+            }
+            @Override public void write(long off, int size, long value) {
+                if (off == 0) { msip = (value & 1) != 0; hart().interruptPin(InterruptPin.MSIP).setLevel(msip); }
+                else if (off >= 0x4000 && off < 0x4008) {
+                    int sh = (int) (8 * (off - 0x4000));
+                    long m = mask(size) << sh;
+                    mtimecmp = (mtimecmp & ~m) | ((value << sh) & m);
+                    updateMtip();
+                }
+            }
+        }));
+        bus = new AddressSpace("memory", root);
+        env = new HartEnvironment(bus, clock, 10_000_000L);
+        mtimer = clock.newTimer(this::updateMtip);
+        hart = new RiscvHartFactory().create(env, config);
+    }
+
+    private boolean msip;
+
+    private static long mask(int size) { return size == 8 ? -1L : (1L << (8 * size)) - 1; }
+
+    private Hart hart() { return hart; }
+
+    private void updateMtip() {
+        boolean due = Long.compareUnsigned(env.mtime(), mtimecmp) >= 0;
+        hart.interruptPin(InterruptPin.MTIP).setLevel(due);
+        if (!due && mtimecmp >= 0) mtimer.armAt(env.nanosAtTicks(mtimecmp)); else mtimer.cancel();
+    }
+
+    /** Loads an ELF64 file into memory and points the hart at its entry. */
+    public void loadElf(Path elf) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(elf)).order(ByteOrder.LITTLE_ENDIAN);
+        long entry = b.getLong(0x18), phoff = b.getLong(0x20);
+        int phentsize = b.getShort(0x36) & 0xffff, phnum = b.getShort(0x38) & 0xffff;
+        for (int i = 0; i < phnum; i++) {
+            int ph = (int) (phoff + (long) i * phentsize);
+            if (b.getInt(ph) != 1) continue;
+            long off = b.getLong(ph + 8), paddr = b.getLong(ph + 0x18), filesz = b.getLong(ph + 0x20);
+            byte[] data = new byte[(int) filesz];
+            b.get((int) off, data);
+            bus.writeBytes(paddr, data, 0, data.length);
+        }
+        hart.debug().setPc(entry);
+    }
+
+    /** Writes raw words at a physical address. */
+    public void poke32(long addr, int... words) {
+        for (int i = 0; i < words.length; i++) bus.write(addr + 4L * i, 4, words[i] & 0xffffffffL);
+    }
+
+    public record Result(String output, Integer finisher, long instructions, boolean finished) {
+        public boolean passed() { return finisher != null && finisher == 0x5555; }
+    }
+
+    /** Runs until the finisher is written, the hart deadlocks in WFI, or maxInstructions pass. */
+    public Result run(long maxInstructions) {
+        long start = hart.instructionsRetired();
+        long executedBudget = 0;
+        while (finisher == null && executedBudget < maxInstructions) {
+            long before = hart.instructionsRetired();
+            StopReason r = hart.run(20_000);
+            long ran = Math.max(1, hart.instructionsRetired() - before);
+            executedBudget += ran;
+            clock.advanceTo(clock.nanos() + ran * NS_PER_INSN);
+            if (r == StopReason.WAITING_FOR_INTERRUPT && finisher == null) {
+                long d = clock.nextDeadline();
+                if (d < 0) break; // nothing will ever wake it
+                clock.advanceTo(d);
+            }
+        }
+        return new Result(uart.toString(), finisher, hart.instructionsRetired() - start, finisher != null);
+    }
+
+    public String output() { return uart.toString(); }
+}

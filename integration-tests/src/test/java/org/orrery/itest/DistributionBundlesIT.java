@@ -1,0 +1,190 @@
+package org.orrery.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/**
+ * Boots the distribution's exact bundle set (read from its system/ and bundles/ folders) in
+ * Felix and checks that every bundle is active and every DS component satisfied. A bundle
+ * that cannot resolve fails this test with the framework's reason.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class DistributionBundlesIT {
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private ServiceComponentRuntime componentRuntime;
+
+    @Configuration
+    public Option[] configuration() throws IOException {
+        List<Option> options = new ArrayList<>();
+        options.add(cleanCaches());
+        options.add(junitBundles());
+        // As the launcher does when a machine owns the terminal: Gogo must not read stdin here.
+        options.add(frameworkProperty("gosh.args").value("--nointeractive"));
+        options.add(frameworkProperty("orrery.args").value("[]"));
+        options.add(frameworkProperty("orrery.home").value(DistributionLayout.home().toString()));
+        // FileInstall would otherwise watch ./load; give it an empty folder of its own.
+        options.add(frameworkProperty("felix.fileinstall.dir").value(Files.createTempDirectory("orrery-itest-watch").toString()));
+        // Tell the probe what to expect, since it cannot see the build's file system layout.
+        options.add(systemProperty("orrery.itest.orrery.bundles").value(names(DistributionLayout.orreryBundles())));
+        options.add(systemProperty("orrery.itest.system.bundles").value(names(DistributionLayout.systemBundles())));
+        Stream.concat(DistributionLayout.systemBundles().stream(), DistributionLayout.orreryBundles().stream())
+                .map(jar -> bundle(jar.jar().toUri().toString()).start(!jar.fragment()))
+                .forEach(options::add);
+        return options.toArray(Option[]::new);
+    }
+
+    private static String names(List<DistributionLayout.BundleJar> jars) {
+        return jars.stream().map(DistributionLayout.BundleJar::symbolicName).collect(Collectors.joining(","));
+    }
+
+    private static Set<String> expected(String property) {
+        String value = System.getProperty(property);
+        assertNotNull("probe did not receive " + property, value);
+        return Set.of(value.split(","));
+    }
+
+    @Test
+    public void everyDistributionBundleIsInstalled() {
+        Set<String> installed = Arrays.stream(context.getBundles()).map(Bundle::getSymbolicName).collect(Collectors.toSet());
+        Set<String> orrery = expected("orrery.itest.orrery.bundles");
+        assertFalse("the distribution has no Orrery bundle", orrery.isEmpty());
+        for (String name : union(orrery, expected("orrery.itest.system.bundles"))) {
+            assertTrue(name + " is not installed; installed: " + installed, installed.contains(name));
+        }
+    }
+
+    @Test
+    public void everyBundleIsActive() {
+        List<String> problems = new ArrayList<>();
+        for (Bundle bundle : context.getBundles()) {
+            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+                continue;
+            }
+            if (bundle.getState() != Bundle.ACTIVE) {
+                problems.add(bundle.getSymbolicName() + " is " + stateName(bundle.getState()) + ": " + whyNotActive(bundle));
+            }
+        }
+        if (!problems.isEmpty()) {
+            fail("bundles not active:\n  " + String.join("\n  ", problems));
+        }
+    }
+
+    @Test
+    public void everyComponentIsSatisfied() {
+        Map<String, Bundle> bySymbolicName = Arrays.stream(context.getBundles())
+                .collect(Collectors.toMap(Bundle::getSymbolicName, Function.identity(), (a, b) -> a));
+        // Not vacuous: SCR is there (injected above) and every Orrery bundle is among those checked.
+        List<Bundle> checked = new ArrayList<>();
+        for (String name : expected("orrery.itest.orrery.bundles")) {
+            Bundle bundle = bySymbolicName.get(name);
+            assertNotNull(name + " is not installed", bundle);
+            checked.add(bundle);
+        }
+        assertEquals(expected("orrery.itest.orrery.bundles").size(), checked.size());
+
+        List<String> problems = new ArrayList<>();
+        for (ComponentDescriptionDTO description : componentRuntime.getComponentDescriptionDTOs()) {
+            String name = description.bundle.symbolicName + "/" + description.name;
+            if (!componentRuntime.isComponentEnabled(description)) {
+                if (description.defaultEnabled) {
+                    problems.add(name + " is disabled");
+                }
+                continue;
+            }
+            var configurations = componentRuntime.getComponentConfigurationDTOs(description);
+            // A component that requires configuration legitimately has none until it is configured.
+            if (configurations.isEmpty() && !"require".equals(description.configurationPolicy)) {
+                problems.add(name + " has no configuration");
+            }
+            for (ComponentConfigurationDTO configuration : configurations) {
+                if (configuration.state != ComponentConfigurationDTO.SATISFIED && configuration.state != ComponentConfigurationDTO.ACTIVE) {
+                    problems.add(name + " is " + componentState(configuration) + describeUnsatisfied(configuration));
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            fail("components not satisfied:\n  " + String.join("\n  ", problems));
+        }
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        return Stream.concat(a.stream(), b.stream()).collect(Collectors.toSet());
+    }
+
+    /** The framework's own reason: starting an unresolvable bundle throws it. */
+    private static String whyNotActive(Bundle bundle) {
+        try {
+            bundle.start();
+            return "started on a retry (it was not active at first)";
+        } catch (BundleException e) {
+            return e.getMessage();
+        }
+    }
+
+    private static String stateName(int state) {
+        return switch (state) {
+            case Bundle.INSTALLED -> "INSTALLED (unresolved)";
+            case Bundle.RESOLVED -> "RESOLVED (not started)";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            case Bundle.UNINSTALLED -> "UNINSTALLED";
+            default -> "in state " + state;
+        };
+    }
+
+    private static String componentState(ComponentConfigurationDTO configuration) {
+        return switch (configuration.state) {
+            case ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION -> "waiting for configuration";
+            case ComponentConfigurationDTO.UNSATISFIED_REFERENCE -> "missing references";
+            case ComponentConfigurationDTO.FAILED_ACTIVATION -> "failed to activate: " + configuration.failure;
+            default -> "in state " + configuration.state;
+        };
+    }
+
+    private static String describeUnsatisfied(ComponentConfigurationDTO configuration) {
+        if (configuration.unsatisfiedReferences == null || configuration.unsatisfiedReferences.length == 0) {
+            return "";
+        }
+        return Arrays.stream(configuration.unsatisfiedReferences).map(r -> r.name + " (" + r.target + ")")
+                .collect(Collectors.joining(", ", " ", ""));
+    }
+}
