@@ -36,7 +36,7 @@ public final class Keyval {
     }
 
     /** Splits on single commas; a doubled comma is a literal comma. */
-    static java.util.List<String> split(String text) {
+    public static java.util.List<String> split(String text) {
         java.util.List<String> out = new java.util.ArrayList<>();
         if (text.isEmpty()) return out;
         StringBuilder cur = new StringBuilder();

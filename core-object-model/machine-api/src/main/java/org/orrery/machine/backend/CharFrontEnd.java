@@ -10,5 +10,11 @@ public interface CharFrontEnd {
     /** The peer connected, disconnected, or sent a break. */
     default void event(CharEvent event) { }
 
+    /**
+     * The backend has room again after a {@link CharBackend#write} accepted fewer bytes than offered (QEMU's
+     * G_IO_OUT watch): a front-end holding output retries now instead of polling.
+     */
+    default void outputReady() { }
+
     enum CharEvent { OPENED, CLOSED, BREAK }
 }

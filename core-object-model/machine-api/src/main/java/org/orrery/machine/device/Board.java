@@ -33,6 +33,8 @@ public abstract class Board extends Device {
     public static final Property<String> INITRD = Property.of("initrd", PropertyTypes.STR).description("initial ram disk (-initrd)");
     public static final Property<String> APPEND = Property.of("append", PropertyTypes.STR).description("kernel command line (-append)");
     public static final Property<String> DTB = Property.of("dtb", PropertyTypes.STR).description("device tree blob to use instead of a generated one (-dtb)");
+    public static final Property<String> SERIAL_CHARDEV = Property.of("serial-chardev", PropertyTypes.STR).defaultValue("serial0")
+            .description("id of the chardev the first UART uses (-serial)");
     public static final Property<String> DUMPDTB = Property.of("dumpdtb", PropertyTypes.STR).description("write the generated device tree blob to this file and exit");
 
     /** The harts of this board, in hart-id order (valid once realized). */

@@ -26,6 +26,12 @@ public abstract class CpuDevice extends Device {
 
     protected abstract Hart createHart(HartEnvironment environment);
 
+    /** The ISA string the device tree's riscv,isa shows, e.g. "rv64imafdc_zicsr_zifencei". */
+    public abstract String isaString();
+
+    /** The device tree's mmu-type for this CPU, e.g. "riscv,sv48". */
+    public String mmuType() { return "riscv,sv48"; }
+
     /** Architecture name for query-target/query-cpus-fast, e.g. "riscv64". */
     public abstract String targetName();
 

@@ -41,7 +41,7 @@ final class BaseTypes {
             return TypeDescription.named("machine").parent("object").abstractType()
                     .description("The base of every board (the object at /machine)")
                     .properties(Board.RAM_SIZE, Board.MEMORY_BACKEND, Board.CPU_TYPE, Board.SMP, Board.FIRMWARE,
-                            Board.KERNEL, Board.INITRD, Board.APPEND, Board.DTB, Board.DUMPDTB);
+                            Board.KERNEL, Board.INITRD, Board.APPEND, Board.DTB, Board.DUMPDTB, Board.SERIAL_CHARDEV);
         }
     }
 }

@@ -1,0 +1,86 @@
+package org.orrery.cli.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.orrery.command.CommandLayer;
+import org.orrery.machine.MachineManager;
+import org.orrery.qom.TypeRegistry;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * Runs the user's command line (framework property {@code orrery.args}) once the launcher has started
+ * every bundle of the distribution (it then registers a Runnable with {@code orrery.launch=complete}),
+ * so every type and command the distribution brings is there when options are turned into commands.
+ */
+@Component(immediate = true)
+public final class CommandLineComponent {
+    private final MachineManager machines;
+    private final CommandLayer commands;
+    private final TypeRegistry types;
+    private final String args;
+    private Thread worker;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, target = "(orrery.exit=true)")
+    private volatile IntConsumer exit;
+
+    @Activate
+    public CommandLineComponent(BundleContext context, @Reference MachineManager machines, @Reference CommandLayer commands,
+                                @Reference TypeRegistry types,
+                                @Reference(target = "(orrery.launch=complete)") Runnable launchComplete) {
+        this.machines = machines;
+        this.commands = commands;
+        this.types = types;
+        this.args = context.getProperty("orrery.args");
+        if (args == null) return;
+        worker = Thread.ofPlatform().name("orrery-command-line").daemon(true).start(this::run);
+    }
+
+    private void run() {
+        List<String> list;
+        try {
+            list = new ArrayList<>();
+            for (JsonNode n : new ObjectMapper().readTree(args)) list.add(n.asText());
+        } catch (IOException e) {
+            finish(1, "orrery: cannot read the command line: " + e.getMessage());
+            return;
+        }
+        PrintStream out = System.out;
+        MachineLauncher launcher = new MachineLauncher(new MachineLauncher.Environment() {
+            public MachineManager machines() { return machines; }
+            public CommandLayer commands() { return commands; }
+            public TypeRegistry types() { return types; }
+            public PrintStream out() { return out; }
+        });
+        try {
+            MachineLauncher.Outcome outcome = launcher.launch(list);
+            if (outcome.exitStatus() != null) finish(outcome.exitStatus(), null);
+        } catch (CommandLineException e) {
+            finish(1, e.line());
+        } catch (RuntimeException e) {
+            finish(1, "orrery: " + e);
+        }
+    }
+
+    private void finish(int status, String message) {
+        if (message != null) System.err.println(message);
+        System.out.flush();
+        IntConsumer e = exit;
+        if (e != null) e.accept(status);
+    }
+
+    @Deactivate void deactivate() {
+        if (worker != null) worker.interrupt();
+    }
+}

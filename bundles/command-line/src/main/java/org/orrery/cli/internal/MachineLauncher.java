@@ -1,0 +1,286 @@
+package org.orrery.cli.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.orrery.command.CommandLayer;
+import org.orrery.command.Session;
+import org.orrery.machine.Machine;
+import org.orrery.machine.MachineManager;
+import org.orrery.qom.Keyval;
+import org.orrery.qom.ObjectType;
+import org.orrery.qom.Property;
+import org.orrery.qom.QomException;
+import org.orrery.qom.TypeRegistry;
+import org.orrery.qom.Value;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a QEMU-style command line into command invocations on a new machine, in QEMU's order:
+ * board and its boot options, character devices, objects, drives, monitors, devices, then start.
+ * Every step goes through the command layer, so the command line can do nothing QMP cannot.
+ */
+final class MachineLauncher {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private static final Session SESSION = () -> "command line";
+
+    /** What the launcher needs from the container. */
+    interface Environment {
+        MachineManager machines();
+
+        CommandLayer commands();
+
+        TypeRegistry types();
+
+        PrintStream out();
+    }
+
+    /** The outcome: exit now with a status, run a machine, or just keep the container up. */
+    record Outcome(Integer exitStatus, Machine machine) {
+        static Outcome exit(int status) { return new Outcome(status, null); }
+        static Outcome container() { return new Outcome(null, null); }
+    }
+
+    private final Environment env;
+
+    MachineLauncher(Environment env) { this.env = env; }
+
+    Outcome launch(List<String> args) {
+        List<Option> options = OptionTable.parse(args);
+        Integer helpStatus = help(options);
+        if (helpStatus != null) return Outcome.exit(helpStatus);
+        if (!wantsMachine(options)) return Outcome.container();
+        Option machineOption = options.stream().filter(o -> o.name().equals("machine")).reduce((a, b) -> b).orElse(null);
+        if (machineOption == null)
+            throw new CommandLineException(null, "No machine specified, and there is no default\nUse -machine help to list supported machines");
+        Machine machine = env.machines().create("main");
+        try {
+            configure(machine, options, machineOption);
+            return new Outcome(null, machine);
+        } catch (RuntimeException e) {
+            env.machines().destroy(machine);
+            throw e;
+        }
+    }
+
+    private static boolean wantsMachine(List<Option> options) {
+        for (Option o : options)
+            switch (o.name()) {
+                case "shell", "bundles", "version", "h", "d", "D" -> { }
+                default -> { return true; }
+            }
+        return false;
+    }
+
+    // ---- help ----
+
+    private Integer help(List<Option> options) {
+        for (Option o : options) {
+            String a = o.argument();
+            if (a == null) continue;
+            boolean asksHelp = a.equals("help") || a.equals("?");
+            switch (o.name()) {
+                case "machine" -> { if (asksHelp || Keyval.split(a).contains("help")) { machineHelp(); return 0; } }
+                case "cpu" -> { if (asksHelp) { cpuHelp(); return 0; } }
+                case "device" -> {
+                    if (asksHelp) { deviceHelp(); return 0; }
+                    List<String> parts = Keyval.split(a);
+                    if (parts.size() > 1 && (parts.contains("help") || parts.contains("?"))) { devicePropertyHelp(o, parts.get(0)); return 0; }
+                }
+                case "object" -> { if (asksHelp) { typeList("user-creatable", "List of user creatable objects:"); return 0; } }
+                default -> { }
+            }
+        }
+        return null;
+    }
+
+    private void machineHelp() {
+        PrintStream out = env.out();
+        out.println("Supported machines are:");
+        for (ObjectType t : env.types().list("machine", false)) {
+            String name = machineName(t);
+            out.printf("%-20s %s%s%n", name, t.description() == null ? "" : t.description(), name.equals("virt") ? " (default)" : "");
+        }
+        out.println("none                 empty machine");
+    }
+
+    private static String machineName(ObjectType t) {
+        return t.name().endsWith("-machine") ? t.name().substring(0, t.name().length() - "-machine".length()) : t.name();
+    }
+
+    private void cpuHelp() {
+        env.out().println("Available CPUs:");
+        for (ObjectType t : env.types().list("cpu", false)) env.out().println("  " + t.name());
+    }
+
+    private void deviceHelp() {
+        PrintStream out = env.out();
+        out.println("Devices (installed now):");
+        for (ObjectType t : env.types().list("device", false)) {
+            if (t.isA("cpu") || t.isA("machine")) continue;
+            out.printf("name \"%s\"%s%n", t.name(), t.description() == null ? "" : ", desc \"" + t.description() + "\"");
+        }
+    }
+
+    private void typeList(String implementsType, String title) {
+        env.out().println(title);
+        for (ObjectType t : env.types().list(implementsType, false)) env.out().println("  " + t.name());
+    }
+
+    private void devicePropertyHelp(Option o, String driver) {
+        ObjectType t = env.types().find(driver).orElseThrow(() -> new CommandLineException(o, "'" + driver + "' is not a valid device model name"));
+        PrintStream out = env.out();
+        out.println(driver + " options:");
+        for (Property<?> p : t.properties().values()) out.println(describe(p));
+    }
+
+    private static <T> String describe(Property<T> p) {
+        StringBuilder b = new StringBuilder(String.format("  %-22s", p.name() + "=<" + p.type().name() + ">"));
+        if (p.description() != null) b.append(" - ").append(p.description());
+        if (p.defaultValue() != null) b.append(" (default: ").append(p.type().format(p.defaultValue())).append(")");
+        if (p.settable() == org.orrery.qom.Settable.NEVER) b.append(" [read-only]");
+        return b.toString();
+    }
+
+    // ---- configuration ----
+
+    private void configure(Machine machine, List<Option> options, Option machineOption) {
+        var opts = machine.options();
+        boolean preconfig = false, nographic = false, snapshot = false, serialGiven = false, monitorGiven = false;
+        for (Option o : options)
+            switch (o.name()) {
+                case "S" -> opts.setStartPaused(true);
+                case "preconfig" -> preconfig = true;
+                case "no-reboot" -> opts.setNoReboot(true);
+                case "no-shutdown" -> opts.setNoShutdown(true);
+                case "name" -> opts.setGuestName(Keyval.parse(o.argument(), "guest").path("guest").asText(o.argument()));
+                case "nographic" -> nographic = true;
+                case "snapshot" -> snapshot = true;
+                case "serial" -> serialGiven = true;
+                case "monitor" -> monitorGiven = true;
+                default -> { }
+            }
+        // the board and its properties
+        ObjectNode machineArgs = keyval(machineOption, "type");
+        String type = machineArgs.remove("type").asText();
+        step(machineOption, () -> machine.call(() -> machine.createBoard(type)));
+        for (Iterator<Map.Entry<String, JsonNode>> it = machineArgs.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            qomSet(machine, machineOption, "/machine", e.getKey(), e.getValue());
+        }
+        for (Option o : options)
+            switch (o.name()) {
+                case "m" -> {
+                    ObjectNode m = keyval(o, "size");
+                    qomSet(machine, o, "/machine", "ram-size", m.get("size"));
+                }
+                case "smp" -> {
+                    ObjectNode s = keyval(o, "cpus");
+                    qomSet(machine, o, "/machine", "smp", s.get("cpus"));
+                }
+                case "cpu" -> {
+                    ObjectNode c = keyval(o, "model");
+                    qomSet(machine, o, "/machine", "cpu-type", c.remove("model"));
+                    if (c.size() > 0) throw new CommandLineException(o, "CPU properties are not supported yet: " + c.fieldNames().next());
+                }
+                case "bios" -> qomSet(machine, o, "/machine", "firmware", F.textNode(o.argument()));
+                case "kernel" -> qomSet(machine, o, "/machine", "kernel", F.textNode(o.argument()));
+                case "initrd" -> qomSet(machine, o, "/machine", "initrd", F.textNode(o.argument()));
+                case "append" -> qomSet(machine, o, "/machine", "append", F.textNode(o.argument()));
+                case "dtb" -> qomSet(machine, o, "/machine", "dtb", F.textNode(o.argument()));
+                default -> { }
+            }
+        // character devices, then the serial port and monitors that use them
+        for (Option o : options) if (o.name().equals("chardev")) run(machine, o, "x-chardev-add-opts", keyval(o, "backend"));
+        Serial serial = new Serial(this, machine);
+        for (Option o : options) if (o.name().equals("serial")) { serial.configure(o); break; }
+        if (!serialGiven && nographic) serial.configure(new Option("serial", monitorGiven ? "stdio" : "mon:stdio"));
+        for (Option o : options) if (o.name().equals("monitor")) serial.monitor(o);
+        for (Option o : options) if (o.name().equals("mon")) serial.mon(o);
+        // objects, block devices
+        for (Option o : options) if (o.name().equals("object")) run(machine, o, "object-add", keyval(o, "qom-type"));
+        for (Option o : options) if (o.name().equals("blockdev")) run(machine, o, "blockdev-add", keyval(o, null));
+        int drives = 0;
+        for (Option o : options) if (o.name().equals("drive")) drive(machine, o, snapshot, drives++);
+        // control front-ends, so clients can connect before the guest starts
+        int monitors = 0;
+        for (Option o : options) {
+            if (o.name().equals("qmp") || o.name().equals("qmp-pretty")) {
+                ObjectNode a = F.objectNode().put("id", "qmp" + monitors++).put("address", o.argument());
+                if (o.name().equals("qmp-pretty")) a.put("pretty", "on");
+                run(machine, o, "qmp-listener-add", a);
+            }
+        }
+        // devices
+        for (Option o : options) if (o.name().equals("device")) run(machine, o, "device_add", keyval(o, "driver"));
+        for (Option o : options)
+            if (o.name().equals("display") && !Keyval.parse(o.argument(), "type").path("type").asText().equals("none"))
+                throw new CommandLineException(o, "only -display none is supported (there is no graphical display)");
+        if (!preconfig) {
+            Option start = new Option("machine", machineOption.argument());
+            step(start, () -> execute(machine, "x-exit-preconfig", F.objectNode()));
+        }
+    }
+
+    private void drive(Machine machine, Option o, boolean globalSnapshot, int index) {
+        ObjectNode d = keyval(o, null);
+        String iface = d.has("if") ? d.remove("if").asText() : "ide";
+        if (!d.has("id")) d.put("id", "drive" + index);
+        if (!d.has("file")) throw new CommandLineException(o, "Parameter 'file' is missing");
+        if (globalSnapshot && !d.has("snapshot")) d.put("snapshot", "on");
+        d.remove("media");
+        switch (iface) {
+            case "none" -> run(machine, o, "x-drive-add", d);
+            case "virtio" -> {
+                run(machine, o, "x-drive-add", d);
+                run(machine, o, "device_add", F.objectNode().put("driver", "virtio-blk-device").put("drive", d.get("id").asText()));
+            }
+            default -> throw new CommandLineException(o, "machine type does not support if=" + iface + ",bus=0,unit=" + index);
+        }
+    }
+
+    void qomSet(Machine machine, Option o, String path, String property, JsonNode value) {
+        run(machine, o, "qom-set", F.objectNode().put("path", path).put("property", property).set("value", value));
+    }
+
+    ObjectNode keyval(Option o, String impliedKey) {
+        try {
+            return Keyval.parse(o.argument(), impliedKey);
+        } catch (QomException e) {
+            throw new CommandLineException(o, e.getMessage());
+        }
+    }
+
+    /** Runs one command with text-dialect arguments; any error names the option it came from. */
+    void run(Machine machine, Option o, String command, ObjectNode arguments) {
+        step(o, () -> execute(machine, command, arguments));
+    }
+
+    JsonNode execute(Machine machine, String command, ObjectNode arguments) {
+        if (env.commands().command(command).isEmpty())
+            throw new QomException("this needs the command '" + command + "', which no installed bundle provides");
+        return env.commands().execute(machine.tree(), command, Value.ofText("arguments", arguments), SESSION);
+    }
+
+    private static void step(Option o, Runnable r) {
+        try {
+            r.run();
+        } catch (QomException e) {
+            throw new CommandLineException(o, e.getMessage());
+        }
+    }
+
+    boolean hasCommand(String name) { return env.commands().command(name).isPresent(); }
+
+    /** Lists options in the order given, for tests. */
+    static List<String> names(List<Option> options) {
+        List<String> out = new ArrayList<>();
+        for (Option o : options) out.add(o.name());
+        return out;
+    }
+}

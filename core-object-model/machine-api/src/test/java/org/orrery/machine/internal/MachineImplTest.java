@@ -1,0 +1,145 @@
+package org.orrery.machine.internal;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.orrery.machine.RunState;
+import org.orrery.machine.cpu.Hart;
+import org.orrery.machine.cpu.HartDebug;
+import org.orrery.machine.cpu.InterruptPin;
+import org.orrery.machine.cpu.StopReason;
+import org.orrery.machine.device.Board;
+import org.orrery.machine.fdt.FdtNode;
+import org.orrery.machine.irq.IrqLine;
+import org.orrery.qom.Event;
+import org.orrery.qom.QomException;
+import org.orrery.qom.TypeDescription;
+import org.orrery.qom.internal.TypeRegistryImpl;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MachineImplTest {
+    /** A hart that "executes" by counting, so the test sees when the machine runs it. */
+    static final class CountingHart implements Hart {
+        final AtomicLong executed = new AtomicLong();
+        final AtomicInteger resets = new AtomicInteger();
+        volatile boolean exitRequested;
+
+        public int hartId() { return 0; }
+        public StopReason run(long budget) {
+            exitRequested = false;
+            executed.addAndGet(budget);
+            Thread.onSpinWait();
+            return StopReason.BUDGET;
+        }
+        public long instructionsRetired() { return executed.get(); }
+        public void reset() { resets.incrementAndGet(); }
+        public IrqLine interruptPin(InterruptPin pin) { return IrqLine.UNCONNECTED; }
+        public void requestExit() { exitRequested = true; }
+        public boolean waitingForInterrupt() { return false; }
+        public HartDebug debug() { throw new UnsupportedOperationException(); }
+    }
+
+    static final class TestBoard extends Board {
+        final CountingHart hart = new CountingHart();
+        int imagesLoaded;
+        public List<Hart> harts() { return List.of(hart); }
+        public FdtNode buildDeviceTree() { return new FdtNode(""); }
+        public void loadImages() { imagesLoaded++; }
+        public IrqLine platformIrq(int source) { return IrqLine.UNCONNECTED; }
+    }
+
+    private MachineImpl machine;
+    private final List<Event> events = new CopyOnWriteArrayList<>();
+    private final AtomicInteger exitStatus = new AtomicInteger(-1);
+
+    @BeforeEach void setUp() {
+        TypeRegistryImpl types = new TypeRegistryImpl();
+        types.add("m", TypeDescription.named("machine").abstractType(), "t");
+        types.add("b", TypeDescription.named("test-machine").parent("machine").creates(TestBoard::new), "t");
+        machine = new MachineImpl("t", types, exitStatus::set);
+        machine.tree().events().subscribe(events::add);
+    }
+
+    @AfterEach void tearDown() { machine.destroy(); }
+
+    private static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("condition not met in 5 s");
+            Thread.sleep(5);
+        }
+    }
+
+    @Test void runsTheHartOnlyWhileRunningAndEmitsEvents() throws Exception {
+        assertEquals(RunState.PRECONFIG, machine.runState());
+        TestBoard b = (TestBoard) machine.call(() -> machine.createBoard("test"));
+        machine.call(() -> { machine.build(); return null; });
+        assertEquals(RunState.PRELAUNCH, machine.runState());
+        assertEquals(1, b.imagesLoaded);
+        Thread.sleep(50);
+        assertEquals(0, b.hart.executed.get(), "nothing runs in prelaunch");
+        machine.call(() -> { machine.resume(); return null; });
+        waitFor(() -> b.hart.executed.get() > 0);
+        machine.call(() -> { machine.pause(); return null; });
+        long after = b.hart.executed.get();
+        long frozen = machine.clock().nanos();
+        Thread.sleep(50);
+        assertEquals(after, b.hart.executed.get(), "a paused machine executes nothing");
+        assertEquals(frozen, machine.clock().nanos(), "virtual time stands still while paused");
+        assertEquals(List.of("RESUME", "STOP"), events.stream().map(Event::name).toList());
+    }
+
+    @Test void commandsRunOnTheMachineThreadWhileTheGuestRuns() throws Exception {
+        machine.call(() -> machine.createBoard("test"));
+        machine.call(() -> { machine.build(); machine.resume(); return null; });
+        String name = machine.call(() -> Thread.currentThread().getName());
+        assertEquals("machine-t", name);
+        for (int i = 0; i < 1000; i++) machine.call(() -> 1);
+        assertTrue(machine.isCurrentThread() == false);
+    }
+
+    @Test void resetReloadsImagesAndResetsHarts() throws Exception {
+        TestBoard b = (TestBoard) machine.call(() -> machine.createBoard("test"));
+        machine.call(() -> { machine.build(); return null; });
+        int resets = b.hart.resets.get();
+        machine.call(() -> { machine.reset("host-qmp-system-reset"); return null; });
+        assertEquals(2, b.imagesLoaded);
+        assertEquals(resets + 1, b.hart.resets.get());
+        Event e = events.get(events.size() - 1);
+        assertEquals("RESET", e.name());
+        assertEquals(false, e.data().get("guest").asBoolean());
+    }
+
+    @Test void guestShutdownEndsTheProcessUnlessNoShutdown() throws Exception {
+        machine.call(() -> machine.createBoard("test"));
+        machine.call(() -> { machine.build(); machine.resume(); return null; });
+        machine.options().setNoShutdown(true);
+        machine.call(() -> { machine.shutdown(true, "guest-shutdown", 0); return null; });
+        assertEquals(RunState.SHUTDOWN, machine.runState());
+        Thread.sleep(60);
+        assertEquals(-1, exitStatus.get(), "-no-shutdown keeps the process");
+        assertThrows(QomException.class, () -> machine.call(() -> { machine.resume(); return null; }));
+        machine.options().setNoShutdown(false);
+        machine.call(() -> { machine.reset("host-qmp-system-reset"); machine.resume(); return null; });
+        machine.call(() -> { machine.shutdown(true, "guest-shutdown", 3); return null; });
+        waitFor(() -> exitStatus.get() == 3);
+        assertTrue(events.stream().anyMatch(ev -> ev.name().equals("SHUTDOWN") && ev.data().get("guest").asBoolean()));
+    }
+
+    @Test void aMachineTypeThatIsMissingIsAClearError() {
+        QomException e = assertThrows(QomException.class, () -> machine.call(() -> machine.createBoard("nope")));
+        assertTrue(e.getMessage().contains("unsupported machine type 'nope'"), e.getMessage());
+        QomException noBoard = assertThrows(QomException.class, () -> machine.call(() -> { machine.build(); return null; }));
+        assertTrue(noBoard.getMessage().contains("No machine specified"));
+        assertNotEquals(RunState.RUNNING, machine.runState());
+    }
+}

@@ -1,0 +1,85 @@
+package org.orrery.qom;
+
+import org.junit.jupiter.api.Test;
+import org.orrery.qom.internal.TypeRegistryImpl;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TypeRegistryTest {
+    @Test void listsFilterByImplementsAndAbstract() {
+        TypeRegistryImpl r = TestTypes.registry();
+        List<String> concrete = r.list(null, false).stream().map(ObjectType::name).toList();
+        assertTrue(concrete.containsAll(List.of("widget", "gadget", "container")));
+        assertFalse(concrete.contains("thing"));
+        assertTrue(r.list(null, true).stream().anyMatch(t -> t.name().equals("thing")));
+        assertEquals(List.of("gadget", "widget"), r.list("user-creatable", false).stream().map(ObjectType::name).toList());
+        assertEquals(List.of("gadget"), r.list("gadget", true).stream().map(ObjectType::name).toList());
+        ObjectType g = r.require("gadget");
+        assertTrue(g.isA("widget") && g.isA("object") && g.isA("user-creatable"));
+        assertTrue(g.properties().containsKey("size"), "inherited properties are visible before any instance");
+        assertEquals("test", g.provider());
+    }
+
+    @Test void aTypeWithoutItsParentIsUnavailableAndSaysWhy() {
+        TypeRegistryImpl r = new TypeRegistryImpl();
+        r.add("orphan", TypeDescription.named("orphan").parent("missing-parent").creates(QObject::new), "b1");
+        assertTrue(r.find("orphan").isEmpty());
+        String why = r.unavailable().get("orphan");
+        assertTrue(why.contains("missing-parent") && why.contains("no installed bundle"), why);
+        QomException e = assertThrows(QomException.class, () -> r.require("orphan"));
+        assertTrue(e.getMessage().contains("not available"), e.getMessage());
+        Object parentKey = new Object();
+        r.add(parentKey, TypeDescription.named("missing-parent").creates(QObject::new), "b2");
+        assertTrue(r.find("orphan").isPresent(), "the type becomes available when its parent arrives");
+        r.remove(parentKey);
+        assertTrue(r.find("orphan").isEmpty());
+    }
+
+    @Test void duplicatesAreRefusedWithTheProvider() {
+        TypeRegistryImpl r = TestTypes.registry();
+        r.add("dup", TypeDescription.named("widget").creates(QObject::new), "other-bundle");
+        assertEquals("test", r.require("widget").provider());
+        assertTrue(r.unavailable().keySet().stream().anyMatch(k -> k.contains("other-bundle")));
+    }
+
+    @Test void removalIsAnnouncedBeforeTheTypeGoesAndRemovesInstances() {
+        TypeRegistryImpl r = TestTypes.registry();
+        ObjectTree tree = new ObjectTree(r, SafePoint.inline());
+        List<Event> events = new ArrayList<>();
+        tree.events().subscribe(events::add);
+        Object key = new Object();
+        r.add(key, TypeDescription.named("plug").parent("widget").creates(TestTypes.Widget::new), "plug-bundle");
+        QObject plug = tree.create("plug");
+        plug.set(TestTypes.SIZE, 1L);
+        tree.container("/objects").addChild("p", plug);
+        plug.realize();
+        TestTypes.Widget user = (TestTypes.Widget) tree.create("widget");
+        tree.container("/objects").addChild("user", user);
+        user.setProperty("peer", Value.ofText("peer", "p"));
+        List<Set<String>> removing = new ArrayList<>();
+        r.addListener(new TypeRegistry.Listener() {
+            @Override public void typesRemoving(Set<String> names) {
+                removing.add(names);
+                assertTrue(r.find("plug").isPresent(), "still known while listeners run");
+            }
+        });
+        r.remove(key);
+        assertEquals(List.of(Set.of("plug")), removing);
+        assertTrue(r.find("plug").isEmpty());
+        assertNull(tree.resolve("/objects/p"));
+        assertEquals(Lifecycle.FINALIZED, plug.state());
+        assertNull(user.get(TestTypes.PEER), "links to the removed instance are cleared");
+        assertEquals("OBJECT_DELETED", events.get(0).name());
+        assertEquals("/objects/p", events.get(0).data().get("path").textValue());
+        r.add(new Object(), TypeDescription.named("plug").parent("widget").creates(TestTypes.Widget::new), "plug-bundle");
+        assertTrue(r.find("plug").isPresent(), "the type is back with its bundle");
+    }
+}
