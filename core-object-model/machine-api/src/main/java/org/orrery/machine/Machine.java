@@ -66,6 +66,12 @@ public interface Machine {
     /** Ends the emulator process with {@code status} (quit, Ctrl-a x, a guest's poweroff). */
     void quit(int status);
 
+    /**
+     * Installs the debugger's hook (null removes it): called on the machine thread when a hart stops at a
+     * breakpoint, a watchpoint or after a single step; the machine is then in {@link RunState#DEBUG}.
+     */
+    void setDebugListener(java.util.function.Consumer<org.orrery.machine.cpu.StopReason> listener);
+
     /** Runs {@code task} on the machine thread and waits for it. */
     <T> T call(java.util.concurrent.Callable<T> task);
 }

@@ -7,7 +7,10 @@ public interface CharFrontEnd {
 
     void receive(byte[] data, int offset, int length);
 
-    /** The peer connected, disconnected, or sent a break. */
+    /**
+     * The peer connected, disconnected, or sent a break; or, behind a multiplexer (-serial mon:stdio), this
+     * front-end got (MUX_IN) or lost (MUX_OUT) the input focus, as when Ctrl-a c switches to the monitor.
+     */
     default void event(CharEvent event) { }
 
     /**
@@ -16,5 +19,5 @@ public interface CharFrontEnd {
      */
     default void outputReady() { }
 
-    enum CharEvent { OPENED, CLOSED, BREAK }
+    enum CharEvent { OPENED, CLOSED, BREAK, MUX_IN, MUX_OUT }
 }

@@ -224,7 +224,7 @@ final class MachineImpl implements Machine, SafePoint {
     private volatile java.util.function.Consumer<StopReason> debugListener;
 
     /** The gdb stub's hook: told when a hart stops at a breakpoint, watchpoint or after a step. */
-    void setDebugListener(java.util.function.Consumer<StopReason> listener) { this.debugListener = listener; }
+    @Override public void setDebugListener(java.util.function.Consumer<StopReason> listener) { this.debugListener = listener; }
 
     private void debugStop(StopReason r) {
         pause(RunState.DEBUG, null);
