@@ -72,6 +72,12 @@ public interface Machine {
      */
     void setDebugListener(java.util.function.Consumer<org.orrery.machine.cpu.StopReason> listener);
 
+    /**
+     * Logs something the guest did wrong (-d guest_errors) or an access to an unimplemented register
+     * (-d unimp), once per {@code site} (for example "ns16550a@0x10000000+0x7 write"), not once per access.
+     */
+    void logGuest(LogCategory category, String site, String message);
+
     /** Runs {@code task} on the machine thread and waits for it. */
     <T> T call(java.util.concurrent.Callable<T> task);
 }

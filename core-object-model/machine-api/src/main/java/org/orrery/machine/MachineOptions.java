@@ -6,6 +6,16 @@ public final class MachineOptions {
     private volatile boolean noShutdown;
     private volatile String guestName;
     private volatile boolean startPaused;
+    private volatile java.util.Set<LogCategory> logCategories = java.util.Set.of();
+    private volatile java.io.PrintStream logSink = System.err;
+
+    /** -d: which categories of guest-caused events are logged. */
+    public java.util.Set<LogCategory> logCategories() { return logCategories; }
+    public void setLogCategories(java.util.Set<LogCategory> v) { logCategories = java.util.Set.copyOf(v); }
+
+    /** -D: where the log goes (stderr by default). */
+    public java.io.PrintStream logSink() { return logSink; }
+    public void setLogSink(java.io.PrintStream v) { logSink = v; }
 
     /** -S: after the machine is built it waits in prelaunch for cont. */
     public boolean startPaused() { return startPaused; }

@@ -93,6 +93,14 @@ final class MachineLauncher {
                     if (parts.size() > 1 && (parts.contains("help") || parts.contains("?"))) { devicePropertyHelp(o, parts.get(0)); return 0; }
                 }
                 case "object" -> { if (asksHelp) { typeList("user-creatable", "List of user creatable objects:"); return 0; } }
+                case "d" -> {
+                    if (asksHelp) {
+                        env.out().println("Log items (comma separated):");
+                        for (org.orrery.machine.LogCategory c : org.orrery.machine.LogCategory.values())
+                            env.out().printf("%-15s %s%n", c.option(), c.help());
+                        return 0;
+                    }
+                }
                 default -> { }
             }
         }
@@ -165,6 +173,7 @@ final class MachineLauncher {
                 case "monitor" -> monitorGiven = true;
                 default -> { }
             }
+        logging(options, opts);
         // the board and its properties
         ObjectNode machineArgs = keyval(machineOption, "type");
         String type = machineArgs.remove("type").asText();
@@ -225,6 +234,26 @@ final class MachineLauncher {
             Option start = new Option("machine", machineOption.argument());
             step(start, () -> execute(machine, "x-exit-preconfig", F.objectNode()));
         }
+    }
+
+    private static void logging(List<Option> options, org.orrery.machine.MachineOptions opts) {
+        java.util.Set<org.orrery.machine.LogCategory> categories = java.util.EnumSet.noneOf(org.orrery.machine.LogCategory.class);
+        for (Option o : options) {
+            if (o.name().equals("d")) {
+                for (String item : o.argument().split(",")) {
+                    org.orrery.machine.LogCategory c = org.orrery.machine.LogCategory.byOption(item.trim());
+                    if (c == null) throw new CommandLineException(o, "Invalid -d option: " + item + " (use -d help to list them)");
+                    categories.add(c);
+                }
+            } else if (o.name().equals("D")) {
+                try {
+                    opts.setLogSink(new PrintStream(new java.io.FileOutputStream(o.argument(), true), true));
+                } catch (java.io.IOException e) {
+                    throw new CommandLineException(o, "cannot open log file: " + e.getMessage());
+                }
+            }
+        }
+        opts.setLogCategories(categories);
     }
 
     private void drive(Machine machine, Option o, boolean globalSnapshot, int index) {

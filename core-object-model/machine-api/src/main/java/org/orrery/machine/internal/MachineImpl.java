@@ -195,6 +195,15 @@ final class MachineImpl implements Machine, SafePoint {
         });
     }
 
+    private final java.util.Set<String> loggedSites = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @Override public void logGuest(org.orrery.machine.LogCategory category, String site, String message) {
+        if (!options.logCategories().contains(category)) return;
+        if (!loggedSites.add(category.option() + " " + site)) return;
+        options.logSink().println(site + ": " + message);
+        options.logSink().flush();
+    }
+
     void internalError(Throwable t) {
         LOG.log(Level.SEVERE, "machine " + name + ": internal error; the guest is stopped", t);
         pause(RunState.INTERNAL_ERROR, "internal error: " + t);

@@ -1,0 +1,20 @@
+package org.orrery.machine;
+
+/** What -d can enable, named as QEMU names the categories. */
+public enum LogCategory {
+    GUEST_ERRORS("guest_errors", "log when the guest OS does something invalid (eg accessing a non-existent register)"),
+    UNIMP("unimp", "log unimplemented functionality");
+
+    private final String option;
+    private final String help;
+
+    LogCategory(String option, String help) { this.option = option; this.help = help; }
+
+    public String option() { return option; }
+    public String help() { return help; }
+
+    public static LogCategory byOption(String name) {
+        for (LogCategory c : values()) if (c.option.equals(name)) return c;
+        return null;
+    }
+}
