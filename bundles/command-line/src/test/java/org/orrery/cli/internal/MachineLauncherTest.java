@@ -1,0 +1,125 @@
+package org.orrery.cli.internal;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.orrery.command.CommandLayer;
+import org.orrery.command.internal.CommandLayerImpl;
+import org.orrery.command.internal.CoreCommands;
+import org.orrery.machine.Machine;
+import org.orrery.machine.MachineManager;
+import org.orrery.machine.RunState;
+import org.orrery.machine.cpu.Hart;
+import org.orrery.machine.device.Board;
+import org.orrery.machine.device.Device;
+import org.orrery.machine.fdt.FdtNode;
+import org.orrery.machine.internal.MachineCommands;
+import org.orrery.machine.internal.MachineManagerComponent;
+import org.orrery.machine.irq.IrqLine;
+import org.orrery.qom.Property;
+import org.orrery.qom.PropertyTypes;
+import org.orrery.qom.QObject;
+import org.orrery.qom.TypeDescription;
+import org.orrery.qom.TypeRegistry;
+import org.orrery.qom.internal.TypeRegistryImpl;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MachineLauncherTest {
+    static final Property<Long> ADDR = Property.of("addr", PropertyTypes.UINT64).description("where it is mapped");
+
+    static final class TestBoard extends Board {
+        public List<Hart> harts() { return List.of(); }
+        public FdtNode buildDeviceTree() { return new FdtNode(""); }
+        public void loadImages() { }
+        public IrqLine platformIrq(int source) { return IrqLine.UNCONNECTED; }
+    }
+
+    static final class Gizmo extends Device { }
+
+    private TypeRegistryImpl types;
+    private MachineManagerComponent machines;
+    private CommandLayerImpl commands;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private MachineLauncher launcher;
+
+    @BeforeEach void setUp() {
+        types = new TypeRegistryImpl();
+        types.add("m", TypeDescription.named("machine").abstractType()
+                .properties(Board.RAM_SIZE, Board.SMP, Board.KERNEL, Board.CPU_TYPE, Board.FIRMWARE), "t");
+        types.add("d", TypeDescription.named("device").abstractType(), "t");
+        types.add("b", TypeDescription.named("test-machine").parent("machine").description("A test board").creates(TestBoard::new), "t");
+        types.add("g", TypeDescription.named("gizmo").parent("device").property(ADDR).creates(Gizmo::new), "t");
+        machines = new MachineManagerComponent(types);
+        commands = new CommandLayerImpl();
+        commands.add("core", new CoreCommands(types), "core");
+        commands.add("machine", new MachineCommands(types), "machine");
+        launcher = new MachineLauncher(new MachineLauncher.Environment() {
+            public MachineManager machines() { return machines; }
+            public CommandLayer commands() { return commands; }
+            public TypeRegistry types() { return types; }
+            public PrintStream out() { return new PrintStream(out, true); }
+        });
+    }
+
+    @AfterEach void tearDown() { for (Machine m : machines.machines()) machines.destroy(m); }
+
+    private String error(String... args) {
+        return assertThrows(CommandLineException.class, () -> launcher.launch(List.of(args))).line();
+    }
+
+    @Test void optionsBecomeCommandsOnANewMachine() {
+        Machine m = launcher.launch(List.of("-machine", "test", "-m", "64M", "-device", "gizmo,id=g0,addr=0x1000", "-S")).machine();
+        assertEquals(RunState.PRELAUNCH, m.runState());
+        QObject board = m.tree().resolve("/machine");
+        assertEquals(64L << 20, board.get(Board.RAM_SIZE));
+        QObject g = m.tree().resolve("/machine/peripheral/g0");
+        assertEquals(0x1000L, g.get(ADDR));
+        assertTrue(g.isRealized(), "cold-plugged devices are realized when the machine is built");
+    }
+
+    @Test void withoutSTheMachineRunsAndWithPreconfigItWaits() {
+        Machine running = launcher.launch(List.of("-machine", "test")).machine();
+        assertEquals(RunState.RUNNING, running.runState());
+        machines.destroy(running);
+        Machine pre = launcher.launch(List.of("-M", "test", "-preconfig")).machine();
+        assertEquals(RunState.PRECONFIG, pre.runState());
+    }
+
+    @Test void badInputIsOneLineNamingTheOptionAndLeavesNoMachine() {
+        assertEquals("orrery: -bogus: invalid option", error("-bogus"));
+        assertEquals("orrery: -m: requires an argument", error("-machine", "test", "-m"));
+        assertTrue(error("-machine", "nope").startsWith("orrery: -machine nope: unsupported machine type 'nope'"));
+        assertTrue(error("-machine", "test", "-m", "12Q").startsWith("orrery: -m 12Q: Parameter"), error("-machine", "test", "-m", "12Q"));
+        assertEquals("orrery: -device nothing: 'nothing' is not a valid device model name", error("-machine", "test", "-device", "nothing"));
+        assertTrue(error("-machine", "test", "-device", "gizmo,addr=zz").contains("Parameter 'addr' expects uint64"));
+        assertTrue(error("-machine", "test", "-device", "gizmo,colour=red").contains("Property 'gizmo.colour' not found"));
+        assertTrue(error("-machine", "test", "-device", "gizmo,id=a", "-device", "gizmo,id=a").contains("Duplicate ID 'a' for device"));
+        assertTrue(error("-machine", "test", "-device", "gizmo,addr=1,,2").contains("addr"));
+        assertTrue(error("-kernel", "x").contains("No machine specified"));
+        assertTrue(machines.machines().isEmpty(), "a failed command line leaves no half-built machine");
+    }
+
+    @Test void helpIsGeneratedFromTheRegistry() {
+        assertEquals(0, launcher.launch(List.of("-machine", "help")).exitStatus());
+        assertTrue(out.toString().contains("test                 A test board"), out.toString());
+        out.reset();
+        assertEquals(0, launcher.launch(List.of("-device", "help")).exitStatus());
+        assertTrue(out.toString().contains("name \"gizmo\""), out.toString());
+        out.reset();
+        assertEquals(0, launcher.launch(List.of("-device", "gizmo,help")).exitStatus());
+        assertTrue(out.toString().contains("addr=<uint64>") && out.toString().contains("where it is mapped"), out.toString());
+        types.add("late", TypeDescription.named("late-gizmo").parent("device").creates(Gizmo::new), "later-bundle");
+        out.reset();
+        launcher.launch(List.of("-device", "help"));
+        assertTrue(out.toString().contains("late-gizmo"), "installing a bundle changes the list");
+        assertNull(launcher.launch(List.of("-shell")).machine(), "no machine options: just the container");
+    }
+}
