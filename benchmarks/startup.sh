@@ -19,7 +19,8 @@ export ORRERY_NO_BUILD=1
 
 # The AOT cache needs one training run that records what start-up loads.
 if [[ $configs == *AOTCache=* ]]; then
-    ORRERY_JAVA_OPTS="-XX:AOTCacheOutput=$aot_cache -Xlog:aot=off -Xlog:cds=off" "$ORRERY_ROOT/orrery" </dev/null >/dev/null 2>&1
+    ORRERY_JAVA_OPTS="-XX:AOTCacheOutput=$aot_cache -Xlog:aot=off -Xlog:cds=off" timeout 120 "$ORRERY_ROOT/orrery" </dev/null >/dev/null 2>&1 \
+        || orrery_die "the AOT training run failed"
 fi
 
 # Prints "median min" of the numbers on stdin.
@@ -36,7 +37,8 @@ for entry in "${entries[@]}"; do
     total=()
     for ((i = 0; i < runs; i++)); do
         start=${EPOCHREALTIME/[.,]/}
-        report=$(ORRERY_JAVA_OPTS="-Dorrery.startup.report=true $flags" "$ORRERY_ROOT/orrery" </dev/null 2>&1 >/dev/null | grep 'orrery: startup:' || true)
+        # A run that hangs must not hang the benchmark: it counts as a failure.
+        report=$(ORRERY_JAVA_OPTS="-Dorrery.startup.report=true $flags" timeout 60 "$ORRERY_ROOT/orrery" </dev/null 2>&1 >/dev/null | grep 'orrery: startup:' || true)
         end=${EPOCHREALTIME/[.,]/}
         [[ $report =~ ready_ms=([0-9]+) ]] || orrery_die "no start-up report from configuration $name: $report"
         ready+=("${BASH_REMATCH[1]}")

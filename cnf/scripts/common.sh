@@ -50,12 +50,12 @@ orrery_ensure_maven() {
 }
 
 # Prints the first build input newer than the distribution's stamp (nothing when fresh).
-# Only what feeds the distribution counts: integration tests and scripts do not.
+# Only what feeds the distribution counts: tests and scripts do not.
 orrery_first_stale_input() {
     [[ -f $ORRERY_BUILD_STAMP ]] || { echo "$ORRERY_BUILD_STAMP"; return; }
     find "$ORRERY_ROOT" \
         \( -name target -o -name .git -o -path "$ORRERY_ROOT/integration-tests" \
-           -o -path "$ORRERY_ROOT/benchmarks" -o -path "$ORRERY_ROOT/cnf/scripts" \) -prune \
+           -o -path "$ORRERY_ROOT/benchmarks" -o -path "$ORRERY_ROOT/cnf/scripts" -o -path '*/src/test' \) -prune \
         -o -newer "$ORRERY_BUILD_STAMP" -type f \
            \( -name pom.xml -o -name '*.bnd' -o -path '*/src/*' -o -path "$ORRERY_ROOT/cnf/*" -o -path "$ORRERY_ROOT/.mvn/*" \) \
         -print -quit

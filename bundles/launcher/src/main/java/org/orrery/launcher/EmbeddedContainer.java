@@ -73,7 +73,15 @@ final class EmbeddedContainer {
             systemContext.registerService(IntConsumer.class, exitRequest, exitProperties);
             framework.start();
             try {
-                deployDistribution(systemContext, reporter);
+                List<Bundle> console = deployDistribution(systemContext, reporter);
+                // Tells the command-line bundle every distribution bundle is started, so every type and
+                // command is there before options become commands.
+                Runnable marker = () -> { };
+                systemContext.registerService(Runnable.class, marker, new Hashtable<>(Map.of("orrery.launch", "complete")));
+                // The console comes last, once the command line has built the machine, so piped shell
+                // commands see it.
+                awaitCommandLine(systemContext);
+                startAll(console, reporter);
                 if (reportStartup) {
                     printStartupReport(systemContext);
                 }
@@ -123,7 +131,7 @@ final class EmbeddedContainer {
      * Installs every jar in system/ and bundles/ first, so the resolver sees them all at once,
      * then starts them: third-party runtime, Orrery bundles, FileInstall, and the console last.
      */
-    private void deployDistribution(BundleContext context, BundleProblemReporter reporter) throws IOException {
+    private List<Bundle> deployDistribution(BundleContext context, BundleProblemReporter reporter) throws IOException {
         List<Bundle> systemBundles = install(context, Distribution.jarsIn(distribution.systemBundles()));
         List<Bundle> orreryBundles = install(context, Distribution.jarsIn(distribution.orreryBundles()));
         List<Bundle> startOrder = new ArrayList<>();
@@ -132,8 +140,14 @@ final class EmbeddedContainer {
         if (watchedFolder.isPresent()) {
             systemBundles.stream().filter(b -> isNamed(b, FILE_INSTALL)).forEach(startOrder::add);
         }
-        systemBundles.stream().filter(b -> isNamed(b, GOGO_SHELL)).forEach(startOrder::add);
-        for (Bundle bundle : startOrder) {
+        startAll(startOrder, reporter);
+        List<Bundle> console = new ArrayList<>();
+        systemBundles.stream().filter(b -> isNamed(b, GOGO_SHELL)).forEach(console::add);
+        return console;
+    }
+
+    private static void startAll(List<Bundle> bundles, BundleProblemReporter reporter) {
+        for (Bundle bundle : bundles) {
             if (isFragment(bundle)) {
                 continue;
             }
@@ -142,6 +156,23 @@ final class EmbeddedContainer {
             } catch (BundleException e) {
                 reporter.reportStartFailure(bundle, e);
             }
+        }
+    }
+
+    /** Waits (bounded) for the command-line bundle's "done" marker, when that bundle is running. */
+    private static void awaitCommandLine(BundleContext context) throws InterruptedException {
+        boolean present = false;
+        for (Bundle b : context.getBundles())
+            if ("org.orrery.command-line".equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) present = true;
+        if (!present) return;
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (context.getServiceReferences(Runnable.class, "(orrery.commandline=done)").size() > 0) return;
+            } catch (org.osgi.framework.InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+            Thread.sleep(5);
         }
     }
 

@@ -46,7 +46,7 @@ enum QemuOption {
     GDB("dev", "accept a gdb connection on a character device", "gdb"),
     GDB_DEFAULT(null, "shorthand for -gdb tcp::1234", "s"),
     // Orrery's own options.
-    DBUS("address", "serve the D-Bus front-end on a bus (session, system or an address)", "dbus"),
+    DBUS("name=NAME[,addr=ADDRESS]", "serve the D-Bus front-end under a well-known name (session bus unless addr= names another)", "dbus"),
     SHELL(null, "run the Gogo shell on the terminal even while a machine runs", "shell"),
     BUNDLES("dir", "hot-deploy bundle jars dropped into dir (and uninstall deleted ones)", "bundles"),
     VERSION(null, "print the version and exit", "version"),

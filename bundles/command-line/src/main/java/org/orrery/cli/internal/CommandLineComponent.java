@@ -30,6 +30,7 @@ public final class CommandLineComponent {
     private final CommandLayer commands;
     private final TypeRegistry types;
     private final String args;
+    private final BundleContext context;
     private Thread worker;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, target = "(orrery.exit=true)")
@@ -43,7 +44,8 @@ public final class CommandLineComponent {
         this.commands = commands;
         this.types = types;
         this.args = context.getProperty("orrery.args");
-        if (args == null) return;
+        this.context = context;
+        if (args == null) { signalDone(); return; }
         worker = Thread.ofPlatform().name("orrery-command-line").daemon(true).start(this::run);
     }
 
@@ -70,6 +72,17 @@ public final class CommandLineComponent {
             finish(1, e.line());
         } catch (RuntimeException e) {
             finish(1, "orrery: " + e);
+        } finally {
+            signalDone();
+        }
+    }
+
+    /** Lets the launcher start the console: the machine (if any) is built. */
+    private void signalDone() {
+        try {
+            context.registerService(Runnable.class, () -> { }, new java.util.Hashtable<>(java.util.Map.of("orrery.commandline", "done")));
+        } catch (IllegalStateException stopping) {
+            // the bundle is stopping; nobody waits any more
         }
     }
 

@@ -114,7 +114,6 @@ final class MachineLauncher {
             String name = machineName(t);
             out.printf("%-20s %s%s%n", name, t.description() == null ? "" : t.description(), name.equals("virt") ? " (default)" : "");
         }
-        out.println("none                 empty machine");
     }
 
     private static String machineName(ObjectType t) {
