@@ -55,11 +55,22 @@ final class MachineLauncher {
         Integer helpStatus = help(options);
         if (helpStatus != null) return Outcome.exit(helpStatus);
         if (!wantsMachine(options)) return Outcome.container();
+        List<ConfigFile.Loaded> configs = new ArrayList<>();
+        List<Option> expanded = new ArrayList<>();
+        for (Option o : options) {
+            if (!o.name().equals("readconfig")) { expanded.add(o); continue; }
+            ConfigFile.Loaded c = ConfigFile.load(o);
+            configs.add(c);
+            expanded.addAll(c.options());
+        }
+        options = expanded;
         Option machineOption = options.stream().filter(o -> o.name().equals("machine")).reduce((a, b) -> b).orElse(null);
-        if (machineOption == null)
+        boolean configChoosesMachine = configs.stream().anyMatch(ConfigFile.Loaded::choosesMachine);
+        if (machineOption == null && !configChoosesMachine)
             throw new CommandLineException(null, "No machine specified, and there is no default\nUse -machine help to list supported machines");
         Machine machine = env.machines().create("main");
         try {
+            for (ConfigFile.Loaded c : configs) replay(machine, c);
             configure(machine, options, machineOption);
             return new Outcome(null, machine);
         } catch (RuntimeException e) {
@@ -174,13 +185,22 @@ final class MachineLauncher {
             }
         logging(options, opts);
         // the board and its properties
-        ObjectNode machineArgs = keyval(machineOption, "type");
-        String type = machineArgs.remove("type").asText();
-        step(machineOption, () -> machine.call(() -> machine.createBoard(type)));
-        for (Iterator<Map.Entry<String, JsonNode>> it = machineArgs.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
-            qomSet(machine, machineOption, "/machine", e.getKey(), e.getValue());
+        if (machineOption != null) {
+            ObjectNode machineArgs = keyval(machineOption, "type");
+            JsonNode type = machineArgs.remove("type");
+            if (type == null) throw new CommandLineException(machineOption, "Parameter 'type' is missing");
+            run(machine, machineOption, "x-machine-init", F.objectNode().set("type", type));
+            for (Iterator<Map.Entry<String, JsonNode>> it = machineArgs.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                qomSet(machine, machineOption, "/machine", e.getKey(), e.getValue());
+            }
         }
+        ObjectNode runOptions = F.objectNode();
+        if (opts.startPaused()) runOptions.put("start-paused", "on");
+        if (opts.noReboot()) runOptions.put("no-reboot", "on");
+        if (opts.noShutdown()) runOptions.put("no-shutdown", "on");
+        if (opts.guestName() != null) runOptions.put("name", opts.guestName());
+        if (runOptions.size() > 0) run(machine, new Option("S", null), "x-machine-options", runOptions);
         for (Option o : options)
             switch (o.name()) {
                 case "m" -> {
@@ -230,7 +250,7 @@ final class MachineLauncher {
             if (o.name().equals("display") && !Keyval.parse(o.argument(), "type").path("type").asText().equals("none"))
                 throw new CommandLineException(o, "only -display none is supported (there is no graphical display)");
         if (!preconfig) {
-            Option start = new Option("machine", machineOption.argument());
+            Option start = machineOption != null ? machineOption : new Option("readconfig", "");
             step(start, () -> execute(machine, "x-exit-preconfig", F.objectNode()));
         }
     }
@@ -253,6 +273,19 @@ final class MachineLauncher {
             }
         }
         opts.setLogCategories(categories);
+    }
+
+    /** Replays a JSON configuration (a list of commands) as QMP would run it. */
+    private void replay(Machine machine, ConfigFile.Loaded config) {
+        for (ConfigFile.Command c : config.commands()) {
+            Option o = config.option();
+            step(new Option(o.name(), o.argument() + " (" + c.command() + ")"), () -> {
+                if (env.commands().command(c.command()).isEmpty())
+                    throw new QomException("The command " + c.command() + " has not been found");
+                Value args = c.text() ? Value.ofText("arguments", c.arguments()) : Value.ofJson("arguments", c.arguments());
+                env.commands().execute(machine.tree(), c.command(), args, SESSION);
+            });
+        }
     }
 
     private void drive(Machine machine, Option o, boolean globalSnapshot, int index) {

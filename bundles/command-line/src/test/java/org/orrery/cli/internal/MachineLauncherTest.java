@@ -107,6 +107,47 @@ class MachineLauncherTest {
         assertTrue(machines.machines().isEmpty(), "a failed command line leaves no half-built machine");
     }
 
+    private String snapshot(Machine m) {
+        return m.call(() -> {
+            StringBuilder b = new StringBuilder();
+            for (QObject o : m.tree().all()) {
+                b.append(o.path()).append(' ').append(o.type().name());
+                for (var p : o.listProperties())
+                    if (!p.type().startsWith("child<")) b.append(' ').append(p.name()).append('=').append(o.getProperty(p.name()));
+                b.append('\n');
+            }
+            return b.toString();
+        });
+    }
+
+    @Test void aSavedMachineRebuildsTheSameTree(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Machine first = launcher.launch(List.of("-machine", "test", "-m", "96M", "-device", "gizmo,id=g0,addr=0x1000",
+                "-device", "gizmo,id=g1", "-device", "gizmo", "-name", "guest1", "-S")).machine();
+        java.nio.file.Path file = dir.resolve("m.json");
+        commands.execute(first.tree(), "device_del", org.orrery.qom.Value.ofJson("a",
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"id\": \"g1\"}")), org.orrery.command.Session.INTERNAL);
+        commands.execute(first.tree(), "x-config-save", org.orrery.qom.Value.ofJson("a",
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"filename\": \"" + file + "\"}")), org.orrery.command.Session.INTERNAL);
+        String before = snapshot(first);
+        assertTrue(!java.nio.file.Files.readString(file).contains("g1"), "a deleted device is not saved");
+        machines.destroy(first);
+        Machine second = launcher.launch(List.of("-readconfig", file.toString())).machine();
+        assertEquals(before, snapshot(second));
+        assertEquals("guest1", second.options().guestName());
+        assertEquals(RunState.PRELAUNCH, second.runState());
+    }
+
+    @Test void qemuIniConfigFilesBecomeOptions(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path ini = dir.resolve("m.cfg");
+        java.nio.file.Files.writeString(ini, "# QEMU-style\n[machine]\n  type = \"test\"\n[memory]\n  size = \"48M\"\n"
+                + "[device \"g5\"]\n  driver = \"gizmo\"\n  addr = \"0x2000\"\n");
+        Machine m = launcher.launch(List.of("-readconfig", ini.toString(), "-S")).machine();
+        assertEquals(48L << 20, m.tree().resolve("/machine").get(Board.RAM_SIZE));
+        assertEquals(0x2000L, m.tree().resolve("/machine/peripheral/g5").get(ADDR));
+        java.nio.file.Files.writeString(ini, "[machine]\n type = test\n");
+        assertTrue(error("-readconfig", ini.toString()).contains("line 2"));
+    }
+
     @Test void helpIsGeneratedFromTheRegistry() {
         assertEquals(0, launcher.launch(List.of("-machine", "help")).exitStatus());
         assertTrue(out.toString().contains("test                 A test board"), out.toString());

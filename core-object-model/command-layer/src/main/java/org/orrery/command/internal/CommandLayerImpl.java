@@ -6,6 +6,7 @@ import org.orrery.command.Arguments;
 import org.orrery.command.CommandContext;
 import org.orrery.command.CommandGate;
 import org.orrery.command.CommandHandler;
+import org.orrery.command.CommandJournal;
 import org.orrery.command.CommandLayer;
 import org.orrery.command.CommandModule;
 import org.orrery.command.SchemaEntity;
@@ -95,7 +96,17 @@ public final class CommandLayerImpl implements CommandLayer {
         return tree.safePoint().call(() -> {
             CommandGate gate = tree.attachment(CommandGate.class);
             if (gate != null) gate.check(cmd);
-            return run(handler, args, ctx, cmd);
+            CommandJournal journal = cmd.journal() ? tree.attachment(CommandJournal.class) : null;
+            if (journal == null) return run(handler, args, ctx, cmd);
+            journal.begin();
+            try {
+                JsonNode r = run(handler, args, ctx, cmd);
+                journal.commit(cmd.name(), arguments == null ? null : arguments.json(), arguments != null && arguments.isText());
+                return r;
+            } catch (RuntimeException e) {
+                journal.abort();
+                throw e;
+            }
         });
     }
 

@@ -99,6 +99,25 @@ public final class MachineCommands extends AbstractCommandModule {
             if (!m.options().startPaused()) m.resume();
             return F.objectNode();
         });
+        on("x-machine-init", (a, c) -> { machine(c).createBoard(a.str("type")); return F.objectNode(); });
+        on("x-machine-options", (a, c) -> {
+            var o = machine(c).options();
+            if (a.has("start-paused")) o.setStartPaused(a.bool("start-paused", false));
+            if (a.has("no-reboot")) o.setNoReboot(a.bool("no-reboot", false));
+            if (a.has("no-shutdown")) o.setNoShutdown(a.bool("no-shutdown", false));
+            if (a.has("name")) o.setGuestName(a.str("name"));
+            return F.objectNode();
+        });
+        on("x-config-save", (a, c) -> {
+            org.orrery.command.CommandJournal journal = c.tree().attachment(org.orrery.command.CommandJournal.class);
+            if (journal == null) throw new QomException("this machine keeps no configuration journal");
+            try {
+                Files.writeString(Path.of(a.str("filename")), journal.toJson().toPrettyString() + "\n");
+            } catch (IOException e) {
+                throw new QomException("Could not write '" + a.str("filename") + "': " + e.getMessage());
+            }
+            return F.objectNode();
+        });
         on("memsave", (a, c) -> dump(c, a, true));
         on("pmemsave", (a, c) -> dump(c, a, false));
     }

@@ -70,6 +70,7 @@ final class MachineImpl implements Machine, SafePoint {
         });
         tree.container("/objects");
         tree.container("/chardevs");
+        tree.attach(org.orrery.command.CommandJournal.class, new org.orrery.command.CommandJournal(tree));
         thread.start();
     }
 
