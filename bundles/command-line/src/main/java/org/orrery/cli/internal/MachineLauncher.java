@@ -336,6 +336,15 @@ final class MachineLauncher {
         }
     }
 
+    /** Runs a command and returns its result; errors name the option. */
+    JsonNode execute(Option o, Machine machine, String command, ObjectNode arguments) {
+        try {
+            return execute(machine, command, arguments);
+        } catch (QomException e) {
+            throw new CommandLineException(o, e.getMessage());
+        }
+    }
+
     boolean hasCommand(String name) { return env.commands().command(name).isPresent(); }
 
     /** Lists options in the order given, for tests. */

@@ -1,5 +1,6 @@
 package org.orrery.cli.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.orrery.machine.Machine;
@@ -26,21 +27,26 @@ final class Serial {
             launcher.qomSet(machine, o, "/machine", "serial-chardev", F.textNode(spec.substring("chardev:".length())));
             return;
         }
-        boolean withMonitor = spec.startsWith("mon:");
-        if (withMonitor) spec = spec.substring(4);
-        ObjectNode chardev = chardevFromSpec(o, spec, "serial0");
-        if (withMonitor) chardev.put("mux", "on");
-        launcher.run(machine, o, "x-chardev-add-opts", chardev);
-        if (withMonitor && launcher.hasCommand("human-monitor-add"))
+        checkStdio(o, spec);
+        JsonNode r = launcher.execute(o, machine, "x-chardev-add-legacy", F.objectNode().put("id", "serial0").put("filename", spec));
+        // the monitor attaches before the UART (at board realize), so the UART gets the focus first, as in QEMU
+        if (r.path("monitor").asBoolean(false) && launcher.hasCommand("human-monitor-add"))
             launcher.run(machine, o, "human-monitor-add", F.objectNode().put("id", "monitor0").put("chardev", "serial0"));
     }
 
     void monitor(Option o) {
         String spec = o.argument();
         if (spec.equals("none")) return;
-        ObjectNode chardev = chardevFromSpec(o, spec, "compat_monitor0");
-        launcher.run(machine, o, "x-chardev-add-opts", chardev);
+        checkStdio(o, spec);
+        launcher.execute(o, machine, "x-chardev-add-legacy", F.objectNode().put("id", "compat_monitor0").put("filename", spec));
         launcher.run(machine, o, "human-monitor-add", F.objectNode().put("id", "hmp0").put("chardev", "compat_monitor0"));
+    }
+
+    private void checkStdio(Option o, String spec) {
+        if (spec.equals("stdio") || spec.equals("mon:stdio")) {
+            if (stdioUsed) throw new CommandLineException(o, "cannot use stdio by multiple character devices");
+            stdioUsed = true;
+        }
     }
 
     void mon(Option o) {
@@ -54,35 +60,5 @@ final class Serial {
         } else {
             launcher.run(machine, o, "human-monitor-add", F.objectNode().put("id", "mon-" + chardev).put("chardev", chardev));
         }
-    }
-
-    /** QEMU's legacy chardev spellings: stdio, null, pty, file:PATH, unix:PATH[,opts], tcp:HOST:PORT[,opts]. */
-    private ObjectNode chardevFromSpec(Option o, String spec, String id) {
-        ObjectNode c = F.objectNode().put("id", id);
-        if (spec.equals("stdio")) {
-            if (stdioUsed) throw new CommandLineException(o, "cannot use stdio by multiple character devices");
-            stdioUsed = true;
-            return c.put("backend", "stdio");
-        }
-        if (spec.equals("null") || spec.equals("pty")) return c.put("backend", spec);
-        if (spec.startsWith("file:")) return c.put("backend", "file").put("path", spec.substring(5));
-        if (spec.startsWith("unix:")) {
-            ObjectNode opts = launcher.keyval(new Option(o.name(), spec.substring(5)), "path");
-            opts.setAll(c);
-            return opts.put("backend", "socket");
-        }
-        if (spec.startsWith("tcp:")) {
-            String rest = spec.substring(4);
-            int comma = rest.indexOf(',');
-            String hostPort = comma < 0 ? rest : rest.substring(0, comma);
-            ObjectNode opts = comma < 0 ? F.objectNode() : launcher.keyval(new Option(o.name(), rest.substring(comma + 1)), null);
-            int colon = hostPort.lastIndexOf(':');
-            if (colon < 0) throw new CommandLineException(o, "expected tcp:HOST:PORT");
-            opts.put("host", hostPort.substring(0, colon).isEmpty() ? "127.0.0.1" : hostPort.substring(0, colon));
-            opts.put("port", hostPort.substring(colon + 1));
-            opts.setAll(c);
-            return opts.put("backend", "socket");
-        }
-        throw new CommandLineException(o, "'" + spec + "' is not a valid char driver");
     }
 }

@@ -1,0 +1,267 @@
+package org.orrery.backend.block.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import org.orrery.command.AbstractCommandModule;
+import org.orrery.command.Arguments;
+import org.orrery.command.CommandContext;
+import org.orrery.command.CommandModule;
+import org.orrery.qom.ObjectTree;
+import org.orrery.qom.QObject;
+import org.orrery.qom.QomException;
+import org.orrery.qom.Value;
+import org.osgi.service.component.annotations.Component;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** blockdev-add, blockdev-del, x-drive-add, query-block, query-named-block-nodes. */
+@Component(service = CommandModule.class)
+public final class BlockCommands extends AbstractCommandModule {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    static final String CONTAINER = "/blockdevs";
+
+    public BlockCommands() {
+        on("blockdev-add", this::blockdevAdd);
+        on("blockdev-del", this::blockdevDel);
+        on("x-drive-add", this::driveAdd);
+        on("query-block", this::queryBlock);
+        on("query-named-block-nodes", (a, c) -> {
+            ArrayNode out = F.arrayNode();
+            for (BlockNode n : nodes(c.tree())) out.add(deviceInfo(n));
+            return out;
+        });
+    }
+
+    // ---- creation ----
+
+    private JsonNode blockdevAdd(Arguments a, CommandContext c) {
+        if (!a.has("node-name")) throw new QomException("'node-name' must be specified for the root node");
+        addNode(c.tree(), a.str("node-name"), a.str("driver"), a.extra(), "");
+        return F.objectNode();
+    }
+
+    /**
+     * Creates a node from BlockdevOptions members (JSON or text dialect). Nested objects flatten to dotted
+     * properties (cache.direct); a raw node's inline {@code file} object becomes a child node first.
+     */
+    static BlockNode addNode(ObjectTree tree, String nodeName, String driver, Map<String, Value> members, String where) {
+        QObject container = tree.container(CONTAINER);
+        if (nodeName != null && !nodeName.startsWith("#")) checkNodeName(nodeName);
+        else nodeName = freeName(container);
+        if (container.child(nodeName) != null) throw new QomException("Duplicate nodes with node-name='" + nodeName + "'");
+        String type = switch (driver) {
+            case "file" -> "blockdev-file";
+            case "raw" -> "blockdev-raw";
+            default -> throw new QomException("Parameter '" + where + "driver' does not accept value '" + driver + "' (supported: file, raw)");
+        };
+        Map<String, Value> props = new LinkedHashMap<>();
+        flatten(members, "", props);
+        List<BlockNode> inline = new ArrayList<>();
+        try {
+            Value file = members.get("file");
+            if (driver.equals("raw") && file != null && !file.isNull() && file.json().isObject()) {
+                Map<String, Value> sub = new LinkedHashMap<>(file.asStruct());
+                Value d = sub.remove("driver");
+                if (d == null) throw new QomException("Parameter '" + where + "file.driver' is missing");
+                Value nn = sub.remove("node-name");
+                BlockNode child = addNode(tree, nn == null ? null : nn.asString(), d.asString(), sub, where + "file.");
+                inline.add(child);
+                props.keySet().removeIf(k -> k.startsWith("file."));
+                props.put("file", Value.ofJson("file", TextNode.valueOf(child.name())));
+            }
+            QObject o = tree.create(type);
+            for (Map.Entry<String, Value> p : props.entrySet()) {
+                if (o.type().property(p.getKey()) == null)
+                    throw new QomException("Parameter '" + where + p.getKey() + "' is unexpected");
+                o.setProperty(p.getKey(), p.getValue());
+            }
+            BlockNode node = (BlockNode) o;
+            node.ownedChildren.addAll(inline);
+            container.addChild(nodeName, o);
+            try {
+                o.realize();
+            } catch (RuntimeException e) {
+                tree.delete(o, true);
+                throw e;
+            }
+            return node;
+        } catch (RuntimeException e) {
+            for (BlockNode n : inline) if (n.parent() != null) tree.delete(n, true);
+            throw e;
+        }
+    }
+
+    private static void flatten(Map<String, Value> members, String prefix, Map<String, Value> out) {
+        for (Map.Entry<String, Value> e : members.entrySet()) {
+            Value v = e.getValue();
+            String key = prefix + e.getKey();
+            if (v.json() != null && v.json().isObject()) flatten(v.asStruct(), key + ".", out);
+            else out.put(key, v);
+        }
+    }
+
+    static void checkNodeName(String name) {
+        boolean ok = !name.isEmpty() && name.length() <= 31 && Character.isLetter(name.charAt(0));
+        for (int i = 0; ok && i < name.length(); i++) {
+            char ch = name.charAt(i);
+            ok = Character.isLetterOrDigit(ch) && ch < 128 || ch == '-' || ch == '_' || ch == '.';
+        }
+        if (!ok) throw new QomException("Invalid node-name: '" + name + "'");
+    }
+
+    private static String freeName(QObject container) {
+        for (int i = 0; ; i++) if (container.child("#block" + i) == null) return "#block" + i;
+    }
+
+    private JsonNode driveAdd(Arguments a, CommandContext c) {
+        ObjectTree tree = c.tree();
+        String id = a.str("id");
+        String image = a.str("file");
+        checkNodeName(id);
+        String fileNode = "#" + id + "-file";
+        if (tree.resolve(CONTAINER + "/" + fileNode) != null) throw new QomException("drive with id '" + id + "' already exists");
+        if (tree.resolve(CONTAINER + "/" + id) != null) throw new QomException("drive with id '" + id + "' already exists");
+        String format = a.str("format", null);
+        if (format == null) {
+            if (isQcow2(Path.of(image)))
+                throw new QomException("'" + image + "' is a qcow2 image, which this build cannot read (convert it: qemu-img convert -O raw)");
+            System.err.println("WARNING: Image format was not specified for '" + image + "' and probing guessed raw. Specify the 'raw' format explicitly to remove the restrictions.");
+        } else if (!format.equals("raw")) {
+            throw new QomException("'" + format + "' invalid format (supported: raw)");
+        }
+        boolean ro = a.bool("readonly", false);
+        boolean snapshot = a.bool("snapshot", false);
+        String cache = a.str("cache", "writeback");
+        boolean direct, noFlush, writeThrough;
+        switch (cache) {
+            case "writeback" -> { direct = false; noFlush = false; writeThrough = false; }
+            case "writethrough" -> { direct = false; noFlush = false; writeThrough = true; }
+            case "none" -> { direct = true; noFlush = false; writeThrough = false; }
+            case "directsync" -> { direct = true; noFlush = false; writeThrough = true; }
+            case "unsafe" -> { direct = false; noFlush = true; writeThrough = false; }
+            default -> throw new QomException("invalid cache option '" + cache + "'");
+        }
+        String discard = switch (a.str("discard", "ignore")) {
+            case "ignore", "off" -> "ignore";
+            case "unmap", "on" -> "unmap";
+            default -> throw new QomException("Invalid discard option '" + a.str("discard") + "'");
+        };
+        Map<String, Value> f = new LinkedHashMap<>();
+        f.put("filename", json("filename", F.textNode(image)));
+        f.put("read-only", json("read-only", F.booleanNode(ro || snapshot)));
+        f.put("cache.direct", json("cache.direct", F.booleanNode(direct)));
+        f.put("cache.no-flush", json("cache.no-flush", F.booleanNode(noFlush)));
+        f.put("discard", json("discard", F.textNode(discard)));
+        if (a.has("aio")) f.put("aio", json("aio", a.get("aio")));
+        if (snapshot) f.put("locking", json("locking", F.textNode("off")));
+        BlockNode file = addNode(tree, fileNode, "file", f, "");
+        try {
+            Map<String, Value> r = new LinkedHashMap<>();
+            r.put("file", json("file", F.textNode(file.name())));
+            r.put("read-only", json("read-only", F.booleanNode(ro)));
+            r.put("snapshot", json("snapshot", F.booleanNode(snapshot)));
+            r.put("write-through", json("write-through", F.booleanNode(writeThrough)));
+            BlockNode raw = addNode(tree, id, "raw", r, "");
+            raw.ownedChildren.add(file);
+            raw.driveId = id;
+            return F.objectNode().put("node-name", id);
+        } catch (RuntimeException e) {
+            tree.delete(file, true);
+            throw e;
+        }
+    }
+
+    private static Value json(String name, JsonNode n) { return Value.ofJson(name, n); }
+
+    private static boolean isQcow2(Path p) {
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'Q' && magic[1] == 'F' && magic[2] == 'I' && (magic[3] & 0xff) == 0xfb;
+        } catch (IOException e) {
+            return false; // opening reports the real problem
+        }
+    }
+
+    // ---- deletion ----
+
+    private JsonNode blockdevDel(Arguments a, CommandContext c) {
+        String name = a.str("node-name");
+        QObject o = c.tree().resolve(CONTAINER + "/" + name);
+        if (!(o instanceof BlockNode n)) throw new QomException("Failed to find node with node-name='" + name + "'");
+        if (n.driveId != null) throw new QomException("Node " + name + " is not owned by the monitor (it belongs to drive '" + n.driveId + "')");
+        List<String> users = c.tree().linkersOf(n);
+        if (!users.isEmpty()) throw new QomException("Node " + name + " is in use (by " + String.join(", ", users) + ")");
+        List<BlockNode> owned = new ArrayList<>(n.ownedChildren);
+        c.tree().delete(n, false);
+        for (BlockNode child : owned) if (child.parent() != null && c.tree().linkersOf(child).isEmpty()) c.tree().delete(child, false);
+        return F.objectNode();
+    }
+
+    // ---- queries ----
+
+    static List<BlockNode> nodes(ObjectTree tree) {
+        List<BlockNode> out = new ArrayList<>();
+        QObject container = tree.resolve(CONTAINER);
+        if (container == null) return out;
+        for (QObject o : container.children().values()) if (o instanceof BlockNode n) out.add(n);
+        return out;
+    }
+
+    private JsonNode queryBlock(Arguments a, CommandContext c) {
+        ArrayNode out = F.arrayNode();
+        for (BlockNode n : nodes(c.tree())) {
+            List<String> devices = new ArrayList<>();
+            for (String l : c.tree().linkersOf(n)) {
+                if (l.startsWith(CONTAINER + "/")) continue;
+                devices.add(l.substring(0, l.lastIndexOf('.')));
+            }
+            if (n.driveId == null && devices.isEmpty()) continue;
+            ObjectNode b = out.addObject();
+            b.put("device", n.driveId == null ? "" : n.driveId);
+            if (!devices.isEmpty()) b.put("qdev", devices.get(0));
+            b.put("locked", false).put("removable", false);
+            b.set("inserted", deviceInfo(n));
+            b.put("type", "unknown");
+        }
+        return out;
+    }
+
+    private static ObjectNode deviceInfo(BlockNode n) {
+        ObjectNode i = F.objectNode();
+        i.put("file", n.filename());
+        i.put("node-name", n.name());
+        i.put("ro", n.isReadOnly());
+        i.put("drv", n.driver());
+        i.put("backing_file_depth", 0);
+        i.put("encrypted", false);
+        i.put("detect_zeroes", "off");
+        for (String k : new String[] {"bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr"}) i.put(k, 0);
+        ObjectNode image = i.putObject("image");
+        image.put("filename", n.filename());
+        image.put("format", n.driver());
+        image.put("virtual-size", n.size());
+        try {
+            image.put("actual-size", Files.size(Path.of(n.filename())));
+        } catch (IOException | RuntimeException e) {
+            // not a plain file
+        }
+        image.put("dirty-flag", false);
+        FileNode f = n.fileNode();
+        ObjectNode cache = i.putObject("cache");
+        cache.put("writeback", !n.writeThrough());
+        cache.put("direct", f != null && f.get(FileNode.CACHE_DIRECT));
+        cache.put("no-flush", f != null && f.get(FileNode.CACHE_NO_FLUSH));
+        i.put("write_threshold", 0);
+        return i;
+    }
+}

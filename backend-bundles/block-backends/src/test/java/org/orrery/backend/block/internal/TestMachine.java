@@ -1,0 +1,106 @@
+package org.orrery.backend.block.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.orrery.command.CommandModule;
+import org.orrery.command.Session;
+import org.orrery.command.internal.CommandLayerImpl;
+import org.orrery.command.internal.CoreCommands;
+import org.orrery.qom.ObjectTree;
+import org.orrery.qom.SafePoint;
+import org.orrery.qom.TypeProvider;
+import org.orrery.qom.Value;
+import org.orrery.qom.internal.TypeRegistryImpl;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/** A tree with a real machine thread (a single-thread executor) and a command layer, as tests need them. */
+final class TestMachine implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    final TypeRegistryImpl registry = new TypeRegistryImpl();
+    final MachineThread thread = new MachineThread();
+    final ObjectTree tree;
+    final CommandLayerImpl commands = new CommandLayerImpl();
+
+    TestMachine(TypeProvider... providers) {
+        for (TypeProvider p : providers) registry.add(p, p.describe(), "test");
+        tree = new ObjectTree(registry, thread);
+        commands.add("core", new CoreCommands(registry), "core");
+    }
+
+    TestMachine module(CommandModule m) { commands.add(m, m, "test"); return this; }
+
+    JsonNode qmp(String command, String jsonArgs) {
+        try {
+            return commands.execute(tree, command, jsonArgs == null ? null : Value.ofJson("arguments", JSON.readTree(jsonArgs)), Session.INTERNAL);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    JsonNode text(String command, String jsonArgs) {
+        try {
+            return commands.execute(tree, command, Value.ofText("arguments", JSON.readTree(jsonArgs)), Session.INTERNAL);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    <T> T call(Callable<T> c) { return thread.call(c); }
+
+    private boolean closed;
+
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        tree.dispose();
+        thread.shutdown();
+    }
+
+    static final class MachineThread implements SafePoint {
+        private volatile Thread thread;
+        private final ExecutorService ex = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "machine-test");
+            t.setDaemon(true);
+            thread = t;
+            return t;
+        });
+
+        @Override public <T> T call(Callable<T> task) {
+            if (isCurrentThread()) {
+                try {
+                    return task.call();
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            try {
+                return ex.submit(task).get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof RuntimeException r) throw r;
+                if (e.getCause() instanceof Error er) throw er;
+                throw new IllegalStateException(e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override public void post(Runnable task) { if (!ex.isShutdown()) ex.execute(task); }
+
+        @Override public boolean isCurrentThread() { return Thread.currentThread() == thread; }
+
+        boolean isCurrentThreadOf(Thread t) { return t == thread; }
+
+        void shutdown() {
+            ex.shutdown();
+            try { ex.awaitTermination(5, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
+        }
+    }
+}
