@@ -3,6 +3,8 @@
 # side with QEMU 7.2 in the same run, from a Python client and from the Java client (libqmp), plus
 # libqmp's in-process transport.
 #
+# Sessions run on virtual threads (the default); a second Orrery server with platform-thread sessions
+# (-Dorrery.qmp.platformThreads=true) shows what the virtual-thread scheduler costs on this host.
 # Orrery's side is served by QmpTestServerMain (a test machine with a /machine object, the core
 # commands and the QMP server module) until `./orrery -machine virt` exists.
 #
@@ -37,12 +39,17 @@ wait_for() { for _ in $(seq 1 200); do [[ -S "$1" ]] && return 0; sleep 0.05; do
 "$JAVA" -cp "$CP" org.orrery.qmp.server.internal.QmpTestServerMain "unix:$WORK/orrery.sock,server=on,wait=off" \
     >"$WORK/orrery.log" 2>&1 &
 PIDS+=($!)
+# the same with platform threads for the sessions (-Dorrery.qmp.platformThreads=true), for comparison
+"$JAVA" -Dorrery.qmp.platformThreads=true -cp "$CP" org.orrery.qmp.server.internal.QmpTestServerMain \
+    "unix:$WORK/orrery-pt.sock,server=on,wait=off" >"$WORK/orrery-pt.log" 2>&1 &
+PIDS+=($!)
 # QEMU 7.2, as the acceptance tests start it
 "$QEMU" -machine virt -S -nographic -serial null -monitor none -qmp "unix:$WORK/qemu.sock,server=on,wait=off" \
     >"$WORK/qemu.log" 2>&1 &
 PIDS+=($!)
 wait_for "$WORK/orrery.sock"
 wait_for "$WORK/qemu.sock"
+wait_for "$WORK/orrery-pt.sock"
 
 rate() { sed -n 's/^qom-get\/s //p'; }
 py() { python3 benchmarks/qmp_bench.py "$1" "$2" | rate; }
@@ -52,12 +59,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1fx", a / b; els
 QN=$(( N / 5 < 2000 ? 2000 : N / 5 ))   # QEMU answers ~1000/s: fewer round trips keep the run short
 PY_O=$(py "$WORK/orrery.sock" "$N")
 PY_Q=$(py "$WORK/qemu.sock" "$QN")
+PY_P=$(py "$WORK/orrery-pt.sock" "$N")
 JV_O=$(jv "unix:$WORK/orrery.sock" "$N")
 JV_Q=$(jv "unix:$WORK/qemu.sock" "$QN")
 IN_O=$(jv inprocess "$((N * 5))")
 
 printf '%-34s %12s %12s %8s\n' "qom-get /machine type, sequential" "Orrery" "QEMU 7.2" "ratio"
 printf '%-34s %12s %12s %8s\n' "python3 client, unix socket" "$PY_O/s" "$PY_Q/s" "$(ratio "$PY_O" "$PY_Q")"
+printf '%-34s %12s %12s %8s\n' "python3, unix, platform threads" "$PY_P/s" "$PY_Q/s" "$(ratio "$PY_P" "$PY_Q")"
 printf '%-34s %12s %12s %8s\n' "Java libqmp, unix socket" "$JV_O/s" "$JV_Q/s" "$(ratio "$JV_O" "$JV_Q")"
 printf '%-34s %12s %12s %8s\n' "Java libqmp, in-process" "$IN_O/s" "-" "$(ratio "$IN_O" "$PY_Q")"
 echo "(in-process ratio is against QEMU's python figure; $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"

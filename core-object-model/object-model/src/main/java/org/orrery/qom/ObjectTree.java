@@ -33,6 +33,8 @@ public final class ObjectTree {
         default void objectRemoving(QObject object) { }
         default void propertyChanged(QObject object, String property) { }
         default void objectRealized(QObject object) { }
+        /** The tree is being disposed (its machine is destroyed): release what belongs to it. */
+        default void treeDisposed() { }
     }
 
     public ObjectTree(TypeRegistry registry, SafePoint safePoint) {
@@ -215,6 +217,13 @@ public final class ObjectTree {
     /** Deletes everything and stops following the registry; the tree is unusable afterwards. */
     public void dispose() {
         registry.removeListener(typeListener);
+        for (Listener l : listeners) {
+            try {
+                l.treeDisposed();
+            } catch (RuntimeException ignored) {
+                // a front-end failing to close must not keep the machine alive
+            }
+        }
         safePoint.call(() -> {
             for (QObject c : new ArrayList<>(root.children().values())) delete(c, true);
             return null;

@@ -224,12 +224,29 @@ final class MachineLauncher {
                 default -> { }
             }
         // character devices, then the serial port and monitors that use them
-        for (Option o : options) if (o.name().equals("chardev")) run(machine, o, "x-chardev-add-opts", keyval(o, "backend"));
+        // a chardev that carries a QMP monitor (-mon chardev=X,mode=control) becomes a QMP listener on its socket
+        java.util.Map<String, Option> controlMonitors = new java.util.HashMap<>();
+        for (Option o : options)
+            if (o.name().equals("mon")) {
+                ObjectNode m = keyval(o, "chardev");
+                if (m.path("mode").asText("readline").equals("control")) controlMonitors.put(m.path("chardev").asText(), o);
+            }
+        int qmpIndex = 0;
+        for (Option o : options) {
+            if (!o.name().equals("chardev")) continue;
+            ObjectNode c = keyval(o, "backend");
+            Option mon = controlMonitors.get(c.path("id").asText());
+            if (mon == null) { run(machine, o, "x-chardev-add-opts", c); continue; }
+            ObjectNode a = F.objectNode().put("id", "qmp-mon" + qmpIndex++).put("address", socketAddress(o, c));
+            if (keyval(mon, "chardev").path("pretty").asText("off").equals("on")) a.put("pretty", "on");
+            run(machine, mon, "qmp-listener-add", a);
+        }
         Serial serial = new Serial(this, machine);
         for (Option o : options) if (o.name().equals("serial")) { serial.configure(o); break; }
         if (!serialGiven && nographic) serial.configure(new Option("serial", monitorGiven ? "stdio" : "mon:stdio"));
         for (Option o : options) if (o.name().equals("monitor")) serial.monitor(o);
-        for (Option o : options) if (o.name().equals("mon")) serial.mon(o);
+        for (Option o : options)
+            if (o.name().equals("mon") && !keyval(o, "chardev").path("mode").asText("readline").equals("control")) serial.mon(o);
         // objects, block devices
         for (Option o : options) if (o.name().equals("object")) run(machine, o, "object-add", keyval(o, "qom-type"));
         for (Option o : options) if (o.name().equals("blockdev")) run(machine, o, "blockdev-add", keyval(o, null));
@@ -273,6 +290,16 @@ final class MachineLauncher {
             }
         }
         opts.setLogCategories(categories);
+    }
+
+    /** The QMP listener address equivalent to a -chardev socket option. */
+    private String socketAddress(Option o, ObjectNode c) {
+        if (!c.path("backend").asText().equals("socket"))
+            throw new CommandLineException(o, "a QMP monitor needs a socket chardev");
+        String flags = ",server=" + c.path("server").asText("off") + ",wait=" + c.path("wait").asText("on");
+        if (c.has("path")) return "unix:" + c.get("path").asText().replace(",", ",,") + flags;
+        if (c.has("port")) return "tcp:" + c.path("host").asText("127.0.0.1") + ":" + c.get("port").asText() + flags;
+        throw new CommandLineException(o, "a socket chardev needs path= or port=");
     }
 
     /** Replays a JSON configuration (a list of commands) as QMP would run it. */

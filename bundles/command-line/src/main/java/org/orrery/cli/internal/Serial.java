@@ -53,12 +53,7 @@ final class Serial {
         ObjectNode m = launcher.keyval(o, "chardev");
         String mode = m.path("mode").asText("readline");
         String chardev = m.path("chardev").asText();
-        if (mode.equals("control")) {
-            ObjectNode a = F.objectNode().put("id", "mon-" + chardev).put("chardev", chardev);
-            if (m.path("pretty").asText("off").equals("on")) a.put("pretty", "on");
-            launcher.run(machine, o, "qmp-chardev-attach", a);
-        } else {
-            launcher.run(machine, o, "human-monitor-add", F.objectNode().put("id", "mon-" + chardev).put("chardev", chardev));
-        }
+        if (mode.equals("control")) throw new CommandLineException(o, "mode=control needs a socket chardev defined with -chardev");
+        launcher.run(machine, o, "human-monitor-add", F.objectNode().put("id", "mon-" + chardev).put("chardev", chardev));
     }
 }

@@ -72,7 +72,7 @@ public final class CoreCommands extends AbstractCommandModule {
 
     private JsonNode queryVersion(Arguments a, CommandContext c) {
         ObjectNode r = F.objectNode();
-        r.putObject("qemu").put("major", 7).put("minor", 2).put("micro", 0);
+        r.putObject("qemu").put("micro", 0).put("minor", 2).put("major", 7);
         r.put("package", " (Orrery " + version + ")");
         return r;
     }

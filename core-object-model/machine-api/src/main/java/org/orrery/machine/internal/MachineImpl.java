@@ -255,6 +255,11 @@ final class MachineImpl implements Machine, SafePoint {
 
     private void idle() {
         if (!tasks.isEmpty()) return;
+        // a command often follows another within microseconds (a client's next request): spin before parking
+        for (int i = 0; i < 2000; i++) {
+            if (!tasks.isEmpty()) return;
+            Thread.onSpinWait();
+        }
         long wait = state == RunState.RUNNING ? clock.nanosToNextDeadline() : Long.MAX_VALUE;
         if (wait <= 0) return;
         LockSupport.parkNanos(this, Math.min(wait, 100_000_000L));
@@ -289,6 +294,8 @@ final class MachineImpl implements Machine, SafePoint {
                 f.completeExceptionally(e);
             }
         });
+        // a short spin saves two park/unpark hand-offs on quick commands (qom-get), which dominate round trips
+        for (int i = 0; i < 2000 && !f.isDone(); i++) Thread.onSpinWait();
         try {
             return f.get();
         } catch (InterruptedException e) {
