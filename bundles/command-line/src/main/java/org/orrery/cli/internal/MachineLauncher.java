@@ -261,6 +261,11 @@ final class MachineLauncher {
                 run(machine, o, "qmp-listener-add", a);
             }
         }
+        // the gdb stub (-gdb DEV, -s)
+        for (Option o : options) {
+            if (o.name().equals("gdb")) run(machine, o, "gdbserver", F.objectNode().put("device", o.argument()));
+            if (o.name().equals("s")) run(machine, o, "gdbserver", F.objectNode().put("device", "tcp::1234"));
+        }
         // devices
         for (Option o : options) if (o.name().equals("device")) run(machine, o, "device_add", keyval(o, "driver"));
         for (Option o : options)

@@ -1,0 +1,103 @@
+package org.orrery.gdbstub.internal;
+
+import org.orrery.machine.RunState;
+import org.orrery.machine.cpu.Hart;
+import org.orrery.machine.cpu.StopReason;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * A machine for the stub's tests: harts that do not execute, a run state, and a "machine thread" that is
+ * a lock (call runs the task under it), so the tests can play the hart stopping with {@link #hit}.
+ */
+final class FakeMachine implements DebugTarget {
+    final List<FakeHart> harts = new ArrayList<>();
+    final List<String> monitorCommands = new ArrayList<>();
+    final ReentrantLock machineThread = new ReentrantLock();
+    volatile RunState state = RunState.PRELAUNCH;
+    volatile Consumer<StopReason> listener;
+    volatile int quitStatus = -1;
+    volatile int resumes;
+    String monitorOutput = "VM status: paused (debug)\n";
+    /**
+     * When set, resuming "executes" at once: a single step advances hart 0 by 4, otherwise the hart jumps
+     * to the nearest breakpoint after its pc, else trips the first watchpoint; then it stops as a real
+     * machine would (DEBUG, listener told on the "machine thread").
+     */
+    boolean autoRun;
+
+    FakeMachine(int harts) {
+        for (int i = 0; i < harts; i++) this.harts.add(new FakeHart(i));
+    }
+
+    FakeHart hart(int i) { return harts.get(i); }
+
+    /** The guest "hits" something: as the machine does, go to DEBUG and tell the listener. */
+    void hit(StopReason reason) {
+        call(() -> {
+            state = RunState.DEBUG;
+            Consumer<StopReason> l = listener;
+            if (l != null) l.accept(reason);
+            return null;
+        });
+    }
+
+    @Override public List<Hart> harts() { return List.copyOf(harts); }
+    @Override public RunState runState() { return state; }
+    @Override public void resume() {
+        resumes++;
+        state = RunState.RUNNING;
+        if (autoRun) execute();
+    }
+
+    private void execute() {
+        FakeHart h = harts.get(0);
+        StopReason r = null;
+        if (h.singleStep) {
+            h.pc += 4;
+            r = StopReason.STEP;
+        } else if (!h.breakpoints.isEmpty()) {
+            long pc = h.pc;
+            h.pc = h.breakpoints.stream().filter(a -> Long.compareUnsigned(a, pc) > 0).min(Long::compareUnsigned)
+                    .orElse(h.breakpoints.iterator().next());
+            r = StopReason.BREAKPOINT;
+        } else if (!h.watchpoints.isEmpty()) {
+            h.lastWatch = h.watchpoints.get(0)[0];
+            byte[] v = new byte[8];
+            h.readMemory(h.lastWatch, v, 0, 8);
+            v[0]++; // the guest's store that tripped it
+            h.writeMemory(h.lastWatch, v, 0, 8);
+            r = StopReason.WATCHPOINT;
+        }
+        if (r != null) {
+            state = RunState.DEBUG;
+            Consumer<StopReason> l = listener;
+            if (l != null) l.accept(r);
+        }
+    }
+    @Override public void pause(RunState s) { state = s; }
+    @Override public void quit(int status) { quitStatus = status; state = RunState.SHUTDOWN; }
+    @Override public void setDebugListener(Consumer<StopReason> l) { listener = l; }
+
+    @Override public <T> T call(Callable<T> task) {
+        machineThread.lock();
+        try {
+            return task.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            machineThread.unlock();
+        }
+    }
+
+    @Override public synchronized String monitor(String commandLine) {
+        monitorCommands.add(commandLine);
+        return monitorOutput;
+    }
+}
