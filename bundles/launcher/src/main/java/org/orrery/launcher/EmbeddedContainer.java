@@ -134,6 +134,11 @@ final class EmbeddedContainer {
     private List<Bundle> deployDistribution(BundleContext context, BundleProblemReporter reporter) throws IOException {
         List<Bundle> systemBundles = install(context, Distribution.jarsIn(distribution.systemBundles()));
         List<Bundle> orreryBundles = install(context, Distribution.jarsIn(distribution.orreryBundles()));
+        // Resolve everything at once, before any bundle starts: a bundle starting (and holding its own lock)
+        // must never have to resolve lazily while a component of another bundle resolves on its thread.
+        List<Bundle> all = new ArrayList<>(systemBundles);
+        all.addAll(orreryBundles);
+        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class).resolveBundles(all);
         List<Bundle> startOrder = new ArrayList<>();
         systemBundles.stream().filter(b -> !isNamed(b, GOGO_SHELL) && !isNamed(b, FILE_INSTALL)).forEach(startOrder::add);
         startOrder.addAll(orreryBundles);

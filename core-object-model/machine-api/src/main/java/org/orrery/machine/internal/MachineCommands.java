@@ -96,7 +96,7 @@ public final class MachineCommands extends AbstractCommandModule {
             if (m.runState() != RunState.PRECONFIG)
                 throw new QomException("The command is permitted only before machine initialization");
             m.build();
-            if (!m.options().startPaused()) m.resume();
+            if (!m.options().startPaused() && m.runState() != RunState.SHUTDOWN) m.resume();
             return F.objectNode();
         });
         on("x-machine-init", (a, c) -> { machine(c).createBoard(a.str("type")); return F.objectNode(); });

@@ -26,6 +26,9 @@ final class MonitorFrontEnd implements CharFrontEnd {
     private byte[] pending = new byte[0];
     private int pendingStart;
     private boolean greeted;
+    /** Set once a mux tells us about focus: the greeting then waits for the user to switch here. */
+    private boolean muxed;
+    private boolean switchedAway;
     private boolean lastWasCr;
     private int escape; // 0 none, 1 after ESC, 2 inside CSI
 
@@ -41,7 +44,8 @@ final class MonitorFrontEnd implements CharFrontEnd {
 
     void attach() {
         backend.attach(this);
-        if (backend.isConnected()) greet();
+        // behind a mux (-serial mon:stdio) the monitor stays quiet until the user switches to it (Ctrl-a c)
+        if (backend.isConnected() && !muxed) greet();
     }
 
     void detach() { backend.detach(this); }
@@ -116,8 +120,13 @@ final class MonitorFrontEnd implements CharFrontEnd {
 
     @Override public void event(CharEvent event) {
         switch (event) {
-            case OPENED -> greet();
+            case OPENED -> { if (!muxed) greet(); }
             case CLOSED -> { greeted = false; line.setLength(0); }
+            case MUX_OUT -> { muxed = true; switchedAway = true; }
+            case MUX_IN -> {
+                muxed = true;
+                if (switchedAway && !greeted) greet();
+            }
             default -> { }
         }
     }

@@ -1,0 +1,122 @@
+package org.orrery.device.rtc.internal;
+
+import org.orrery.device.support.MmioDevice;
+import org.orrery.device.support.RegisterBank;
+import org.orrery.machine.clock.VirtualClock;
+import org.orrery.machine.device.DeviceTreeContext;
+import org.orrery.machine.fdt.FdtNode;
+import org.orrery.machine.irq.IrqLine;
+import org.orrery.machine.memory.MemoryRegion;
+import org.orrery.qom.Property;
+import org.orrery.qom.PropertyTypes;
+
+/**
+ * The Goldfish RTC (Android emulator's "goldfish" platform documentation): a 64-bit count of nanoseconds
+ * since the Unix epoch, read low word first (reading TIME_LOW latches TIME_HIGH), one alarm compared
+ * against it, and an interrupt raised when the alarm fires while IRQ_ENABLED is set.
+ *
+ * <p>The count is the host's wall-clock time when the device was realized, advanced by the machine's
+ * virtual time (so it stands still while the machine is paused), plus whatever the guest adjusted by
+ * writing TIME_LOW/TIME_HIGH. The alarm is a virtual-clock timer.
+ */
+final class GoldfishRtc extends MmioDevice {
+    static final String TYPE = "goldfish_rtc";
+    static final long SIZE = 0x1000;
+
+    static final Property<Long> DATE = Property.of("date-ns", PropertyTypes.UINT64)
+            .description("start time in ns since the epoch instead of the host's clock (-rtc base=...)");
+
+    private long offset;          // count = clock.nanos() + offset
+    private long latchedHigh;
+    private long alarmHighLatch;
+    private long alarmAt;
+    private boolean alarmRunning;
+    private boolean irqPending;
+    private boolean irqEnabled;
+    private VirtualClock clock;
+    private VirtualClock.Timer alarm;
+    private IrqLine irq = IrqLine.UNCONNECTED;
+
+    @Override protected void onRealize() {
+        clock = machine().clock();
+        alarm = clock.newTimer(this::alarmFired);
+        long start = isSet(DATE) ? get(DATE) : System.currentTimeMillis() * 1_000_000L;
+        offset = start - clock.nanos();
+        if (isSet(IRQ)) irq = platformIrq((int) (long) get(IRQ));
+        RegisterBank regs = new RegisterBank(TYPE, log())
+                .reg(0x00, 4, "time-low").read(this::readTimeLow).write(v -> setCount(deposit(count(), 0, v))).peek(() -> count() & 0xffffffffL)
+                .reg(0x04, 4, "time-high").read(() -> latchedHigh).write(v -> setCount(deposit(count(), 32, v)))
+                .reg(0x08, 4, "alarm-low").read(() -> alarmAt & 0xffffffffL).write(this::writeAlarmLow)
+                .reg(0x0c, 4, "alarm-high").read(() -> alarmAt >>> 32).write(v -> alarmHighLatch = v)
+                .reg(0x10, 4, "irq-enabled").read(() -> irqEnabled ? 1 : 0).write(v -> { irqEnabled = (v & 1) != 0; updateIrq(); })
+                .reg(0x14, 4, "clear-alarm").read(() -> 0).write(v -> { alarm.cancel(); alarmRunning = false; })
+                .reg(0x18, 4, "alarm-status").read(() -> alarmRunning ? 1 : 0).ignoreWrites()
+                .reg(0x1c, 4, "clear-interrupt").read(() -> 0).write(v -> { irqPending = false; updateIrq(); })
+                .done();
+        mapMmio(base(), MemoryRegion.mmio(TYPE + "@" + Long.toHexString(base()), SIZE, regs));
+    }
+
+    @Override protected void onUnrealize() {
+        if (alarm != null) alarm.cancel();
+        irq.lower();
+        irq = IrqLine.UNCONNECTED;
+        super.onUnrealize();
+    }
+
+    @Override public void reset() {
+        // the time keeps running across a reset, as a battery-backed clock does; the alarm and interrupt do not
+        if (alarm != null) alarm.cancel();
+        alarmRunning = false;
+        irqPending = false;
+        irqEnabled = false;
+        alarmAt = 0;
+        alarmHighLatch = 0;
+        updateIrq();
+    }
+
+    long count() { return clock.nanos() + offset; }
+
+    private void setCount(long value) { offset = value - clock.nanos(); if (alarmRunning) armAlarm(); }
+
+    private static long deposit(long word, int shift, long value) {
+        long mask = 0xffffffffL << shift;
+        return (word & ~mask) | ((value & 0xffffffffL) << shift);
+    }
+
+    private long readTimeLow() {
+        long c = count();
+        latchedHigh = c >>> 32;
+        return c & 0xffffffffL;
+    }
+
+    private void writeAlarmLow(long low) {
+        alarmAt = (alarmHighLatch << 32) | (low & 0xffffffffL);
+        alarmRunning = true;
+        armAlarm();
+    }
+
+    private void armAlarm() {
+        long due = alarmAt - offset; // virtual time at which the count reaches the alarm
+        if (Long.compareUnsigned(alarmAt, count()) <= 0) { alarm.cancel(); alarmFired(); return; }
+        alarm.armAt(due);
+    }
+
+    private void alarmFired() {
+        alarmRunning = false;
+        irqPending = true;
+        updateIrq();
+    }
+
+    private void updateIrq() { irq.setLevel(irqPending && irqEnabled); }
+
+    @Override public void contributeDeviceTree(DeviceTreeContext context) {
+        FdtNode n = FdtNode.at("rtc", base());
+        if (isSet(IRQ)) {
+            n.u32("interrupts", get(IRQ));
+            n.u32("interrupt-parent", context.interruptParent());
+        }
+        n.reg(base(), SIZE);
+        n.string("compatible", "google,goldfish-rtc");
+        context.soc().add(n);
+    }
+}

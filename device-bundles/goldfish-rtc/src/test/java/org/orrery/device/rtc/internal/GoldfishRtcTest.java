@@ -1,0 +1,89 @@
+package org.orrery.device.rtc.internal;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.orrery.device.testing.SimpleDtContext;
+import org.orrery.device.testing.TestMachine;
+import org.orrery.machine.memory.AddressSpace;
+import org.orrery.qom.Value;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+class GoldfishRtcTest {
+    static final long B = 0x101000;
+    static final long START = 1_700_000_000_000_000_000L;
+    TestMachine m;
+    AddressSpace bus;
+    GoldfishRtc rtc;
+
+    @BeforeEach void setUp() {
+        m = new TestMachine(new GoldfishRtcType());
+        bus = m.systemMemory();
+        rtc = (GoldfishRtc) m.create("/machine/soc/rtc@101000", "goldfish_rtc");
+        rtc.setProperty("addr", Value.ofText("addr", "0x101000"));
+        rtc.setProperty("irq", Value.ofText("irq", "11"));
+        rtc.setProperty("date-ns", Value.ofText("date-ns", "" + START));
+        rtc.realize();
+    }
+
+    long time() { long lo = bus.read(B, 4); long hi = bus.read(B + 4, 4); return hi << 32 | lo; }
+
+    @Test void timeIsNanosecondsSinceEpochAndFollowsVirtualTime() {
+        assertEquals(START, time());
+        m.manualClock().advance(5_000);
+        assertEquals(START + 5_000, time());
+    }
+
+    @Test void hostClockByDefault() {
+        var r2 = m.create("/machine/soc/rtc2", "goldfish_rtc");
+        r2.setProperty("addr", Value.ofText("addr", "0x200000"));
+        r2.realize();
+        long lo = bus.read(0x200000, 4), hi = bus.read(0x200004, 4);
+        long secs = (hi << 32 | lo) / 1_000_000_000L;
+        assertTrue(Math.abs(secs - System.currentTimeMillis() / 1000) < 5);
+    }
+
+    @Test void guestSetsTheTime() {
+        long t = 0x0000_0123_4567_89abL;
+        bus.write(B + 4, 4, t >>> 32);
+        bus.write(B, 4, t & 0xffffffffL);
+        assertEquals(t, time());
+    }
+
+    @Test void alarmRaisesInterruptWhenEnabled() {
+        long at = START + 1_000_000;
+        bus.write(B + 0x10, 4, 1);
+        bus.write(B + 0x0c, 4, at >>> 32);
+        bus.write(B + 0x08, 4, at & 0xffffffffL);
+        assertEquals(1, bus.read(B + 0x18, 4), "alarm running");
+        m.manualClock().advance(999_999);
+        assertFalse(m.irqLevel(11));
+        m.manualClock().advance(1);
+        assertTrue(m.irqLevel(11));
+        assertEquals(0, bus.read(B + 0x18, 4));
+        bus.write(B + 0x1c, 4, 1);
+        assertFalse(m.irqLevel(11));
+    }
+
+    @Test void alarmInThePastFiresAtOnceAndClearAlarmCancels() {
+        bus.write(B + 0x10, 4, 1);
+        bus.write(B + 0x0c, 4, 0);
+        bus.write(B + 0x08, 4, 5);
+        assertTrue(m.irqLevel(11));
+        bus.write(B + 0x1c, 4, 1);
+        long at = START + 10;
+        bus.write(B + 0x0c, 4, at >>> 32);
+        bus.write(B + 0x08, 4, at & 0xffffffffL);
+        bus.write(B + 0x14, 4, 1);
+        m.manualClock().advance(100);
+        assertFalse(m.irqLevel(11));
+    }
+
+    @Test void deviceTreeNode() {
+        SimpleDtContext ctx = new SimpleDtContext();
+        rtc.contributeDeviceTree(ctx);
+        var n = ctx.soc().child("rtc@101000");
+        assertEquals("google,goldfish-rtc", n.stringProperty("compatible"));
+        assertArrayEquals(new byte[]{0, 0, 0, 11}, n.property("interrupts"));
+    }
+}

@@ -1,0 +1,140 @@
+package org.orrery.device.virtio;
+
+import org.orrery.machine.device.Device;
+import org.orrery.qom.ObjectTree;
+import org.orrery.qom.Property;
+import org.orrery.qom.PropertyTypes;
+import org.orrery.qom.QObject;
+import org.orrery.qom.QomException;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The base of virtio devices (abstract type {@value #TYPE}). A device created with -device or device_add
+ * plugs itself into the first free transport when it is realized, in QEMU's order (virt's virtio-mmio
+ * transports fill from the highest address down), and unplugs when unrealized. Subclasses describe
+ * themselves (device id, features, queues, configuration space) and process their queues.
+ *
+ * <p>Every method is called on the machine thread.
+ */
+public abstract class VirtioDevice extends Device {
+    public static final String TYPE = "virtio-device";
+
+    /** VIRTIO_F_VERSION_1: the modern interface; every device offers it. */
+    public static final long F_VERSION_1 = 1L << 32;
+    /** VIRTIO_RING_F_INDIRECT_DESC: indirect descriptor tables. */
+    public static final long F_INDIRECT_DESC = 1L << 28;
+
+    public static final Property<String> TRANSPORT = Property.of("transport", PropertyTypes.STR)
+            .description("the transport this device is plugged into").computed(VirtioDevice::transportPath);
+
+    private VirtioTransport transport;
+    private Virtqueue[] queues = new Virtqueue[0];
+
+    private static String transportPath(VirtioDevice d) { return d.transport == null ? "" : d.transport.path(); }
+
+    /** The virtio device id (2 = block, 4 = entropy source ...). */
+    public abstract int deviceId();
+
+    /** Device-specific feature bits offered (the transport adds VERSION_1 and ring features). */
+    public abstract long deviceFeatures();
+
+    /** Number of virtqueues. */
+    public abstract int queueCount();
+
+    /** Largest size of queue {@code index} (a power of two up to 32768). */
+    public int queueMaxSize(int index) { return 256; }
+
+    /** Size of the device configuration space in bytes. */
+    public int configSize() { return 0; }
+
+    /** Reads {@code size} bytes of the configuration space at {@code offset}, little-endian. */
+    public long readConfig(int offset, int size) { return 0; }
+
+    /** Writes the configuration space (most fields are read-only). */
+    public void writeConfig(int offset, int size, long value) { }
+
+    /** The driver made buffers available in {@code queue}. */
+    protected abstract void queueNotified(Virtqueue queue);
+
+    /** The driver set DRIVER_OK: the device is live with the negotiated features. */
+    protected void driverReady() { }
+
+    /** The driver reset the device (status 0) or the machine reset: drop in-flight work, restore defaults. */
+    protected void deviceReset() { }
+
+    public final VirtioTransport transport() { return transport; }
+
+    public final Virtqueue queue(int index) { return queues[index]; }
+
+    public final List<Virtqueue> queues() { return List.of(queues); }
+
+    // ---- called by transports ----
+
+    /** Called by the transport when this device is plugged into it. */
+    public final void plugged(VirtioTransport t) {
+        this.transport = t;
+        queues = new Virtqueue[queueCount()];
+        for (int i = 0; i < queues.length; i++) queues[i] = new Virtqueue(this, i, queueMaxSize(i));
+    }
+
+    /** Called by the transport when the device leaves it. */
+    public final void unplugged() {
+        transport = null;
+        queues = new Virtqueue[0];
+    }
+
+    /** Called by the transport: resets the queues and the device state. */
+    public final void transportReset() {
+        for (Virtqueue q : queues) q.reset();
+        deviceReset();
+    }
+
+    /** Called by the transport on a queue notification. */
+    public final void notifyQueue(int index) {
+        if (index < 0 || index >= queues.length) return;
+        Virtqueue q = queues[index];
+        if (q.isReady()) queueNotified(q);
+    }
+
+    /** Called by the transport when the driver sets DRIVER_OK. */
+    public final void driverOk() { driverReady(); }
+
+    // ---- plugging ----
+
+    @Override protected void onRealize() {
+        if (transport != null) return;
+        VirtioPlug free = firstFreeTransport(tree());
+        if (free == null)
+            throw new QomException("No free virtio transport for " + describe() + " (type " + type().name() + "): all are in use");
+        free.plug(this);
+    }
+
+    @Override protected void onUnrealize() {
+        if (transport instanceof VirtioPlug p) p.unplug(this);
+        transport = null;
+    }
+
+    @Override public void reset() {
+        if (transport != null) transportReset();
+    }
+
+    /** The free transport a new device goes to: realized transports without a device, highest address first. */
+    public static VirtioPlug firstFreeTransport(ObjectTree tree) {
+        List<VirtioPlug> free = new ArrayList<>();
+        for (QObject o : tree.all()) if (o instanceof VirtioPlug p && o.isRealized() && p.pluggedDevice() == null) free.add(p);
+        free.sort(Comparator.comparingLong(VirtioPlug::baseAddress).reversed());
+        return free.isEmpty() ? null : free.get(0);
+    }
+
+    /** A transport devices can plug into. */
+    public interface VirtioPlug extends VirtioTransport {
+        VirtioDevice pluggedDevice();
+
+        void plug(VirtioDevice device);
+
+        void unplug(VirtioDevice device);
+    }
+}
