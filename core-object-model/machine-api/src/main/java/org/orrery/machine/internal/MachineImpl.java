@@ -23,9 +23,7 @@ import org.orrery.qom.TypeRegistry;
 
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 import java.util.logging.Level;
@@ -50,6 +48,8 @@ final class MachineImpl implements Machine, SafePoint {
     private final AddressSpace systemMemory = new AddressSpace("system", MemoryRegion.container("system", PHYSICAL_SPACE));
     private final MachineOptions options = new MachineOptions();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** The machine's big lock: held by whoever touches devices, harts and the tree. */
+    private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private final Thread thread;
     private final IntConsumer exit;
     private volatile boolean alive = true;
@@ -214,20 +214,26 @@ final class MachineImpl implements Machine, SafePoint {
 
     private void loop() {
         while (alive) {
+            boolean idle;
+            lock.lock();
             try {
                 runTasks();
                 clock.fireDue();
+                idle = true;
                 if (state == RunState.RUNNING && !harts.isEmpty()) {
                     StopReason r = harts.get(0).run(SLICE);
-                    if (r == StopReason.WAITING_FOR_INTERRUPT) idle();
-                    else if (r == StopReason.BREAKPOINT || r == StopReason.STEP || r == StopReason.WATCHPOINT) debugStop(r);
-                } else {
-                    idle();
+                    idle = r == StopReason.WAITING_FOR_INTERRUPT;
+                    if (r == StopReason.BREAKPOINT || r == StopReason.STEP || r == StopReason.WATCHPOINT) debugStop(r);
                 }
             } catch (Throwable t) {
-                if (!alive) break;
-                internalError(t);
+                idle = false;
+                if (alive) internalError(t);
+            } finally {
+                lock.unlock();
             }
+            if (idle) idle();
+            // let a front-end thread waiting for the lock in before the next slice
+            for (int i = 0; i < 1000 && lock.hasQueuedThreads(); i++) Thread.yield();
         }
     }
 
@@ -255,11 +261,6 @@ final class MachineImpl implements Machine, SafePoint {
 
     private void idle() {
         if (!tasks.isEmpty()) return;
-        // a command often follows another within microseconds (a client's next request): spin before parking
-        for (int i = 0; i < 2000; i++) {
-            if (!tasks.isEmpty()) return;
-            Thread.onSpinWait();
-        }
         long wait = state == RunState.RUNNING ? clock.nanosToNextDeadline() : Long.MAX_VALUE;
         if (wait <= 0) return;
         LockSupport.parkNanos(this, Math.min(wait, 100_000_000L));
@@ -267,7 +268,8 @@ final class MachineImpl implements Machine, SafePoint {
 
     // ---- SafePoint ----
 
-    @Override public boolean isCurrentThread() { return Thread.currentThread() == thread; }
+    /** True on the machine thread while it works, and on any thread running a command under the lock. */
+    @Override public boolean isCurrentThread() { return lock.isHeldByCurrentThread(); }
 
     @Override public void post(Runnable task) {
         tasks.add(task);
@@ -275,37 +277,35 @@ final class MachineImpl implements Machine, SafePoint {
         LockSupport.unpark(thread);
     }
 
+    /**
+     * Runs {@code task} with the machine lock held, on the calling thread: the machine thread holds the
+     * lock while it runs guest slices, timers and posted work and lets go between them, so a command
+     * never runs concurrently with device code (QEMU's big lock) and pays no thread hand-off.
+     */
     @Override public <T> T call(Callable<T> task) {
-        if (isCurrentThread()) {
-            try {
-                return task.call();
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
+        if (!lock.isHeldByCurrentThread()) {
+            if (!alive) throw new QomException("machine " + name + " is gone");
+            for (Hart h : harts) h.requestExit();
+            lock.lock();
+        } else {
+            return run(task);
         }
-        if (!alive) throw new QomException("machine " + name + " is gone");
-        CompletableFuture<T> f = new CompletableFuture<>();
-        post(() -> {
-            try {
-                f.complete(task.call());
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            }
-        });
-        // a short spin saves two park/unpark hand-offs on quick commands (qom-get), which dominate round trips
-        for (int i = 0; i < 2000 && !f.isDone(); i++) Thread.onSpinWait();
         try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new QomException("interrupted while waiting for machine " + name);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException re) throw re;
-            if (c instanceof Error er) throw er;
-            throw new IllegalStateException(c);
+            return run(task);
+        } finally {
+            lock.unlock();
+            // the task may have started the guest or armed a timer: let the machine thread look again
+            LockSupport.unpark(thread);
+        }
+    }
+
+    private static <T> T run(Callable<T> task) {
+        try {
+            return task.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -32,12 +32,15 @@ class MachineImplTest {
         final AtomicLong executed = new AtomicLong();
         final AtomicInteger resets = new AtomicInteger();
         volatile boolean exitRequested;
+        volatile boolean inRun;
 
         public int hartId() { return 0; }
         public StopReason run(long budget) {
+            inRun = true;
             exitRequested = false;
             executed.addAndGet(budget);
             Thread.onSpinWait();
+            inRun = false;
             return StopReason.BUDGET;
         }
         public long instructionsRetired() { return executed.get(); }
@@ -98,13 +101,27 @@ class MachineImplTest {
         assertEquals(List.of("RESUME", "STOP"), events.stream().map(Event::name).toList());
     }
 
-    @Test void commandsRunOnTheMachineThreadWhileTheGuestRuns() throws Exception {
-        machine.call(() -> machine.createBoard("test"));
+    @Test void commandsNeverRunWhileTheGuestExecutes() throws Exception {
+        TestBoard b = (TestBoard) machine.call(() -> machine.createBoard("test"));
         machine.call(() -> { machine.build(); machine.resume(); return null; });
-        String name = machine.call(() -> Thread.currentThread().getName());
-        assertEquals("machine-t", name);
-        for (int i = 0; i < 1000; i++) machine.call(() -> 1);
-        assertTrue(machine.isCurrentThread() == false);
+        waitFor(() -> b.hart.executed.get() > 0);
+        for (int i = 0; i < 2000; i++) {
+            boolean[] overlapped = new boolean[1];
+            machine.call(() -> {
+                overlapped[0] = b.hart.inRun || !machine.isCurrentThread();
+                return null;
+            });
+            assertTrue(!overlapped[0], "a command ran while the hart executed");
+        }
+        long before = b.hart.executed.get();
+        waitFor(() -> b.hart.executed.get() > before);
+        assertTrue(!machine.isCurrentThread(), "outside a call this thread holds nothing");
+        String posted = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            java.util.concurrent.CompletableFuture<String> f = new java.util.concurrent.CompletableFuture<>();
+            machine.post(() -> f.complete(Thread.currentThread().getName()));
+            return f.join();
+        }).get();
+        assertEquals("machine-t", posted, "posted work runs on the machine thread");
     }
 
     @Test void resetReloadsImagesAndResetsHarts() throws Exception {
