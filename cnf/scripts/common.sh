@@ -85,23 +85,24 @@ orrery_build_if_stale() {
     orrery_die "the build failed (output above)"
 }
 
-# The test packages from test-packages.txt that are not installed.
+# The packages listed in $1 (default test-packages.txt) that are not installed.
 orrery_missing_test_packages() {
-    local wanted installed
-    wanted=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$ORRERY_ROOT/cnf/scripts/test-packages.txt" | awk '{print $1}')
+    local wanted installed list="${1:-$ORRERY_ROOT/cnf/scripts/test-packages.txt}"
+    wanted=$(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$list" | awk '{print $1}')
     # shellcheck disable=SC2086 # one word per package
     installed=$(dpkg-query -W -f='${Package} ${Status}\n' $wanted 2>/dev/null | awk '$4 == "installed" {print $1}')
     comm -23 <(echo "$wanted" | sort) <(echo "$installed" | sort)
 }
 
-# Installs the missing test packages (apt-get update once, and only when something is missing).
+# Installs the missing packages of list $1 (default: the test packages), running apt-get update once
+# and only when something is missing.
 orrery_install_test_packages() {
-    local missing
-    command -v dpkg-query >/dev/null || { echo "$(basename "$0"): not Debian; install the packages in cnf/scripts/test-packages.txt yourself" >&2; return; }
-    missing=$(orrery_missing_test_packages)
+    local missing list="${1:-$ORRERY_ROOT/cnf/scripts/test-packages.txt}"
+    command -v dpkg-query >/dev/null || { echo "$(basename "$0"): not Debian; install the packages in ${list#"$ORRERY_ROOT"/} yourself" >&2; return; }
+    missing=$(orrery_missing_test_packages "$list")
     [[ -z $missing ]] && return
     if [[ $(id -u) -ne 0 ]]; then
-        echo "$(basename "$0"): warning: missing packages (tests that need them will fail): $(echo $missing)" >&2
+        echo "$(basename "$0"): warning: missing Debian packages (what needs them will fail): $(echo $missing)" >&2
         return
     fi
     echo "$(basename "$0"): installing $(echo $missing)" >&2

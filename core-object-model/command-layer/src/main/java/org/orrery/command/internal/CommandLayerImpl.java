@@ -92,7 +92,16 @@ public final class CommandLayerImpl implements CommandLayer {
             throw new QomException(ErrorClass.CommandNotFound, "The command " + command + " has not been found");
         Arguments args = s.schema().validateArguments(cmd, arguments);
         CommandContext ctx = new CommandContext(tree, session, this);
-        if (cmd.anyThread()) return run(handler, args, ctx, cmd);
+        if (cmd.anyThread()) {
+            JsonNode r = run(handler, args, ctx, cmd);
+            if (cmd.journal() && tree.attachment(CommandJournal.class) != null)
+                tree.safePoint().call(() -> {
+                    tree.attachment(CommandJournal.class).commit(cmd.name(), arguments == null ? null : arguments.json(),
+                            arguments != null && arguments.isText());
+                    return null;
+                });
+            return r;
+        }
         return tree.safePoint().call(() -> {
             CommandGate gate = tree.attachment(CommandGate.class);
             if (gate != null) gate.check(cmd);
