@@ -261,6 +261,14 @@ final class MachineLauncher {
                 run(machine, o, "qmp-listener-add", a);
             }
         }
+        // the D-Bus front-end (-dbus name=N[,addr=A])
+        int buses = 0;
+        for (Option o : options)
+            if (o.name().equals("dbus")) {
+                ObjectNode d = keyval(o, "name");
+                d.put("id", "dbus" + buses++);
+                run(machine, o, "dbus-add", d);
+            }
         // the gdb stub (-gdb DEV, -s)
         for (Option o : options) {
             if (o.name().equals("gdb")) run(machine, o, "gdbserver", F.objectNode().put("device", o.argument()));

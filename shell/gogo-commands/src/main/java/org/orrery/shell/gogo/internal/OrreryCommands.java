@@ -99,7 +99,8 @@ public final class OrreryCommands {
             String t = p.path("type").asText();
             if (!t.startsWith("child<")) continue;
             String name = p.path("name").asText();
-            b.append("  ".repeat(depth)).append(name).append(" (").append(t, 6, t.length() - 1).append(")\n");
+            // QEMU's info qom-tree layout: each child as /name, indented by depth
+            b.append("  ".repeat(depth)).append("/").append(name).append(" (").append(t, 6, t.length() - 1).append(")\n");
             children(path + "/" + name, depth + 1, b);
         }
     }

@@ -176,7 +176,7 @@ class GogoCommandsTest {
                 """);
         run(Files.readString(script));
         assertEquals("3", session.get("lvl"));
-        assertEquals("match:     d1 (test-device)\n", printed());
+        assertEquals("match:     /d1 (test-device)\n", printed());
         assertEquals("5", run("orrery:get /machine/peripheral/d1 level"));
     }
 
@@ -190,11 +190,11 @@ class GogoCommandsTest {
         assertTrue(devices.contains("test-device") && !devices.contains("test-object"), devices);
         assertEquals("no type matches 'zzz'", run("orrery:types zzz"));
         String tree = (String) run("orrery:tree");
-        assertTrue(tree.startsWith("/ (container)\n") && tree.contains("\n  machine (test-machine)\n    peripheral (container)\n"), tree);
+        assertTrue(tree.startsWith("/ (container)\n") && tree.contains("\n  /machine (test-machine)\n    /peripheral (container)\n"), tree);
         assertNull(run("orrery:add test-object id=o1 level=2"));
         assertEquals("2", run("orrery:get /objects/o1 level"));
         assertNull(run("orrery:add test-device id=d2"));
-        assertTrue(((String) run("orrery:tree /machine/peripheral")).contains("  d2 (test-device)"));
+        assertTrue(((String) run("orrery:tree /machine/peripheral")).contains("  /d2 (test-device)"));
         assertNull(run("orrery:del d2"));
         assertNull(run("orrery:del o1"));
         assertThrows(CommandFailed.class, () -> run("orrery:del o1"));
