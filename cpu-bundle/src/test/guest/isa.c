@@ -91,8 +91,33 @@ static u64 compressed_mix(u64 n) {
     return a ^ b ^ c;
 }
 
+/* self-modifying code: generated functions in a data buffer and on the page of running code */
+static uint32_t codebuf[64] __attribute__((aligned(4096)));
+typedef long (*fn_t)(long);
+static int test_smc(void) {
+    int fails = 0;
+    codebuf[0] = 0x00150513;            /* addi a0, a0, 1 */
+    codebuf[1] = 0x00008067;            /* ret */
+    asm volatile("fence.i" ::: "memory");
+    fails += check("smc1", ((fn_t) codebuf)(10), 11);
+    codebuf[0] = 0x00250513;            /* addi a0, a0, 2 */
+    asm volatile("fence.i" ::: "memory");
+    fails += check("smc2", ((fn_t) codebuf)(10), 12);
+    for (int i = 0; i < 8; i++) {
+        codebuf[0] = 0x00050513 | ((uint32_t) i << 20);   /* addi a0, a0, i */
+        asm volatile("fence.i" ::: "memory");
+        fails += check("smc-loop", ((fn_t) codebuf)(100), 100 + i);
+    }
+    /* a compressed instruction patched inside a 32-bit slot: c.li a0, 7; c.jr ra */
+    codebuf[0] = 0x8082451d;
+    asm volatile("fence.i" ::: "memory");
+    fails += check("smc-rvc", ((fn_t) codebuf)(0), 7);
+    return fails;
+}
+
 int main(void) {
     int fails = 0;
+    fails += test_smc();
     for (unsigned t = 0; t < sizeof tests / sizeof tests[0]; t++) {
         u64 h = 0;
         for (int i = 0; i < 400; i++) { u64 a = operand(i), b = operand(i + 1); h = mix(h, tests[t].fn(a, b)); }

@@ -33,6 +33,17 @@ class GuestProgramTest {
         assertTrue(r.passed(), () -> program + " did not pass on Orrery (finisher " + r.finisher() + ", "
             + r.instructions() + " instructions):\n" + r.output());
         assertFalse(q.timedOut(), () -> program + " timed out on QEMU:\n" + q.output());
-        assertEquals(q.output(), r.output(), program + ": Orrery's output differs from QEMU's");
+        assertEquals(q.output(), r.output(), () -> program + ": Orrery's output differs from QEMU's:\n" + diff(q.output(), r.output()));
+    }
+
+    /** The lines that differ, as "qemu | orrery". */
+    static String diff(String qemu, String orrery) {
+        String[] a = qemu.split("\n", -1), b = orrery.split("\n", -1);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.max(a.length, b.length); i++) {
+            String x = i < a.length ? a[i] : "<none>", y = i < b.length ? b[i] : "<none>";
+            if (!x.equals(y)) sb.append("  qemu: ").append(x).append("\n  ours: ").append(y).append('\n');
+        }
+        return sb.toString();
     }
 }

@@ -197,9 +197,9 @@ final class DbusFrontEnd implements AutoCloseable {
     private static final int SMALL_CALL = 4096;
 
     /**
-     * The fast path for a small call of a command that runs on the machine thread anyway: the reader converts
-     * the arguments and posts the whole call there, and the machine thread writes the (small) reply itself when
-     * the connection is free; two thread hand-overs fewer than a worker thread would cost. Anything else
+     * The fast path for a small call of a command that runs under the machine lock anyway: the reader converts
+     * the arguments, runs the command (the command layer takes the lock on this thread) and writes the (small)
+     * reply itself when the connection is free; no thread hand-over at all. Anything else
      * (introspection, properties, any-thread commands that may be slow, big or malformed calls) goes to a worker.
      * Returns false when the call was not taken.
      */
@@ -221,7 +221,8 @@ final class DbusFrontEnd implements AutoCloseable {
             return false; // the worker reports it
         }
         Session session = () -> "dbus " + busName + " " + call.getSource();
-        tree.safePoint().post(() -> {
+        // the command layer takes the machine's lock on this thread, so the call runs here, with no hand-off
+        Runnable run = () -> {
             try {
                 Message out;
                 MessageFactory f = c.factory();
@@ -254,7 +255,8 @@ final class DbusFrontEnd implements AutoCloseable {
             } finally {
                 inFlight.release();
             }
-        });
+        };
+        run.run();
         return true;
     }
 

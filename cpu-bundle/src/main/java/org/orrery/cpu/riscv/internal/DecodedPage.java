@@ -8,8 +8,8 @@ final class DecodedPage {
     final MemorySegment segment;
     final long segmentOffset;   // offset of the page's first byte in the segment
     final int validBytes;       // bytes of the page backed by the segment (4096 unless a region ends inside)
-    final int[] code = new int[2048];
-    final int[] imm = new int[2048];
+    /** Per halfword slot: packed instruction word (low 32 bits) and immediate (high 32 bits). */
+    final long[] ops = new long[2048];
 
     DecodedPage(long paPage, MemorySegment segment, long segmentOffset, int validBytes) {
         this.paPage = paPage;
@@ -20,6 +20,6 @@ final class DecodedPage {
 
     void invalidate(int offset, int size) {
         int from = Math.max(0, (offset >> 1) - 1), to = Math.min(2047, (offset + size - 1) >> 1);
-        for (int i = from; i <= to; i++) code[i] = 0;
+        for (int i = from; i <= to; i++) ops[i] = 0;
     }
 }

@@ -252,14 +252,25 @@ final class Fpu {
         }
         if (Double.isInfinite(z)) return c;
         if (rm == RNE) {
-            double p = x * y;
-            double ap = Math.abs(p);
-            if (ap >= 0x1p-968 && ap <= 0x1p1000 && Math.fma(x, y, -p) == 0) {
-                double s = p + z;
-                if (!Double.isInfinite(s) && s != 0) {
-                    double bb = s - p, err = (p - (s - bb)) + (z - bb);
-                    if (err != 0) flags |= NX;
-                    return Double.doubleToRawLongBits(s);
+            double r = Math.fma(x, y, z);
+            double p = x * y, ap = Math.abs(p), ar = Math.abs(r), az = Math.abs(z);
+            if (ap >= 0x1p-900 && ap <= 0x1p900 && ar >= 0x1p-900 && ar <= 0x1p900 && (z == 0 || (az >= 0x1p-900 && az <= 0x1p900))) {
+                // exact value = p + e + z; error of r = (s - r) + t + e, each step an error-free transformation
+                double e = Math.fma(x, y, -p);
+                double s = p + z, bb = s - p, t = (p - (s - bb)) + (z - bb);
+                double as = Math.abs(s);
+                if (s == 0 || ((s > 0) == (r > 0) && as >= ar * 0.5 && as <= ar * 2)) {
+                    double u = s - r;
+                    double s1 = u + t, b1 = s1 - u, e1 = (u - (s1 - b1)) + (t - b1);
+                    double s2 = s1 + e, b2 = s2 - s1;
+                    boolean known = true, inexact;
+                    if (s2 == 0) inexact = e1 != 0;
+                    else if (Math.abs(s2) > 4 * Math.abs(e1)) inexact = true;
+                    else { inexact = false; known = false; }
+                    if (known) {
+                        if (inexact) flags |= NX;
+                        return Double.doubleToRawLongBits(r);
+                    }
                 }
             }
         }
@@ -278,7 +289,7 @@ final class Fpu {
     private int fromDoubleRne(double d, boolean exactD) {
         float f = (float) d;
         float af = Math.abs(f);
-        if (af >= Float.MIN_NORMAL && af <= Float.MAX_VALUE) {
+        if (Math.abs(d) >= Float.MIN_NORMAL && af <= Float.MAX_VALUE) {
             if (!exactD || (double) f != d) flags |= NX;
             return Float.floatToRawIntBits(f);
         }

@@ -4,6 +4,7 @@ import static org.orrery.cpu.riscv.internal.Csr.*;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +33,7 @@ public final class RiscvHart implements Hart {
     static final ValueLayout.OfShort L16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfInt L32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     static final ValueLayout.OfLong L64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final VarHandle VH8 = L8.varHandle(), VH16 = L16.varHandle(), VH32 = L32.varHandle(), VH64 = L64.varHandle();
 
     private static final int TLB_BITS = 8, TLB_SIZE = 1 << TLB_BITS, TLB_MASK = TLB_SIZE - 1;
     private static final long M1 = ~0xfffL, M2 = ~0xfffL | 1, M4 = ~0xfffL | 3, M8 = ~0xfffL | 7;
@@ -45,6 +47,8 @@ public final class RiscvHart implements Hart {
     final boolean rv64;
     final long amask;
     final int xshift;
+    final long ialignMask;
+    private long trapsInChunk;
     final Decoder decoder;
     final Fpu fpu = new Fpu();
     private final VirtualClock.Timer stimecmpTimer;
@@ -80,10 +84,17 @@ public final class RiscvHart implements Hart {
     private long lastWatch;
 
     // ---- TLBs ----
-    final long[] rTag = new long[TLB_SIZE], wTag = new long[TLB_SIZE], xTag = new long[TLB_SIZE];
-    final MemorySegment[] rSeg = new MemorySegment[TLB_SIZE], wSeg = new MemorySegment[TLB_SIZE];
-    final long[] rOff = new long[TLB_SIZE], wOff = new long[TLB_SIZE], wPa = new long[TLB_SIZE];
-    final DecodedPage[] xPage = new DecodedPage[TLB_SIZE];
+    // One set per privilege level (index 0 U, 1 S, 3 M): data TLBs follow the effective privilege of
+    // loads and stores (MPRV), the instruction TLB the current privilege. Changing privilege only
+    // selects another set; translation changes flush all of them.
+    private final long[][] rTagSet = new long[4][TLB_SIZE], wTagSet = new long[4][TLB_SIZE], xTagSet = new long[4][TLB_SIZE];
+    private final MemorySegment[][] rSegSet = new MemorySegment[4][TLB_SIZE], wSegSet = new MemorySegment[4][TLB_SIZE];
+    private final long[][] rOffSet = new long[4][TLB_SIZE], wOffSet = new long[4][TLB_SIZE], wPaSet = new long[4][TLB_SIZE],
+        rPaSet = new long[4][TLB_SIZE];
+    private final DecodedPage[][] xPageSet = new DecodedPage[4][TLB_SIZE];
+    long[] rTag, wTag, xTag, rOff, wOff, wPa, rPa;
+    MemorySegment[] rSeg, wSeg;
+    DecodedPage[] xPage;
     final HashMap<Long, DecodedPage> pages = new HashMap<>();
 
     // ---- debugging ----
@@ -100,6 +111,7 @@ public final class RiscvHart implements Hart {
         this.rv64 = cfg.xlen() == 64;
         this.amask = rv64 ? -1L : 0xffffffffL;
         this.xshift = rv64 ? 0 : 32;
+        this.ialignMask = cfg.c() ? 1 : 3;
         this.decoder = new Decoder(rv64, cfg.m(), cfg.a(), cfg.f(), cfg.d(), cfg.c());
         this.stimecmpTimer = env.clock().newTimer(this::onStimecmpTimer);
         for (InterruptPin p : InterruptPin.values()) {
@@ -156,6 +168,7 @@ public final class RiscvHart implements Hart {
         trapped = false;
         pages.clear();
         flushTlb();
+        selectTlb();
         attention = true;
     }
 
@@ -200,7 +213,8 @@ public final class RiscvHart implements Hart {
 
     private boolean stceActive() { return cfg.sstc() && menvcfg < 0; }
 
-    private static final int[] PRIORITY = {11, 3, 7, 9, 1, 5};
+    /** Interrupt codes from highest to lowest priority, four bits each: MEI, MSI, MTI, SEI, SSI, STI. */
+    private static final long PRIORITY = 0x5_1_9_7_3_bL;
 
     private void checkInterrupts() {
         long pend = mip() & mie;
@@ -212,7 +226,8 @@ public final class RiscvHart implements Hart {
     }
 
     private void takeInterrupt(long set) {
-        for (int code : PRIORITY) {
+        for (int k = 0; k < 6; k++) {
+            int code = (int) (PRIORITY >>> (4 * k)) & 15;
             if ((set >>> code & 1) != 0) {
                 waiting = false;
                 pc = deliver(pc, code, 0, true);
@@ -244,6 +259,7 @@ public final class RiscvHart implements Hart {
 
     private long takeTrap(long epc) {
         trapped = false;
+        trapsInChunk++;
         return deliver(epc, (int) trapCause, trapTval, false);
     }
 
@@ -277,7 +293,16 @@ public final class RiscvHart implements Hart {
     }
 
     private void setPriv(int p) {
-        if (p != priv) { priv = p; flushTlb(); }
+        priv = p;
+        selectTlb();
+    }
+
+    /** Points the TLB fields at the sets of the current (fetch) and effective (data) privilege. */
+    void selectTlb() {
+        int d = dataPriv(), f = priv;
+        rTag = rTagSet[d]; rSeg = rSegSet[d]; rOff = rOffSet[d]; rPa = rPaSet[d];
+        wTag = wTagSet[d]; wSeg = wSegSet[d]; wOff = wOffSet[d]; wPa = wPaSet[d];
+        xTag = xTagSet[f]; xPage = xPageSet[f];
     }
 
     // =====================================================================================
@@ -285,12 +310,14 @@ public final class RiscvHart implements Hart {
     // =====================================================================================
 
     void flushTlb() {
-        Arrays.fill(rTag, -1L);
-        Arrays.fill(wTag, -1L);
-        Arrays.fill(xTag, -1L);
-        Arrays.fill(xPage, null);
-        Arrays.fill(rSeg, null);
-        Arrays.fill(wSeg, null);
+        for (int k = 0; k < 4; k++) {
+            Arrays.fill(rTagSet[k], -1L);
+            Arrays.fill(wTagSet[k], -1L);
+            Arrays.fill(xTagSet[k], -1L);
+            Arrays.fill(xPageSet[k], null);
+            Arrays.fill(rSegSet[k], null);
+            Arrays.fill(wSegSet[k], null);
+        }
     }
 
     private int dataPriv() {
@@ -310,8 +337,7 @@ public final class RiscvHart implements Hart {
         if (effPriv == 3 || mode == 0) return va & amask;
         int levels, vpnBits = 9, pteSize = 8;
         if (!rv64) { levels = 2; vpnBits = 10; pteSize = 4; }
-        else if (mode == 8) levels = 3;
-        else levels = 4;
+        else levels = mode - 5; // Sv39, Sv48, Sv57
         int pageFault = acc == ACC_FETCH ? C_IPAGE : acc == ACC_LOAD ? C_LPAGE : C_SPAGE;
         int accessFault = acc == ACC_FETCH ? C_IACCESS : acc == ACC_LOAD ? C_LACCESS : C_SACCESS;
         if (rv64) {
@@ -324,7 +350,7 @@ public final class RiscvHart implements Hart {
         for (int i = levels - 1; i >= 0; i--) {
             long idx = (va >>> (12 + i * vpnBits)) & ((1L << vpnBits) - 1);
             long pteAddr = a + idx * pteSize;
-            if (pmpAny && !pmpAllows(pteAddr, pteSize, ACC_LOAD, 1)) return fault(accessFault, va, sideEffects);
+            if (!pmpAllows(pteAddr, pteSize, ACC_LOAD, 1)) return fault(accessFault, va, sideEffects);
             Section s = bus.find(pteAddr);
             if (s == null || s.isMmio() || !s.contains(pteAddr + pteSize - 1)) return fault(accessFault, va, sideEffects);
             long segOff = s.regionOffset() + (pteAddr - s.start());
@@ -370,7 +396,7 @@ public final class RiscvHart implements Hart {
 
     /** PMP check of [pa, pa+size) for the access type at privilege p. */
     boolean pmpAllows(long pa, long size, int acc, int p) {
-        if (!pmpAny) return true;
+        if (!pmpAny) return p == 3; // entries are implemented: S/U accesses matching none fail
         long prevTop = 0;
         for (int i = 0; i < NPMP; i++) {
             int c = pmpcfg[i];
@@ -439,7 +465,7 @@ public final class RiscvHart implements Hart {
         if (!watchpoints.isEmpty()) watchCheck(va, size, false);
         Section s = bus.find(pa);
         if (s == null || !s.contains(pa + size - 1)) { raise(C_LACCESS, va); return 0; }
-        if (pmpAny && !pmpAllows(pa, size, ACC_LOAD, ep)) { raise(C_LACCESS, va); return 0; }
+        if (!pmpAllows(pa, size, ACC_LOAD, ep)) { raise(C_LACCESS, va); return 0; }
         long off = s.regionOffset() + (pa - s.start());
         if (s.isMmio()) {
             try {
@@ -452,11 +478,12 @@ public final class RiscvHart implements Hart {
         }
         long pageStart = pa & ~0xfffL;
         if (watchpoints.isEmpty() && s.contains(pageStart) && s.contains(pageStart + 0xfff)
-                && (!pmpAny || pmpAllows(pageStart, 4096, ACC_LOAD, ep))) {
+                && (pmpAllows(pageStart, 4096, ACC_LOAD, ep))) {
             int i = (int) (va >>> 12) & TLB_MASK;
             rTag[i] = va & ~0xfffL;
             rSeg[i] = s.segment();
             rOff[i] = off - (pa & 0xfff);
+            rPa[i] = pageStart;
         }
         return AddressSpace.load(s.segment(), off, size);
     }
@@ -481,7 +508,7 @@ public final class RiscvHart implements Hart {
         if (!watchpoints.isEmpty()) watchCheck(va, size, true);
         Section s = bus.find(pa);
         if (s == null || !s.contains(pa + size - 1)) { raise(C_SACCESS, va); return; }
-        if (pmpAny && !pmpAllows(pa, size, ACC_STORE, ep)) { raise(C_SACCESS, va); return; }
+        if (!pmpAllows(pa, size, ACC_STORE, ep)) { raise(C_SACCESS, va); return; }
         long off = s.regionOffset() + (pa - s.start());
         if (s.isMmio()) {
             try {
@@ -500,7 +527,7 @@ public final class RiscvHart implements Hart {
         if (dp != null) {
             dp.invalidate((int) (pa & 0xfff), size);
         } else if (watchpoints.isEmpty() && s.contains(pageStart) && s.contains(pageStart + 0xfff)
-                && (!pmpAny || pmpAllows(pageStart, 4096, ACC_STORE, ep))) {
+                && (pmpAllows(pageStart, 4096, ACC_STORE, ep))) {
             int i = (int) (va >>> 12) & TLB_MASK;
             wTag[i] = va & ~0xfffL;
             wSeg[i] = s.segment();
@@ -531,9 +558,12 @@ public final class RiscvHart implements Hart {
             dp = new DecodedPage(paPage, s.segment(), off, valid);
             pages.put(pa >>> 12, dp);
             // stores to this page must now take the slow path that invalidates decoded code
-            for (int k = 0; k < TLB_SIZE; k++) if (wTag[k] != -1 && wPa[k] == paPage) wTag[k] = -1;
+            for (int set = 0; set < 4; set++) {
+                long[] tags = wTagSet[set], pas = wPaSet[set];
+                for (int k = 0; k < TLB_SIZE; k++) if (tags[k] != -1 && pas[k] == paPage) tags[k] = -1;
+            }
         }
-        if (pmpAny && !pmpAllows(paPage, 4096, ACC_FETCH, priv)) {
+        if (!pmpAllows(paPage, 4096, ACC_FETCH, priv)) {
             if (!pmpAllows(pa, 2, ACC_FETCH, priv)) { raise(C_IACCESS, va); return null; }
             return dp; // not cached in the TLB: checked again on every page entry
         }
@@ -559,15 +589,14 @@ public final class RiscvHart implements Hart {
             long pa2 = translate(pc2, ACC_FETCH, priv, true);
             if (pa2 == -1) return 0;
             Section s = bus.find(pa2);
-            if (s == null || s.isMmio() || !s.contains(pa2 + 1) || (pmpAny && !pmpAllows(pa2, 2, ACC_FETCH, priv))) {
+            if (s == null || s.isMmio() || !s.contains(pa2 + 1) || (!pmpAllows(pa2, 2, ACC_FETCH, priv))) {
                 raise(C_IACCESS, pc2);
                 return 0;
             }
             int hi = s.segment().get(L16, s.regionOffset() + (pa2 - s.start())) & 0xffff;
             return decoder.decode32(lo | hi << 16); // not cached: the second half lives in another page
         }
-        dp.imm[idx] = (int) (d >>> 32);
-        dp.code[idx] = (int) d;
+        dp.ops[idx] = d;
         return d;
     }
 
@@ -577,7 +606,7 @@ public final class RiscvHart implements Hart {
         if (pa == -1) return 0;
         try {
             int lo = (int) bus.read(pa, 2);
-            if ((lo & 3) != 3) return lo;
+            if ((lo & 3) != 3 && cfg.c()) return lo;
             long pa2 = translate(pc + 2, ACC_FETCH, priv, false);
             if (pa2 == -1) return 0;
             return (lo | (bus.read(pa2, 2) << 16)) & 0xffffffffL;
@@ -588,9 +617,11 @@ public final class RiscvHart implements Hart {
 
     void flushDecoded() {
         pages.clear();
-        Arrays.fill(xTag, -1L);
-        Arrays.fill(xPage, null);
-        Arrays.fill(wTag, -1L); // pages that were code may now take the fast store path again
+        for (int k = 0; k < 4; k++) {
+            Arrays.fill(xTagSet[k], -1L);
+            Arrays.fill(xPageSet[k], null);
+            Arrays.fill(wTagSet[k], -1L); // pages that were code may now take the fast store path again
+        }
     }
 
     // =====================================================================================
@@ -599,37 +630,27 @@ public final class RiscvHart implements Hart {
 
     private long execute(long max) {
         final long[] x = this.x;
-        final long amask = this.amask;
-        final int xshift = this.xshift;
-        final long ialign = cfg.c() ? 1 : 3;
-        final long[] rTag = this.rTag, wTag = this.wTag;
-        final MemorySegment[] rSeg = this.rSeg, wSeg = this.wSeg;
-        final long[] rOff = this.rOff, wOff = this.wOff;
         long pc = this.pc;
-        long n = 0, traps = 0;
+        long n = 0;
+        trapsInChunk = 0;
         long fvp = -1;
         DecodedPage page = null;
-        int[] code = null, imms = null;
-        while (n < max && !attention) {
+        long[] ops = null;
+        while (n < max) {
             n++;
             if ((pc & M1) != fvp) {
                 page = fetchPage(pc);
-                if (page == null) { pc = takeTrap(pc); traps++; continue; }
+                if (page == null) { pc = takeTrap(pc); max = n; continue; }
                 fvp = pc & M1;
-                code = page.code;
-                imms = page.imm;
+                ops = page.ops;
             }
             int idx = (int) (pc >>> 1) & 2047;
-            int w = code[idx];
-            int imm;
-            if (w == 0) {
-                long d = decodeAt(page, idx, pc);
-                if (trapped) { pc = takeTrap(pc); traps++; fvp = -1; continue; }
-                w = (int) d;
-                imm = (int) (d >>> 32);
-            } else {
-                imm = imms[idx];
+            long d = ops[idx];
+            if ((int) d == 0) {
+                d = decodeAt(page, idx, pc);
+                if (trapped) { pc = takeTrap(pc); max = n; fvp = -1; continue; }
             }
+            int w = (int) d, imm = (int) (d >> 32);
             long npc = pc + 2 + ((w >>> 28) & 2);
             int rd = (w >>> 8) & 63, rs1 = (w >>> 14) & 31, rs2 = (w >>> 19) & 31;
             switch (w & 0xff) {
@@ -638,13 +659,13 @@ public final class RiscvHart implements Hart {
                 case Op.AUIPC -> { x[rd] = (pc + imm) << xshift >> xshift; pc = npc; }
                 case Op.JAL -> {
                     long t = (pc + imm) & amask;
-                    if ((t & ialign) != 0) { raise(C_IMISALIGN, t); pc = takeTrap(pc); traps++; continue; }
+                    if ((t & ialignMask) != 0) { raise(C_IMISALIGN, t); pc = takeTrap(pc); max = n; continue; }
                     x[rd] = npc << xshift >> xshift;
                     pc = t;
                 }
                 case Op.JALR -> {
                     long t = (x[rs1] + imm) & ~1L & amask;
-                    if ((t & ialign) != 0) { raise(C_IMISALIGN, t); pc = takeTrap(pc); traps++; continue; }
+                    if ((t & ialignMask) != 0) { raise(C_IMISALIGN, t); pc = takeTrap(pc); max = n; continue; }
                     x[rd] = npc << xshift >> xshift;
                     pc = t;
                 }
@@ -658,8 +679,8 @@ public final class RiscvHart implements Hart {
                     long a = (x[rs1] + imm) & amask;
                     int i = (int) (a >>> 12) & TLB_MASK;
                     long v;
-                    if (rTag[i] == (a & M1)) v = rSeg[i].get(L8, rOff[i] + (a & 0xfff));
-                    else { v = loadSlow(a, 1); if (trapped) { pc = takeTrap(pc); traps++; continue; } }
+                    if (rTag[i] == (a & M1)) v = (byte) VH8.get(rSeg[i], rOff[i] + (a & 0xfff));
+                    else { v = loadSlow(a, 1); if (trapped) { pc = takeTrap(pc); max = n; continue; } if (attention) max = n; }
                     x[rd] = (w & 0xff) == Op.LB ? (byte) v : v & 0xff;
                     pc = npc;
                 }
@@ -667,8 +688,8 @@ public final class RiscvHart implements Hart {
                     long a = (x[rs1] + imm) & amask;
                     int i = (int) (a >>> 12) & TLB_MASK;
                     long v;
-                    if (rTag[i] == (a & M2)) v = rSeg[i].get(L16, rOff[i] + (a & 0xfff));
-                    else { v = loadSlow(a, 2); if (trapped) { pc = takeTrap(pc); traps++; continue; } }
+                    if (rTag[i] == (a & M2)) v = (short) VH16.get(rSeg[i], rOff[i] + (a & 0xfff));
+                    else { v = loadSlow(a, 2); if (trapped) { pc = takeTrap(pc); max = n; continue; } if (attention) max = n; }
                     x[rd] = (w & 0xff) == Op.LH ? (short) v : v & 0xffff;
                     pc = npc;
                 }
@@ -676,8 +697,8 @@ public final class RiscvHart implements Hart {
                     long a = (x[rs1] + imm) & amask;
                     int i = (int) (a >>> 12) & TLB_MASK;
                     long v;
-                    if (rTag[i] == (a & M4)) v = rSeg[i].get(L32, rOff[i] + (a & 0xfff));
-                    else { v = loadSlow(a, 4); if (trapped) { pc = takeTrap(pc); traps++; continue; } }
+                    if (rTag[i] == (a & M4)) v = (int) VH32.get(rSeg[i], rOff[i] + (a & 0xfff));
+                    else { v = loadSlow(a, 4); if (trapped) { pc = takeTrap(pc); max = n; continue; } if (attention) max = n; }
                     x[rd] = (w & 0xff) == Op.LW ? (int) v : v & 0xffffffffL;
                     pc = npc;
                 }
@@ -685,37 +706,37 @@ public final class RiscvHart implements Hart {
                     long a = x[rs1] + imm;
                     int i = (int) (a >>> 12) & TLB_MASK;
                     long v;
-                    if (rTag[i] == (a & M8)) v = rSeg[i].get(L64, rOff[i] + (a & 0xfff));
-                    else { v = loadSlow(a, 8); if (trapped) { pc = takeTrap(pc); traps++; continue; } }
+                    if (rTag[i] == (a & M8)) v = (long) VH64.get(rSeg[i], rOff[i] + (a & 0xfff));
+                    else { v = loadSlow(a, 8); if (trapped) { pc = takeTrap(pc); max = n; continue; } if (attention) max = n; }
                     x[rd] = v;
                     pc = npc;
                 }
                 case Op.SB -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = (int) (a >>> 12) & TLB_MASK;
-                    if (wTag[i] == (a & M1)) wSeg[i].set(L8, wOff[i] + (a & 0xfff), (byte) x[rs2]);
-                    else { storeSlow(a, 1, x[rs2]); if (trapped) { pc = takeTrap(pc); traps++; continue; } }
+                    if (wTag[i] == (a & M1)) VH8.set(wSeg[i], wOff[i] + (a & 0xfff), (byte) x[rs2]);
+                    else { storeSlow(a, 1, x[rs2]); if (trapped) { pc = takeTrap(pc); max = n; continue; } if (attention) max = n; }
                     pc = npc;
                 }
                 case Op.SH -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = (int) (a >>> 12) & TLB_MASK;
-                    if (wTag[i] == (a & M2)) wSeg[i].set(L16, wOff[i] + (a & 0xfff), (short) x[rs2]);
-                    else { storeSlow(a, 2, x[rs2]); if (trapped) { pc = takeTrap(pc); traps++; continue; } }
+                    if (wTag[i] == (a & M2)) VH16.set(wSeg[i], wOff[i] + (a & 0xfff), (short) x[rs2]);
+                    else { storeSlow(a, 2, x[rs2]); if (trapped) { pc = takeTrap(pc); max = n; continue; } if (attention) max = n; }
                     pc = npc;
                 }
                 case Op.SW -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = (int) (a >>> 12) & TLB_MASK;
-                    if (wTag[i] == (a & M4)) wSeg[i].set(L32, wOff[i] + (a & 0xfff), (int) x[rs2]);
-                    else { storeSlow(a, 4, x[rs2]); if (trapped) { pc = takeTrap(pc); traps++; continue; } }
+                    if (wTag[i] == (a & M4)) VH32.set(wSeg[i], wOff[i] + (a & 0xfff), (int) x[rs2]);
+                    else { storeSlow(a, 4, x[rs2]); if (trapped) { pc = takeTrap(pc); max = n; continue; } if (attention) max = n; }
                     pc = npc;
                 }
                 case Op.SD -> {
                     long a = x[rs1] + imm;
                     int i = (int) (a >>> 12) & TLB_MASK;
-                    if (wTag[i] == (a & M8)) wSeg[i].set(L64, wOff[i] + (a & 0xfff), x[rs2]);
-                    else { storeSlow(a, 8, x[rs2]); if (trapped) { pc = takeTrap(pc); traps++; continue; } }
+                    if (wTag[i] == (a & M8)) VH64.set(wSeg[i], wOff[i] + (a & 0xfff), x[rs2]);
+                    else { storeSlow(a, 8, x[rs2]); if (trapped) { pc = takeTrap(pc); max = n; continue; } if (attention) max = n; }
                     pc = npc;
                 }
                 case Op.ADDI -> { x[rd] = x[rs1] + imm; pc = npc; }
@@ -755,27 +776,30 @@ public final class RiscvHart implements Hart {
                 }
                 case Op.AMO_W, Op.AMO_D -> {
                     amo(w, imm);
-                    if (trapped) { pc = takeTrap(pc); traps++; continue; }
+                    if (trapped) { pc = takeTrap(pc); max = n; continue; }
+                    if (attention) max = n;
                     pc = npc;
                 }
                 case Op.FLW, Op.FLD, Op.FSW, Op.FSD, Op.FP -> {
                     fpOp(w, imm, pc);
-                    if (trapped) { pc = takeTrap(pc); traps++; continue; }
+                    if (trapped) { pc = takeTrap(pc); max = n; continue; }
+                    if (attention) max = n;
                     pc = npc;
                 }
                 default -> {
                     // system instructions, CSRs, illegal: may change privilege, translation or interrupts
                     this.pc = pc;
-                    curRetired = retired + n - traps - 1;
+                    curRetired = retired + n - trapsInChunk - 1;
                     long next = system(w, imm, pc, npc);
-                    if (trapped) { pc = takeTrap(pc); traps++; continue; }
+                    if (trapped) { pc = takeTrap(pc); max = n; continue; }
                     pc = next;
                     fvp = -1;
+                    if (attention) max = n;
                 }
             }
         }
         this.pc = pc;
-        retired += n - traps;
+        retired += n - trapsInChunk;
         return n;
     }
 
@@ -811,31 +835,47 @@ public final class RiscvHart implements Hart {
         long va = x[rs1] & amask;
         if ((va & (size - 1)) != 0) { raise(funct == Op.LR ? C_LMISALIGN : C_SMISALIGN, va); return; }
         int ep = dataPriv();
+        int ti = (int) (va >>> 12) & TLB_MASK;
         if (funct == Op.LR) {
-            long pa = translate(va, ACC_LOAD, ep, true);
-            if (pa == -1) return;
-            Section s = bus.find(pa);
-            if (s == null || s.isMmio() || !s.contains(pa + size - 1) || (pmpAny && !pmpAllows(pa, size, ACC_LOAD, ep))) { raise(C_LACCESS, va); return; }
-            long v = AddressSpace.load(s.segment(), s.regionOffset() + (pa - s.start()), size);
-            if (!watchpoints.isEmpty()) watchCheck(va, size, false);
+            long pa, v;
+            if (rTag[ti] == (va & M1)) {
+                pa = rPa[ti] | (va & 0xfff);
+                v = AddressSpace.load(rSeg[ti], rOff[ti] + (va & 0xfff), size);
+            } else {
+                pa = translate(va, ACC_LOAD, ep, true);
+                if (pa == -1) return;
+                Section s = bus.find(pa);
+                if (s == null || s.isMmio() || !s.contains(pa + size - 1) || !pmpAllows(pa, size, ACC_LOAD, ep)) { raise(C_LACCESS, va); return; }
+                v = AddressSpace.load(s.segment(), s.regionOffset() + (pa - s.start()), size);
+                if (!watchpoints.isEmpty()) watchCheck(va, size, false);
+            }
             resAddr = pa; resSize = size; resValue = v;
             x[rd] = dbl ? v : (int) v;
             return;
         }
-        long pa = translate(va, ACC_STORE, ep, true);
-        if (pa == -1) return;
-        Section s = bus.find(pa);
-        if (s == null || s.isMmio() || s.isRom() || !s.contains(pa + size - 1) || (pmpAny && !pmpAllows(pa, size, ACC_STORE, ep))) { raise(C_SACCESS, va); return; }
-        long off = s.regionOffset() + (pa - s.start());
-        MemorySegment seg = s.segment();
+        long pa, off;
+        MemorySegment seg;
+        boolean tlbHit = wTag[ti] == (va & M1);  // write-TLB pages never hold decoded code
+        if (tlbHit) {
+            pa = wPa[ti] | (va & 0xfff);
+            seg = wSeg[ti];
+            off = wOff[ti] + (va & 0xfff);
+        } else {
+            pa = translate(va, ACC_STORE, ep, true);
+            if (pa == -1) return;
+            Section s = bus.find(pa);
+            if (s == null || s.isMmio() || s.isRom() || !s.contains(pa + size - 1) || !pmpAllows(pa, size, ACC_STORE, ep)) { raise(C_SACCESS, va); return; }
+            off = s.regionOffset() + (pa - s.start());
+            seg = s.segment();
+            if (!watchpoints.isEmpty()) watchCheck(va, size, true);
+        }
         long old = AddressSpace.load(seg, off, size);
-        if (!watchpoints.isEmpty()) watchCheck(va, size, true);
         if (funct == Op.SC) {
             boolean ok = resAddr == pa && resSize == size && old == resValue;
             resAddr = -1;
             if (ok) {
                 AddressSpace.store(seg, off, size, x[rs2]);
-                invalidateCode(pa, size);
+                if (!tlbHit) invalidateCode(pa, size);
             }
             x[rd] = ok ? 0 : 1;
             return;
@@ -854,7 +894,7 @@ public final class RiscvHart implements Hart {
             default -> Long.compareUnsigned(dbl ? a : a & 0xffffffffL, dbl ? b : b & 0xffffffffL) > 0 ? a : b;
         };
         AddressSpace.store(seg, off, size, res);
-        invalidateCode(pa, size);
+        if (!tlbHit) invalidateCode(pa, size);
         if (resAddr != -1 && resAddr == pa) resAddr = -1;
         x[rd] = a;
     }
@@ -1018,7 +1058,6 @@ public final class RiscvHart implements Hart {
                 if (mpp != 3) st &= ~MPRV;
                 mstatus = st;
                 setPriv(mpp);
-                flushTlb();
                 attention = true;
                 resAddr = -1;
                 return mepc & amask;
@@ -1033,7 +1072,6 @@ public final class RiscvHart implements Hart {
                 st &= ~MPRV;
                 mstatus = st;
                 setPriv(spp);
-                flushTlb();
                 attention = true;
                 resAddr = -1;
                 return sepc & amask;
@@ -1093,7 +1131,7 @@ public final class RiscvHart implements Hart {
         }
         if (csr == SATP && priv == 1 && (mstatus & TVM) != 0) return false;
         if (csr == STIMECMP || csr == STIMECMPH) {
-            if (!cfg.sstc() || (!rv64 && csr == STIMECMPH && false)) return false;
+            if (!cfg.sstc()) return false;
             if (priv == 1 && (((mcounteren >>> 1) & 1) == 0 || menvcfg >= 0)) return false;
         }
         return true;
@@ -1236,14 +1274,15 @@ public final class RiscvHart implements Hart {
         if (((nv >>> 11) & 3) == 2) nv = (nv & ~MPP) | (old & MPP);
         if (!cfg.f()) nv &= ~FS;
         mstatus = nv;
-        if (((old ^ nv) & (MPRV | SUM | MXR | MPP)) != 0) flushTlb();
+        if (((old ^ nv) & (SUM | MXR)) != 0) flushTlb();
+        if (((old ^ nv) & (MPRV | MPP)) != 0) selectTlb();
         attention = true;
     }
 
     private void writeSatp(long v) {
         if (rv64) {
             long mode = v >>> 60;
-            if (mode != 0 && mode != 8 && mode != 9) return;
+            if (mode != 0 && mode != 8 && mode != 9 && mode != 10) return;
             satp = v & 0xf000_ffff_ffff_ffffL | (v & 0x0fff_0000_0000_0000L & (0xffffL << 44));
         } else {
             satp = v & 0xffffffffL;
@@ -1260,7 +1299,6 @@ public final class RiscvHart implements Hart {
             int e = n * 4 + k;
             if (e >= NPMP || pmpLocked(e)) continue;
             int c = (int) (v >>> (8 * k)) & 0x9f;
-            if ((c & 3) == 2) c &= ~2; // W without R is reserved
             pmpcfg[e] = c;
         }
         recomputePmpAny();

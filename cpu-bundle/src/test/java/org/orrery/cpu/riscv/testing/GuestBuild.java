@@ -41,6 +41,21 @@ public final class GuestBuild {
         return elf;
     }
 
+    /** Builds rv32/{@code name}.c with the RV32 start-up code, for a 32-bit hart. */
+    public static synchronized Path buildRv32(String name) throws IOException, InterruptedException {
+        Files.createDirectories(OUT);
+        Path elf = OUT.resolve(name + ".elf");
+        if (Files.exists(elf) && Files.getLastModifiedTime(elf).compareTo(newestSource()) > 0) return elf;
+        List<String> cmd = List.of(GCC, "-march=rv32imafdc", "-mabi=ilp32d", "-mcmodel=medany", "-nostdlib",
+            "-nostartfiles", "-ffreestanding", "-fno-builtin", "-O2", "-T", SOURCES.resolve("common/link.ld").toString(),
+            SOURCES.resolve("rv32/crt32.S").toString(), SOURCES.resolve("rv32/" + name + ".c").toString(), "-lgcc",
+            "-o", elf.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("guest build failed: " + cmd + "\n" + out);
+        return elf;
+    }
+
     private static FileTime newestSource() throws IOException {
         try (Stream<Path> s = Files.walk(SOURCES)) {
             return s.filter(Files::isRegularFile).map(f -> {

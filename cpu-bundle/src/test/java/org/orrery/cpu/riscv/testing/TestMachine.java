@@ -90,15 +90,19 @@ public final class TestMachine {
         if (!due && mtimecmp >= 0) mtimer.armAt(env.nanosAtTicks(mtimecmp)); else mtimer.cancel();
     }
 
-    /** Loads an ELF64 file into memory and points the hart at its entry. */
+    /** Loads an ELF32 or ELF64 file into memory and points the hart at its entry. */
     public void loadElf(Path elf) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(elf)).order(ByteOrder.LITTLE_ENDIAN);
-        long entry = b.getLong(0x18), phoff = b.getLong(0x20);
-        int phentsize = b.getShort(0x36) & 0xffff, phnum = b.getShort(0x38) & 0xffff;
+        boolean is64 = b.get(4) == 2;
+        long entry = is64 ? b.getLong(0x18) : b.getInt(0x18) & 0xffffffffL;
+        long phoff = is64 ? b.getLong(0x20) : b.getInt(0x1c) & 0xffffffffL;
+        int phentsize = b.getShort(is64 ? 0x36 : 0x2a) & 0xffff, phnum = b.getShort(is64 ? 0x38 : 0x2c) & 0xffff;
         for (int i = 0; i < phnum; i++) {
             int ph = (int) (phoff + (long) i * phentsize);
             if (b.getInt(ph) != 1) continue;
-            long off = b.getLong(ph + 8), paddr = b.getLong(ph + 0x18), filesz = b.getLong(ph + 0x20);
+            long off = is64 ? b.getLong(ph + 8) : b.getInt(ph + 4) & 0xffffffffL;
+            long paddr = is64 ? b.getLong(ph + 0x18) : b.getInt(ph + 0xc) & 0xffffffffL;
+            long filesz = is64 ? b.getLong(ph + 0x20) : b.getInt(ph + 0x10) & 0xffffffffL;
             byte[] data = new byte[(int) filesz];
             b.get((int) off, data);
             bus.writeBytes(paddr, data, 0, data.length);

@@ -44,6 +44,7 @@ final class VirtioTypes {
         @Override public TypeDescription describe() {
             return TypeDescription.named(VirtioRng.TYPE).parent(VirtioDevice.TYPE)
                     .description("virtio entropy source")
+                    .property(VirtioRng.RNG)
                     .creates(VirtioRng::new);
         }
     }
