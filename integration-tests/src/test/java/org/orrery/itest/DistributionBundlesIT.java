@@ -110,6 +110,11 @@ public class DistributionBundlesIT {
 
     @Test
     public void everyComponentIsSatisfied() {
+        // Stand in for the launcher, which announces that every distribution bundle is started (the
+        // command-line bundle waits for that before it turns options into commands).
+        context.registerService(Runnable.class, () -> { },
+                new java.util.Hashtable<>(java.util.Map.of("orrery.launch", "complete")));
+        awaitComponentsSettled();
         Map<String, Bundle> bySymbolicName = Arrays.stream(context.getBundles())
                 .collect(Collectors.toMap(Bundle::getSymbolicName, Function.identity(), (a, b) -> a));
         // Not vacuous: SCR is there (injected above) and every Orrery bundle is among those checked.
@@ -143,6 +148,24 @@ public class DistributionBundlesIT {
         }
         if (!problems.isEmpty()) {
             fail("components not satisfied:\n  " + String.join("\n  ", problems));
+        }
+    }
+
+    /** Components react to the marker asynchronously: wait (bounded) until none is unsatisfied. */
+    private void awaitComponentsSettled() {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            boolean pending = false;
+            for (ComponentDescriptionDTO d : componentRuntime.getComponentDescriptionDTOs())
+                for (ComponentConfigurationDTO c : componentRuntime.getComponentConfigurationDTOs(d))
+                    if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE) pending = true;
+            if (!pending) return;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 

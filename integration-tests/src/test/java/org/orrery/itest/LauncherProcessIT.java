@@ -77,7 +77,7 @@ public class LauncherProcessIT {
 
     @Test
     public void consoleDoesNotReadStdinWhileAMachineOwnsTheTerminal() throws Exception {
-        try (OrreryProcess orrery = OrreryProcess.start("-M", "none", "-nographic")) {
+        try (OrreryProcess orrery = OrreryProcess.start("-M", "virt", "-S", "-nographic")) {
             orrery.send("lb");
             orrery.closeStdin();
             // With a console, EOF would stop the container at once; without one it keeps running.

@@ -1,0 +1,155 @@
+package org.orrery.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import javax.inject.Inject;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.orrery.command.CommandLayer;
+import org.orrery.machine.MachineManager;
+import org.orrery.qom.ObjectType;
+import org.orrery.qom.QObject;
+import org.orrery.qom.TypeRegistry;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * Issue 10, removal by bundle: uninstalling (or updating) the plugin while an instance exists unplugs the
+ * instance at a safe point with DEVICE_DELETED and takes its command out of query-commands and
+ * query-qmp-schema, and the guest runs on; a bundle the board itself needs (the UART's) pauses the machine
+ * with a clear reason, and when it comes back the board makes the device again and the machine resumes.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class BundleRemovalIT {
+    private static final String UART = "/machine/soc/serial@10000000";
+    private static final String UART_GONE = "device type 'ns16550a' was removed with its bundle; the machine resumes when it comes back";
+
+    @Inject private BundleContext context;
+    @Inject private MachineManager machines;
+    @Inject private CommandLayer layer;
+    @Inject private TypeRegistry types;
+
+    @Configuration
+    public Option[] configuration() throws Exception {
+        return PluginRig.configuration();
+    }
+
+    @Test
+    public void uninstallingThePluginUnplugsItsInstanceAndItsCommandGoes() throws Exception {
+        try (PluginRig rig = new PluginRig(machines, layer).uboot()) {
+            Bundle edu = PluginRig.installEdu(context, "itest:removal-uninstall");
+            PluginRig.await(() -> rig.hasType("edu-mmio") && rig.hasCommand("edu-query-stats"), "edu-mmio and its command");
+            rig.qmp("device_add", "{\"driver\":\"edu-mmio\",\"id\":\"e0\",\"addr\":268500992,\"irq\":20}");
+            assertEquals(1, rig.qmp("edu-query-stats", null).size());
+
+            edu.uninstall();
+            rig.awaitEvent("DEVICE_DELETED", "\"device\":\"e0\"");
+            assertNull(rig.machine.tree().resolve("/machine/peripheral/e0"));
+            assertFalse(rig.hasType("edu-mmio"));
+            assertFalse("edu-query-stats is still in query-commands", rig.qmp("query-commands", null).toString().contains("edu-query-stats"));
+            assertFalse("edu-query-stats is still in query-qmp-schema", rig.qmp("query-qmp-schema", null).toString().contains("edu-query-stats"));
+            assertTrue(rig.qmpError("edu-query-stats", null).contains("not been found"));
+            // nothing of the old bundle's is mapped any more, and the guest runs on
+            assertEquals("running", rig.status());
+            rig.ubootAnswers();
+        }
+    }
+
+    @Test
+    public void updatingThePluginReplacesTheTypeAndUnplugsOldInstances() throws Exception {
+        try (PluginRig rig = new PluginRig(machines, layer).uboot()) {
+            Bundle edu = PluginRig.installEdu(context, "itest:removal-update");
+            PluginRig.await(() -> types.find("edu-mmio").isPresent(), "edu-mmio");
+            ObjectType before = types.find("edu-mmio").orElseThrow();
+            rig.qmp("device_add", "{\"driver\":\"edu-mmio\",\"id\":\"e0\",\"addr\":268500992,\"irq\":20}");
+            try (InputStream in = Files.newInputStream(PluginRig.eduJar())) {
+                edu.update(in);
+            }
+            rig.awaitEvent("DEVICE_DELETED", "\"device\":\"e0\"");
+            PluginRig.await(() -> types.find("edu-mmio").isPresent() && rig.hasCommand("edu-query-stats"), "edu-mmio back after the update");
+            ObjectType after = types.find("edu-mmio").orElseThrow();
+            assertNotSame("the type should come from the new revision", before, after);
+            // the new revision's type works where the old instance was
+            rig.qmp("device_add", "{\"driver\":\"edu-mmio\",\"id\":\"e0\",\"addr\":268500992,\"irq\":20}");
+            assertEquals(1, rig.qmp("edu-query-stats", null).size());
+            assertEquals("running", rig.status());
+            rig.ubootAnswers();
+            edu.uninstall();
+            rig.awaitEvent("DEVICE_DELETED", null);
+        }
+    }
+
+    @Test
+    public void theBoardsUartBundleGoingPausesTheMachineAndItsReturnResumesIt() throws Exception {
+        try (PluginRig rig = new PluginRig(machines, layer).uboot()) {
+            Bundle uart = bundle("org.orrery.serial-uart");
+            String location = uart.getLocation();
+            QObject old = rig.machine.tree().resolve(UART);
+            String chardev = old.getProperty("chardev").asText();
+
+            uart.uninstall();
+            assertEquals("paused", rig.status());
+            assertEquals(UART_GONE, rig.machine.pauseReason());
+            rig.awaitEvent("STOP", null);
+            rig.awaitEvent("DEVICE_DELETED", "\"path\":\"" + UART + "\"");
+            assertNull(rig.machine.tree().resolve(UART));
+            assertTrue(rig.qmpError("cont", null).contains("ns16550a"));
+
+            Bundle back = context.installBundle(location);
+            back.start();
+            PluginRig.await(() -> "running".equals(rig.status()), () -> "the machine to resume; status " + rig.status() + ", reason " + rig.machine.pauseReason());
+            rig.awaitEvent("RESUME", null);
+            assertNull(rig.machine.pauseReason());
+            QObject again = rig.machine.tree().resolve(UART);
+            assertNotNull(again);
+            assertNotSame(old, again);
+            assertTrue(again.isRealized());
+            assertEquals(chardev, again.getProperty("chardev").asText());
+            assertEquals(10, again.getProperty("irq").asInt());
+            rig.ubootAnswers();
+
+            // an update (same type, new revision) goes the same way, without anyone waiting in between
+            int resumes = (int) rig.events.stream().filter(e -> e.name().equals("RESUME")).count();
+            back.update();
+            PluginRig.await(() -> rig.events.stream().filter(e -> e.name().equals("RESUME")).count() > resumes, "RESUME after the update");
+            assertEquals("running", rig.status());
+            assertNotSame(again, rig.machine.tree().resolve(UART));
+            rig.ubootAnswers();
+        }
+    }
+
+    @Test
+    public void aMachineStoppedBeforeTheTypeWentStaysStoppedWhenItComesBack() throws Exception {
+        try (PluginRig rig = new PluginRig(machines, layer).uboot()) {
+            rig.qmp("stop", null);
+            Bundle uart = bundle("org.orrery.serial-uart");
+            uart.stop();
+            assertEquals("paused", rig.status());
+            assertEquals(UART_GONE, rig.machine.pauseReason());
+            uart.start();
+            PluginRig.await(() -> rig.machine.tree().resolve(UART) != null, "the UART to be made again");
+            assertEquals("paused", rig.status());
+            assertNull(rig.machine.pauseReason());
+            rig.qmp("cont", null);
+            rig.ubootAnswers();
+        }
+    }
+
+    private Bundle bundle(String symbolicName) {
+        for (Bundle b : context.getBundles()) if (symbolicName.equals(b.getSymbolicName())) return b;
+        throw new AssertionError(symbolicName + " is not installed");
+    }
+}

@@ -1,0 +1,203 @@
+package org.orrery.itest;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.ops4j.pax.exam.Option;
+import org.orrery.command.CommandLayer;
+import org.orrery.command.Session;
+import org.orrery.machine.Machine;
+import org.orrery.machine.MachineManager;
+import org.orrery.qom.Event;
+import org.orrery.qom.QomException;
+import org.orrery.qom.Value;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+
+/**
+ * What the plugin tests (issue 10) share. On the JUnit side: the distribution's bundle set booted by Pax
+ * Exam, with the example's jar and guest program built and their paths handed to the probe. On the probe
+ * side: a machine driven through the command layer exactly as QMP drives it, its events, and its serial
+ * console on a ring buffer.
+ */
+final class PluginRig implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin";
+    /** Deadlines, not sleeps: generous for a loaded CI machine, and every wait returns as soon as it can. */
+    static final Duration DEADLINE = Duration.ofSeconds(60);
+
+    // ---- JUnit side ----
+
+    static Option[] configuration() throws IOException, InterruptedException {
+        Path jar = ThirdPartyExample.build();
+        List<Option> options = new ArrayList<>();
+        options.add(cleanCaches());
+        options.add(junitBundles());
+        options.add(frameworkProperty("gosh.args").value("--nointeractive"));
+        options.add(frameworkProperty("orrery.home").value(DistributionLayout.home().toString()));
+        options.add(frameworkProperty("felix.fileinstall.dir").value(Files.createTempDirectory("orrery-itest-watch").toString()));
+        options.add(systemProperty("orrery.itest.edu.jar").value(jar.toString()));
+        options.add(systemProperty("orrery.itest.edu.guest").value(ThirdPartyExample.guest().toString()));
+        Stream.concat(DistributionLayout.systemBundles().stream(), DistributionLayout.orreryBundles().stream())
+                .map(b -> bundle(b.jar().toUri().toString()).start(!b.fragment()))
+                .forEach(options::add);
+        return options.toArray(Option[]::new);
+    }
+
+    // ---- probe side ----
+
+    static Path eduJar() { return Path.of(System.getProperty("orrery.itest.edu.jar")); }
+
+    static Path eduGuest() { return Path.of(System.getProperty("orrery.itest.edu.guest")); }
+
+    /** Installs and starts the example bundle from its jar, under a location of the caller's choice. */
+    static Bundle installEdu(BundleContext context, String location) throws IOException, BundleException {
+        try (InputStream in = Files.newInputStream(eduJar())) {
+            Bundle b = context.installBundle(location, in);
+            b.start();
+            return b;
+        }
+    }
+
+    final MachineManager machines;
+    final CommandLayer layer;
+    final Machine machine;
+    final List<Event> events = new CopyOnWriteArrayList<>();
+    private final StringBuilder serial = new StringBuilder();
+
+    PluginRig(MachineManager machines, CommandLayer layer) {
+        this.machines = machines;
+        this.layer = layer;
+        // Gogo's orrery: commands pick the machine named "main"
+        this.machine = machines.create("main");
+        machine.tree().events().subscribe(events::add);
+    }
+
+    /** A virt machine whose serial port is a ring buffer; {@code firmware} "none" with a kernel ELF, or null for OpenSBI. */
+    PluginRig virt(String firmware, String kernel, boolean startPaused, String... devices) {
+        qmp("x-chardev-add-opts", "{\"id\":\"serial0\",\"backend\":\"ringbuf\",\"size\":1048576}");
+        qmp("x-machine-options", "{\"start-paused\":" + startPaused + ",\"no-shutdown\":true}");
+        qmp("x-machine-init", "{\"type\":\"virt\"}");
+        if (firmware != null) qomSet("/machine", "firmware", firmware);
+        qomSet("/machine", "kernel", kernel);
+        for (String d : devices) qmp("device_add", d);
+        qmp("x-exit-preconfig", null);
+        return this;
+    }
+
+    /** U-Boot on OpenSBI, stopped at its prompt. */
+    PluginRig uboot() {
+        virt(null, UBOOT, false);
+        awaitSerial("Hit any key");
+        qmp("ringbuf-write", "{\"device\":\"serial0\",\"data\":\"\\n\"}");
+        awaitSerial("=>");
+        return this;
+    }
+
+    /** Asks U-Boot for its version and waits for the answer: proof the guest runs and its UART works. */
+    void ubootAnswers() {
+        int from = serialText().length();
+        qmp("ringbuf-write", "{\"device\":\"serial0\",\"data\":\"version\\n\"}");
+        await(() -> serialText().indexOf("U-Boot 20", from) >= 0, "U-Boot to answer 'version' (serial so far: " + tail() + ")");
+    }
+
+    JsonNode qmp(String command, String arguments) {
+        try {
+            Value args = arguments == null ? null : Value.ofJson("arguments", JSON.readTree(arguments));
+            return layer.execute(machine.tree(), command, args, Session.INTERNAL);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(arguments, e);
+        }
+    }
+
+    /** The QMP error text of a command that must fail. */
+    String qmpError(String command, String arguments) {
+        try {
+            qmp(command, arguments);
+        } catch (QomException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError(command + " " + arguments + " succeeded but should have failed");
+    }
+
+    void qomSet(String path, String property, Object value) {
+        ObjectNode a = JSON.createObjectNode().put("path", path).put("property", property);
+        a.set("value", JSON.valueToTree(value));
+        layer.execute(machine.tree(), "qom-set", Value.ofJson("arguments", a), Session.INTERNAL);
+    }
+
+    String status() { return qmp("query-status", null).path("status").asText(); }
+
+    boolean hasType(String name) {
+        for (JsonNode t : qmp("qom-list-types", "{\"abstract\":true}")) if (t.path("name").asText().equals(name)) return true;
+        return false;
+    }
+
+    boolean hasCommand(String name) {
+        return layer.command(name).isPresent() && layer.introspect().toString().contains("\"" + name + "\"");
+    }
+
+    synchronized String serialText() {
+        String chunk = qmp("ringbuf-read", "{\"device\":\"serial0\",\"size\":1048576}").asText();
+        serial.append(chunk);
+        return serial.toString();
+    }
+
+    String tail() {
+        String s = serialText();
+        return s.substring(Math.max(0, s.length() - 400));
+    }
+
+    void awaitSerial(String text) {
+        await(() -> serialText().contains(text), "'" + text + "' on the serial console (so far: " + tail() + ")");
+    }
+
+    boolean hasEvent(String name, String dataFragment) {
+        for (Event e : events)
+            if (e.name().equals(name) && (dataFragment == null || String.valueOf(e.data()).contains(dataFragment))) return true;
+        return false;
+    }
+
+    void awaitEvent(String name, String dataFragment) {
+        await(() -> hasEvent(name, dataFragment), "event " + name + " " + (dataFragment == null ? "" : dataFragment) + "; events: " + events);
+    }
+
+    static void await(BooleanSupplier condition, String what) {
+        await(condition, () -> what);
+    }
+
+    static void await(BooleanSupplier condition, Supplier<String> what) {
+        long deadline = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out after " + DEADLINE.toSeconds() + " s waiting for " + what.get());
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what.get());
+            }
+        }
+    }
+
+    @Override public void close() {
+        machines.destroy(machine);
+    }
+}
