@@ -57,15 +57,24 @@ class HartDebugTest {
     }
 
     @Test
-    void watchpointStopsAfterTheAccess() {
+    void watchpointStopsBeforeTheAccess() {
+        // gdb on RISC-V expects the hart to stop on the accessing instruction, with memory unchanged;
+        // it then removes the watchpoint, steps over the instruction and compares the values itself
         TestMachine m = program();
         HartDebug d = m.hart.debug();
+        byte[] before = new byte[4];
+        d.readMemory(B + 0x1000, before, 0, 4);
         d.addWatchpoint(B + 0x1000, 4, 2);
         assertEquals(StopReason.WATCHPOINT, m.hart.run(100));
         assertEquals(B + 0x1000, d.lastWatchpointAddress());
-        assertEquals(B + 0xc, d.pc());
+        assertEquals(B + 0x8, d.pc(), "the pc is on the store");
+        byte[] now = new byte[4];
+        d.readMemory(B + 0x1000, now, 0, 4);
+        assertArrayEquals(before, now, "the store has not happened yet");
         d.removeWatchpoint(B + 0x1000, 4, 2);
         assertEquals(StopReason.BUDGET, m.hart.run(100));
+        d.readMemory(B + 0x1000, now, 0, 4);
+        assertFalse(java.util.Arrays.equals(before, now), "once resumed, the store happens");
     }
 
     @Test

@@ -257,8 +257,12 @@ public final class RiscvHart implements Hart {
         trapTval = tval;
     }
 
+    /** A pseudo-cause for "abandon this instruction for the debugger" (a watchpoint before its access). */
+    private static final int DEBUG_STOP = -1;
+
     private long takeTrap(long epc) {
         trapped = false;
+        if (trapCause == DEBUG_STOP) return epc;
         trapsInChunk++;
         return deliver(epc, (int) trapCause, trapTval, false);
     }
@@ -442,6 +446,9 @@ public final class RiscvHart implements Hart {
                 watchHit = true;
                 lastWatch = va;
                 attention = true;
+                // stop before the access, as gdb expects on RISC-V: the instruction is abandoned like a
+                // trap, but takeTrap leaves the pc on it and changes no architectural state
+                raise(DEBUG_STOP, va);
                 return true;
             }
         }
@@ -462,7 +469,7 @@ public final class RiscvHart implements Hart {
         int ep = dataPriv();
         long pa = translate(va, ACC_LOAD, ep, true);
         if (pa == -1) return 0;
-        if (!watchpoints.isEmpty()) watchCheck(va, size, false);
+        if (!watchpoints.isEmpty() && watchCheck(va, size, false)) return 0;
         Section s = bus.find(pa);
         if (s == null || !s.contains(pa + size - 1)) { raise(C_LACCESS, va); return 0; }
         if (!pmpAllows(pa, size, ACC_LOAD, ep)) { raise(C_LACCESS, va); return 0; }
@@ -505,7 +512,7 @@ public final class RiscvHart implements Hart {
         int ep = dataPriv();
         long pa = translate(va, ACC_STORE, ep, true);
         if (pa == -1) return;
-        if (!watchpoints.isEmpty()) watchCheck(va, size, true);
+        if (!watchpoints.isEmpty() && watchCheck(va, size, true)) return;
         Section s = bus.find(pa);
         if (s == null || !s.contains(pa + size - 1)) { raise(C_SACCESS, va); return; }
         if (!pmpAllows(pa, size, ACC_STORE, ep)) { raise(C_SACCESS, va); return; }
@@ -847,7 +854,7 @@ public final class RiscvHart implements Hart {
                 Section s = bus.find(pa);
                 if (s == null || s.isMmio() || !s.contains(pa + size - 1) || !pmpAllows(pa, size, ACC_LOAD, ep)) { raise(C_LACCESS, va); return; }
                 v = AddressSpace.load(s.segment(), s.regionOffset() + (pa - s.start()), size);
-                if (!watchpoints.isEmpty()) watchCheck(va, size, false);
+                if (!watchpoints.isEmpty() && watchCheck(va, size, false)) return;
             }
             resAddr = pa; resSize = size; resValue = v;
             x[rd] = dbl ? v : (int) v;
@@ -867,7 +874,7 @@ public final class RiscvHart implements Hart {
             if (s == null || s.isMmio() || s.isRom() || !s.contains(pa + size - 1) || !pmpAllows(pa, size, ACC_STORE, ep)) { raise(C_SACCESS, va); return; }
             off = s.regionOffset() + (pa - s.start());
             seg = s.segment();
-            if (!watchpoints.isEmpty()) watchCheck(va, size, true);
+            if (!watchpoints.isEmpty() && watchCheck(va, size, true)) return;
         }
         long old = AddressSpace.load(seg, off, size);
         if (funct == Op.SC) {
