@@ -209,7 +209,10 @@ final class MachineLauncher {
                 }
                 case "smp" -> {
                     ObjectNode s = keyval(o, "cpus");
-                    qomSet(machine, o, "/machine", "smp", s.get("cpus"));
+                    JsonNode cpus = s.get("cpus");
+                    if (cpus != null && !cpus.asText().equals("1"))
+                        throw new CommandLineException(o, "only 1 hart is supported until SMP lands (use -smp 1)");
+                    if (cpus != null) qomSet(machine, o, "/machine", "smp", cpus);
                 }
                 case "cpu" -> {
                     ObjectNode c = keyval(o, "model");
@@ -253,9 +256,13 @@ final class MachineLauncher {
         int drives = 0;
         for (Option o : options) if (o.name().equals("drive")) drive(machine, o, snapshot, drives++);
         // control front-ends, so clients can connect before the guest starts
+        java.util.Set<String> listenerIds = new java.util.HashSet<>();
+        if (hasCommand("query-qmp-listeners"))   // a -readconfig file may have added some already
+            for (JsonNode l : execute(machine, "query-qmp-listeners", F.objectNode())) listenerIds.add(l.path("id").asText());
         int monitors = 0;
         for (Option o : options) {
             if (o.name().equals("qmp") || o.name().equals("qmp-pretty")) {
+                while (listenerIds.contains("qmp" + monitors)) monitors++;
                 ObjectNode a = F.objectNode().put("id", "qmp" + monitors++).put("address", o.argument());
                 if (o.name().equals("qmp-pretty")) a.put("pretty", "on");
                 run(machine, o, "qmp-listener-add", a);

@@ -1,0 +1,141 @@
+package org.orrery.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.orrery.qmp.client.QmpClient;
+import org.orrery.qmp.client.QmpException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line as a user writes it: QEMU's command lines, the saved-machine round trip, bad input. */
+@Tag("e2e")
+class CommandLineE2ETest {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    @TempDir Path tmp;
+
+    private Path disk() throws Exception {
+        Path img = tmp.resolve("disk.img");
+        Files.write(img, new byte[4 << 20]);
+        return img;
+    }
+
+    /** Every object's path, type and non-child property values, read over QMP. */
+    static TreeMap<String, String> dump(QmpClient q) {
+        TreeMap<String, String> out = new TreeMap<>();
+        walk(q, "/", out);
+        return out;
+    }
+
+    private static void walk(QmpClient q, String path, TreeMap<String, String> out) {
+        JsonNode props = q.call("qom-list", F.objectNode().put("path", path));
+        for (JsonNode p : props) {
+            String name = p.get("name").asText(), type = p.get("type").asText();
+            String child = path.equals("/") ? "/" + name : path + "/" + name;
+            if (type.startsWith("child<")) {
+                walk(q, child, out);
+                continue;
+            }
+            String value;
+            try {
+                value = q.call("qom-get", F.objectNode().put("path", path).put("property", name)).toString();
+            } catch (QmpException e) {
+                value = "error: " + e.getMessage();
+            }
+            out.put(path + "." + name + " : " + type, value);
+        }
+    }
+
+    @Test void qemuDocumentationCommandLineBuildsTheSameObjects() throws Exception {
+        // the virt example of QEMU's RISC-V documentation, with one hart and a disk
+        Path sock = tmp.resolve("q.sock");
+        Path img = disk();
+        try (Orrery o = Orrery.start(List.of("-M", "virt", "-smp", "1", "-m", "256M", "-display", "none", "-serial", "null",
+                "-bios", "default", "-kernel", Orrery.UBOOT_SMODE.toString(), "-S",
+                "-drive", "file=" + img + ",format=raw,id=hd0,if=none", "-device", "virtio-blk-device,drive=hd0",
+                "-device", "virtio-rng-device", "-qmp", "unix:" + sock + ",server=on,wait=off"));
+             QmpClient q = o.qmp(sock)) {
+            assertEquals("virt-machine", q.call("qom-get", F.objectNode().put("path", "/machine").put("property", "type")).asText());
+            assertEquals(256L << 20, q.call("qom-get", F.objectNode().put("path", "/machine").put("property", "ram-size")).asLong());
+            TreeMap<String, String> tree = dump(q);
+            assertTrue(tree.keySet().stream().anyMatch(k -> k.startsWith("/machine/peripheral-anon/device[0].drive")), tree.keySet().toString());
+            assertTrue(tree.values().contains("\"/blockdevs/hd0\""), "the disk links to the drive");
+            assertTrue(tree.keySet().stream().anyMatch(k -> k.startsWith("/machine/soc0/harts[0].")), "one hart");
+            assertEquals("prelaunch", q.call("query-status").get("status").asText());
+        }
+    }
+
+    @Test void aSavedMachineRestartsAsTheSameTree() throws Exception {
+        Path sock1 = tmp.resolve("a.sock"), sock2 = tmp.resolve("b.sock"), monitor = tmp.resolve("mon.sock");
+        Path saved = tmp.resolve("machine.json");
+        Path img = disk();
+        TreeMap<String, String> first;
+        try (Orrery o = Orrery.start(List.of("-machine", "virt", "-m", "128M", "-nographic", "-S", "-serial", "null",
+                "-drive", "file=" + img + ",format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d0,id=disk0",
+                "-chardev", "socket,id=mon0,path=" + monitor + ",server=on,wait=off", "-mon", "chardev=mon0,mode=readline",
+                "-object", "memory-backend-ram,id=spare,size=1M",
+                "-qmp", "unix:" + sock1 + ",server=on,wait=off"));
+             QmpClient q = o.qmp(sock1)) {
+            q.call("device_add", F.objectNode().put("driver", "virtio-rng-device").put("id", "rng0"));
+            q.call("object-add", F.objectNode().put("qom-type", "memory-backend-ram").put("id", "late").put("size", 2 << 20));
+            q.call("object-add", F.objectNode().put("qom-type", "rng-builtin").put("id", "gone"));
+            q.call("object-del", F.objectNode().put("id", "gone"));
+            first = dump(q);
+            q.call("x-config-save", F.objectNode().put("filename", saved.toString()));
+        }
+        String text = Files.readString(saved);
+        assertTrue(text.contains("virtio-rng-device") && text.contains("mon0") && text.contains("late"), text);
+        assertFalse(text.contains("\"gone\""), "a deleted object is not saved");
+        // the saved file names the first QMP socket; the restarted machine adds its own as well
+        try (Orrery o = Orrery.start(List.of("-readconfig", saved.toString(), "-qmp", "unix:" + sock2 + ",server=on,wait=off"));
+             QmpClient q = o.qmp(sock2)) {
+            TreeMap<String, String> second = dump(q);
+            assertEquals(first, second);
+        }
+    }
+
+    private static void assertFailsClearly(List<String> args, String expected) throws Exception {
+        Orrery o = Orrery.run(args, Duration.ofSeconds(90));
+        assertEquals(1, o.exitStatus(), o.output());
+        String[] lines = o.output().strip().split("\n");
+        String last = lines[lines.length - 1];
+        assertTrue(last.startsWith("orrery: ") && last.contains(expected), "expected one clear line with '" + expected + "', got:\n" + o.output());
+    }
+
+    @Test void badInputIsOneClearLineAndTouchesNoDiskImage() throws Exception {
+        Path img = disk();
+        byte[] before = Files.readAllBytes(img);
+        long stamp = Files.getLastModifiedTime(img).toMillis();
+        List<String> disk = List.of("-drive", "file=" + img + ",format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d0");
+        assertFailsClearly(List.of("-machine", "virt", "-frobnicate"), "-frobnicate: invalid option");
+        assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "virtio-rng-device,=x")), "-device virtio-rng-device,=x");
+        assertFailsClearly(cat(List.of("-machine", "virt", "-S", "-m", "64Q"), disk), "-m 64Q");
+        assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "no-such-device")), "'no-such-device' is not a valid device model name");
+        assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "virtio-rng-device,colour=red")), "colour");
+        assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "virtio-rng-device,id=x", "-device", "virtio-rng-device,id=x")), "Duplicate ID 'x'");
+        assertFailsClearly(List.of("-machine", "virt", "-smp", "4"), "-smp 4");
+        assertArrayEquals(before, Files.readAllBytes(img), "nothing was written to the disk image");
+        assertEquals(stamp, Files.getLastModifiedTime(img).toMillis());
+        assertFalse(Files.exists(tmp.resolve("q.sock")));
+    }
+
+    @SafeVarargs
+    private static List<String> cat(List<String>... parts) {
+        List<String> out = new ArrayList<>();
+        for (List<String> p : parts) out.addAll(p);
+        return out;
+    }
+}
