@@ -54,27 +54,9 @@ public class DistributionBundlesIT {
 
     @Configuration
     public Option[] configuration() throws IOException {
-        List<Option> options = new ArrayList<>();
-        options.add(cleanCaches());
-        options.add(junitBundles());
-        // As the launcher does when a machine owns the terminal: Gogo must not read stdin here.
-        options.add(frameworkProperty("gosh.args").value("--nointeractive"));
-        options.add(frameworkProperty("orrery.args").value("[]"));
-        options.add(frameworkProperty("orrery.home").value(DistributionLayout.home().toString()));
-        // FileInstall would otherwise watch ./load; give it an empty folder of its own.
-        options.add(frameworkProperty("felix.fileinstall.dir").value(Files.createTempDirectory("orrery-itest-watch").toString()));
-        // Tell the probe what to expect, since it cannot see the build's file system layout.
-        options.add(systemProperty("orrery.itest.orrery.bundles").value(names(DistributionLayout.orreryBundles())));
-        options.add(systemProperty("orrery.itest.system.bundles").value(names(DistributionLayout.systemBundles())));
-        Stream.concat(DistributionLayout.systemBundles().stream(), DistributionLayout.orreryBundles().stream())
-                .map(jar -> bundle(jar.jar().toUri().toString()).start(!jar.fragment()))
-                .forEach(options::add);
-        return options.toArray(Option[]::new);
+        return PaxDistribution.options();
     }
 
-    private static String names(List<DistributionLayout.BundleJar> jars) {
-        return jars.stream().map(DistributionLayout.BundleJar::symbolicName).collect(Collectors.joining(","));
-    }
 
     private static Set<String> expected(String property) {
         String value = System.getProperty(property);

@@ -81,7 +81,9 @@ final class PluginRig implements AutoCloseable {
     final CommandLayer layer;
     final Machine machine;
     final List<Event> events = new CopyOnWriteArrayList<>();
-    private final StringBuilder serial = new StringBuilder();
+    /** The serial console: a unix-socket chardev this rig is the client of (ringbuf-write would not reach the guest). */
+    private final StringBuffer serial = new StringBuffer();
+    private java.nio.channels.SocketChannel console;
 
     PluginRig(MachineManager machines, CommandLayer layer) {
         this.machines = machines;
@@ -93,7 +95,7 @@ final class PluginRig implements AutoCloseable {
 
     /** A virt machine whose serial port is a ring buffer; {@code firmware} "none" with a kernel ELF, or null for OpenSBI. */
     PluginRig virt(String firmware, String kernel, boolean startPaused, String... devices) {
-        qmp("x-chardev-add-opts", "{\"id\":\"serial0\",\"backend\":\"ringbuf\",\"size\":1048576}");
+        connectConsole();
         qmp("x-machine-options", "{\"start-paused\":" + startPaused + ",\"no-shutdown\":true}");
         qmp("x-machine-init", "{\"type\":\"virt\"}");
         if (firmware != null) qomSet("/machine", "firmware", firmware);
@@ -103,11 +105,46 @@ final class PluginRig implements AutoCloseable {
         return this;
     }
 
+    private void connectConsole() {
+        try {
+            Path socket = Files.createTempDirectory("orrery-itest-serial").resolve("serial.sock");
+            qmp("chardev-add", "{\"id\":\"serial0\",\"backend\":{\"type\":\"socket\",\"data\":{\"addr\":{\"type\":\"unix\",\"data\":{\"path\":\""
+                    + socket + "\"}},\"server\":true,\"wait\":false}}}");
+            console = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket));
+            java.nio.channels.SocketChannel ch = console;
+            Thread reader = new Thread(() -> {
+                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(8192);
+                try {
+                    while (ch.read(buffer) >= 0) {
+                        buffer.flip();
+                        serial.append(java.nio.charset.StandardCharsets.ISO_8859_1.decode(buffer));
+                        buffer.clear();
+                    }
+                } catch (IOException closed) {
+                    // the machine or the test closed the console
+                }
+            }, "itest-serial");
+            reader.setDaemon(true);
+            reader.start();
+        } catch (IOException e) {
+            throw new AssertionError("cannot connect to the serial console", e);
+        }
+    }
+
+    /** Types {@code text} on the serial console. */
+    void type(String text) {
+        try {
+            console.write(java.nio.ByteBuffer.wrap(text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+        } catch (IOException e) {
+            throw new AssertionError("cannot write to the serial console", e);
+        }
+    }
+
     /** U-Boot on OpenSBI, stopped at its prompt. */
     PluginRig uboot() {
         virt(null, UBOOT, false);
         awaitSerial("Hit any key");
-        qmp("ringbuf-write", "{\"device\":\"serial0\",\"data\":\"\\n\"}");
+        type("\r");
         awaitSerial("=>");
         return this;
     }
@@ -115,8 +152,8 @@ final class PluginRig implements AutoCloseable {
     /** Asks U-Boot for its version and waits for the answer: proof the guest runs and its UART works. */
     void ubootAnswers() {
         int from = serialText().length();
-        qmp("ringbuf-write", "{\"device\":\"serial0\",\"data\":\"version\\n\"}");
-        await(() -> serialText().indexOf("U-Boot 20", from) >= 0, "U-Boot to answer 'version' (serial so far: " + tail() + ")");
+        type("version\r");
+        await(() -> serialText().indexOf("U-Boot 20", from) >= 0, () -> "U-Boot to answer 'version' (serial so far: " + tail() + ")");
     }
 
     JsonNode qmp(String command, String arguments) {
@@ -155,9 +192,7 @@ final class PluginRig implements AutoCloseable {
         return layer.command(name).isPresent() && layer.introspect().toString().contains("\"" + name + "\"");
     }
 
-    synchronized String serialText() {
-        String chunk = qmp("ringbuf-read", "{\"device\":\"serial0\",\"size\":1048576}").asText();
-        serial.append(chunk);
+    String serialText() {
         return serial.toString();
     }
 
@@ -167,7 +202,7 @@ final class PluginRig implements AutoCloseable {
     }
 
     void awaitSerial(String text) {
-        await(() -> serialText().contains(text), "'" + text + "' on the serial console (so far: " + tail() + ")");
+        await(() -> serialText().contains(text), () -> "'" + text + "' on the serial console (so far: " + tail() + ")");
     }
 
     boolean hasEvent(String name, String dataFragment) {
@@ -177,7 +212,7 @@ final class PluginRig implements AutoCloseable {
     }
 
     void awaitEvent(String name, String dataFragment) {
-        await(() -> hasEvent(name, dataFragment), "event " + name + " " + (dataFragment == null ? "" : dataFragment) + "; events: " + events);
+        await(() -> hasEvent(name, dataFragment), () -> "event " + name + " " + (dataFragment == null ? "" : dataFragment) + "; events: " + events);
     }
 
     static void await(BooleanSupplier condition, String what) {
@@ -199,5 +234,10 @@ final class PluginRig implements AutoCloseable {
 
     @Override public void close() {
         machines.destroy(machine);
+        try {
+            if (console != null) console.close();
+        } catch (IOException ignored) {
+            // already closed by the machine
+        }
     }
 }

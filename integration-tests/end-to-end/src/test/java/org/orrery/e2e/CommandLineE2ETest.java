@@ -132,6 +132,25 @@ class CommandLineE2ETest {
         assertFalse(Files.exists(tmp.resolve("q.sock")));
     }
 
+    @Test void guestErrorsAreLoggedOncePerSiteWhenAsked() throws Exception {
+        Path log = tmp.resolve("guest.log");
+        // OpenSBI programs the PLIC priority of source 96, one past what the PLIC has, as on QEMU
+        try (Orrery o = Orrery.start(List.of("-machine", "virt", "-m", "128M", "-nographic", "-serial", "null",
+                "-d", "guest_errors,unimp", "-D", log.toString()))) {
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while ((!Files.exists(log) || !Files.readString(log).contains("plic")) && System.nanoTime() < deadline) Thread.sleep(100);
+            Thread.sleep(2000);
+            String text = Files.readString(log);
+            List<String> plic = text.lines().filter(l -> l.contains("plic")).toList();
+            assertFalse(plic.isEmpty(), "a PLIC guest error is logged: " + text + "\n" + o.output());
+            assertEquals(plic.size(), plic.stream().distinct().count(), "each site once, not once per access:\n" + text);
+        }
+        Orrery quiet = Orrery.run(List.of("-machine", "virt", "-m", "128M", "-nographic", "-serial", "null", "-S", "-d", "help"), Duration.ofSeconds(60));
+        assertEquals(0, quiet.exitStatus());
+        assertTrue(quiet.output().contains("guest_errors") && quiet.output().contains("unimp"), quiet.output());
+        assertFailsClearly(List.of("-machine", "virt", "-d", "everything"), "Invalid -d option: everything");
+    }
+
     @SafeVarargs
     private static List<String> cat(List<String>... parts) {
         List<String> out = new ArrayList<>();

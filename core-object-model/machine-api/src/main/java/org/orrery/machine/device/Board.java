@@ -9,8 +9,14 @@ import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -70,8 +76,91 @@ public abstract class Board extends Device {
             throw new QomException("machine type '" + type().name() + "' needs device type '" + typeName + "', "
                     + (why != null ? "which is not available: " + why : "which no installed bundle provides"));
         }
-        return tree().createChild(parent, childName, typeName);
+        QObject o = tree().createChild(parent, childName, typeName);
+        made.put(o.path(), new BoardDevice(typeName, parent.path(), childName));
+        return o;
     }
+
+    // ---- devices the board made, and making them again when their type comes back ----
+
+    /**
+     * How the board made one of its devices (through {@link #createDevice}): enough to make it again at the
+     * same place when its type's bundle goes and comes back.
+     */
+    public record BoardDevice(String type, String parentPath, String name) {
+        public String path() { return (parentPath.equals("/") ? "" : parentPath) + "/" + name; }
+    }
+
+    /** Every device the board made, by path, in creation order. */
+    private final Map<String, BoardDevice> made = new LinkedHashMap<>();
+    /** Devices whose type went away, by path: the properties they had been given, to set again. */
+    private final Map<String, ObjectNode> missing = new LinkedHashMap<>();
+
+    /** The recipe of {@code device} when the board made it (and it is still that object's place), else null. */
+    public final BoardDevice boardDevice(QObject device) {
+        BoardDevice d = made.get(device.path());
+        return d != null && device.type().isA(d.type()) ? d : null;
+    }
+
+    /** Every device the board made, in creation order. */
+    public final List<BoardDevice> boardDevices() { return List.copyOf(made.values()); }
+
+    /**
+     * Called (on the machine thread) just before a device the board made is removed because its type's bundle
+     * went away: remembers the properties it was given, so {@link #recreateMissing} can make it again.
+     */
+    public final void deviceTypeRemoving(QObject device) {
+        BoardDevice d = boardDevice(device);
+        if (d == null) return;
+        ObjectNode props = JsonNodeFactory.instance.objectNode();
+        for (org.orrery.qom.Property<?> p : device.type().properties().values()) {
+            if (p.isComputed() || p.settable() == org.orrery.qom.Settable.NEVER || !device.isSet(p)) continue;
+            props.set(p.name(), device.getProperty(p.name()));
+        }
+        missing.put(d.path(), props);
+    }
+
+    /** The board's devices that are gone with their type: path to type name. */
+    public final Map<String, String> missingDevices() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String path : missing.keySet()) out.put(path, made.get(path).type());
+        return out;
+    }
+
+    /**
+     * Makes again, at the same place and with the same properties, every missing device whose type is
+     * available now, and realizes it. Returns the devices made; a device that cannot be made stays missing
+     * and the error is thrown after the others were tried.
+     */
+    public final List<QObject> recreateMissing() {
+        List<QObject> out = new ArrayList<>();
+        RuntimeException failure = null;
+        for (Map.Entry<String, ObjectNode> e : new ArrayList<>(missing.entrySet())) {
+            BoardDevice d = made.get(e.getKey());
+            Optional<ObjectType> t = tree().registry().find(d.type());
+            if (t.isEmpty() || t.get().isAbstract()) continue;
+            QObject parent = tree().container(d.parentPath());
+            if (parent.child(d.name()) != null) { missing.remove(e.getKey()); continue; }
+            QObject o = tree().createChild(parent, d.name(), d.type());
+            try {
+                for (Map.Entry<String, JsonNode> p : e.getValue().properties())
+                    o.setProperty(p.getKey(), org.orrery.qom.Value.ofJson(p.getKey(), p.getValue()));
+                o.realize();
+            } catch (RuntimeException ex) {
+                tree().delete(o, true);
+                if (failure == null) failure = ex;
+                continue;
+            }
+            missing.remove(e.getKey());
+            deviceRecreated(o);
+            out.add(o);
+        }
+        if (failure != null) throw failure;
+        return out;
+    }
+
+    /** Told that a device the board made was made again after its type came back (update fields that pointed at the old one). */
+    protected void deviceRecreated(QObject device) { }
 
     /** The memory backend to use as RAM: the one named by memory-backend, or a new default one. */
     protected final MemoryBackend ramBackend(String defaultId) {

@@ -13,6 +13,10 @@ final class MachineClock implements VirtualClock {
     private volatile long frozenAt;
     private volatile boolean running;
     private long sequence;
+    private Runnable onArm = () -> { };
+
+    /** Told whenever a timer is armed (the machine wakes its thread when that happens off the thread). */
+    void onArm(Runnable hook) { this.onArm = hook; }
     private final PriorityQueue<TimerImpl> queue = new PriorityQueue<>((a, b) ->
             a.deadline != b.deadline ? Long.compare(a.deadline, b.deadline) : Long.compare(a.order, b.order));
 
@@ -73,6 +77,7 @@ final class MachineClock implements VirtualClock {
             order = sequence++;
             armed = true;
             queue.add(this);
+            onArm.run();
         }
 
         @Override public void cancel() {

@@ -48,6 +48,8 @@ final class MachineImpl implements Machine, SafePoint {
     private final AddressSpace systemMemory = new AddressSpace("system", MemoryRegion.container("system", PHYSICAL_SPACE));
     private final MachineOptions options = new MachineOptions();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Set under the lock when the machine thread must re-plan its sleep (guest started, timer armed). */
+    private boolean wakeNeeded;
     /** The machine's big lock: held by whoever touches devices, harts and the tree. */
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private final Thread thread;
@@ -57,12 +59,31 @@ final class MachineImpl implements Machine, SafePoint {
     private volatile String pauseReason;
     private volatile boolean built;
     private List<Hart> harts = List.of();
+    /** Set while the machine is paused because devices of its board went away with their types' bundles. */
+    private boolean pausedForMissingTypes;
+    /** The state to return to when they come back (running, or a paused state such as prelaunch). */
+    private RunState stateBeforeMissingTypes;
+    private final TypeRegistry registry;
+    /**
+     * Registered before the tree's own listener, so it hears of a type going before the tree removes its
+     * instances: the board's devices are remembered and the machine pauses before they are unplugged.
+     */
+    private final TypeRegistry.Listener boardTypes = new TypeRegistry.Listener() {
+        @Override public void typesRemoving(java.util.Set<String> names) { boardTypesRemoving(names); }
+        @Override public void typesAdded(java.util.Set<String> names) { boardTypesAdded(names); }
+    };
 
     MachineImpl(String name, TypeRegistry registry, IntConsumer exit) {
         this.name = name;
         this.exit = exit;
+        this.registry = registry;
         this.thread = Thread.ofPlatform().name("machine-" + name).daemon(true).unstarted(this::loop);
+        registry.addListener(boardTypes);
         this.tree = new ObjectTree(registry, this);
+        clock.onArm(() -> { if (Thread.currentThread() != thread) wakeNeeded = true; });
+        tree.addListener(new ObjectTree.Listener() {
+            @Override public void objectRealized(QObject o) { warnIfUndiscoverable(o); }
+        });
         tree.attach(Machine.class, this);
         tree.attach(CommandGate.class, cmd -> {
             if (state == RunState.PRECONFIG && !cmd.allowPreconfig())
@@ -133,6 +154,7 @@ final class MachineImpl implements Machine, SafePoint {
     boolean isBuilt() { return built; }
 
     @Override public void resume() {
+        if (pausedForMissingTypes) throw new QomException(pauseReason);
         if (state == RunState.PRECONFIG) build();
         if (state == RunState.SHUTDOWN || state == RunState.INTERNAL_ERROR || state == RunState.GUEST_PANICKED)
             throw new QomException("Resetting the Virtual Machine is required");
@@ -140,6 +162,7 @@ final class MachineImpl implements Machine, SafePoint {
         state = RunState.RUNNING;
         pauseReason = null;
         clock.start();
+        wakeNeeded = true;
         tree.events().emit("RESUME", null);
     }
 
@@ -203,6 +226,82 @@ final class MachineImpl implements Machine, SafePoint {
         if (!loggedSites.add(category.option() + " " + site)) return;
         options.logSink().println(site + ": " + message);
         options.logSink().flush();
+    }
+
+    // ---- board devices whose type goes away with its bundle ----
+
+    private void boardTypesRemoving(java.util.Set<String> names) {
+        if (tree == null || !alive) return;
+        call(() -> {
+            Board b = board();
+            if (!built || b == null || !b.isRealized()) return null;
+            for (String n : names) if (b.type().isA(n)) return null; // the board itself goes: nothing to wait for
+            java.util.Set<String> gone = new java.util.TreeSet<>();
+            for (QObject o : tree.all()) {
+                if (o == b || !o.isRealized() || o.path().startsWith("/machine/peripheral")) continue;
+                boolean doomed = false;
+                for (String n : names) if (o.type().isA(n)) { doomed = true; break; }
+                if (!doomed || b.boardDevice(o) == null) continue;
+                b.deviceTypeRemoving(o);
+                gone.add(b.boardDevice(o).type());
+            }
+            if (gone.isEmpty()) return null;
+            if (!pausedForMissingTypes) {
+                stateBeforeMissingTypes = state;
+                pausedForMissingTypes = true;
+            }
+            pause(RunState.PAUSED, missingReason(b));
+            return null;
+        });
+    }
+
+    private void boardTypesAdded(java.util.Set<String> names) {
+        if (tree == null || !alive || !pausedForMissingTypes) return;
+        call(() -> {
+            Board b = board();
+            if (b == null || !pausedForMissingTypes) return null;
+            try {
+                for (QObject o : b.recreateMissing()) {
+                    LOG.info("machine " + name + ": " + o.path() + " (" + o.type().name() + ") is back");
+                    if (o instanceof org.orrery.machine.device.CpuDevice) harts = b.harts();
+                }
+            } catch (RuntimeException e) {
+                LOG.warning("machine " + name + ": could not make a board device again: " + e.getMessage());
+            }
+            if (!b.missingDevices().isEmpty()) {
+                pause(RunState.PAUSED, missingReason(b));
+                return null;
+            }
+            pausedForMissingTypes = false;
+            RunState before = stateBeforeMissingTypes;
+            if (before == RunState.RUNNING) {
+                resume();
+            } else {
+                state = before;
+                pauseReason = null;
+            }
+            return null;
+        });
+    }
+
+    private static String missingReason(Board b) {
+        java.util.Set<String> types = new java.util.TreeSet<>(b.missingDevices().values());
+        String list = String.join("', '", types);
+        return types.size() == 1
+                ? "device type '" + list + "' was removed with its bundle; the machine resumes when it comes back"
+                : "device types '" + list + "' were removed with their bundles; the machine resumes when they come back";
+    }
+
+    /**
+     * A device plugged in after the machine was built cannot be found by a RISC-V guest: nothing on the
+     * system bus announces it, and the guest's device tree was written at the last reset. It is allowed (as
+     * QEMU's device_add returns {} and adds the device), and said here, once per device.
+     */
+    private void warnIfUndiscoverable(QObject o) {
+        if (!built || !(o instanceof Device d) || o instanceof Board || d.isHotpluggable()) return;
+        if (!o.path().startsWith("/machine/peripheral")) return;
+        LOG.warning("machine " + name + ": " + o.path() + " (" + o.type().name() + ") was plugged into a built machine;"
+                + " the guest cannot discover it until the device tree is rebuilt by the next system_reset");
     }
 
     void internalError(Throwable t) {
@@ -293,9 +392,11 @@ final class MachineImpl implements Machine, SafePoint {
         try {
             return run(task);
         } finally {
+            boolean wake = wakeNeeded;
+            wakeNeeded = false;
             lock.unlock();
-            // the task may have started the guest or armed a timer: let the machine thread look again
-            LockSupport.unpark(thread);
+            // the task started the guest or armed a timer: the parked machine thread must look again
+            if (wake) LockSupport.unpark(thread);
         }
     }
 
@@ -310,6 +411,7 @@ final class MachineImpl implements Machine, SafePoint {
     }
 
     void destroy() {
+        registry.removeListener(boardTypes);
         try {
             tree.dispose();
         } catch (RuntimeException e) {

@@ -66,6 +66,12 @@ class VirtBootIT {
             c.command("virtio scan; virtio info", "Block Device");
             c.command("load virtio 0 0x84000000 hello.txt", "bytes read");
             c.command("md.b 0x84000000 0x20", "Hello from a vi");
+            // reset restarts the whole machine: the firmware banner again, then U-Boot's prompt
+            c.send("reset\n");
+            c.expect("OpenSBI", 60);
+            c.expect("U-Boot 2023", 120);
+            c.expect("=>", 120);
+            c.command("version", "U-Boot");
             c.send("poweroff\n");
             assertTrue(p.waitFor(30, TimeUnit.SECONDS), "orrery ends after poweroff; output:\n" + c.seen());
             assertEquals(0, p.exitValue(), c.seen());

@@ -1,0 +1,173 @@
+/*
+ * Drives every feature of edu-mmio from a bare-metal guest and prints one PASS or FAIL line per check
+ * on the virt board's UART; exits through the SiFive test device (status 0 when all passed).
+ * Build: see build.sh. Run: orrery -machine virt -bios none -kernel edu-test.elf -device edu-mmio,...
+ */
+#include <stdint.h>
+
+#ifndef EDU_BASE
+#define EDU_BASE 0x10010000UL
+#endif
+#ifndef EDU_IRQ
+#define EDU_IRQ 20
+#endif
+
+#define UART_BASE 0x10000000UL
+#define TEST_BASE 0x100000UL
+#define PLIC_BASE 0x0c000000UL
+
+/* edu-mmio's registers (see EduMmio.java) */
+#define EDU_ID          0x00
+#define EDU_LIVENESS    0x04
+#define EDU_FACT        0x08
+#define EDU_STATUS      0x0c
+#define EDU_FACT_RESULT 0x10
+#define EDU_IRQ_STATUS  0x20
+#define EDU_IRQ_RAISE   0x24
+#define EDU_IRQ_ACK     0x28
+#define EDU_IRQ_ENABLE  0x2c
+#define EDU_DMA_SRC     0x40
+#define EDU_DMA_DST     0x48
+#define EDU_DMA_COUNT   0x50
+#define EDU_DMA_CMD     0x54
+#define EDU_DMA_RESULT  0x58
+#define EDU_BUFFER_SIZE 0x5c
+
+#define STATUS_FACT_BUSY 1u
+#define STATUS_DMA_BUSY  2u
+#define IRQ_FACT_DONE 1u
+#define IRQ_DMA_DONE  2u
+#define IRQ_DMA_ERROR 4u
+#define DMA_START  1u
+#define DMA_TO_RAM 2u
+#define DMA_OK 0u
+#define DMA_OUT_OF_BUFFER 2u
+#define DMA_BUS_ERROR 3u
+
+static inline uint32_t rd32(uintptr_t a) { return *(volatile uint32_t *)a; }
+static inline void wr32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
+static inline uint64_t rd64(uintptr_t a) { return *(volatile uint64_t *)a; }
+static inline void wr64(uintptr_t a, uint64_t v) { *(volatile uint64_t *)a = v; }
+static inline uint32_t edu(uint32_t reg) { return rd32(EDU_BASE + reg); }
+static inline void edu_w(uint32_t reg, uint32_t v) { wr32(EDU_BASE + reg, v); }
+
+static void putc_uart(char c) {
+    while (!(*(volatile uint8_t *)(UART_BASE + 5) & 0x20)) { }   /* LSR: transmitter holding register empty */
+    *(volatile uint8_t *)UART_BASE = (uint8_t)c;
+}
+static void puts_uart(const char *s) { while (*s) putc_uart(*s++); }
+static void puthex(uint64_t v) {
+    puts_uart("0x");
+    for (int i = 60; i >= 0; i -= 4) putc_uart("0123456789abcdef"[(v >> i) & 15]);
+}
+
+static int passed, failed;
+static void check(const char *name, int ok, uint64_t seen) {
+    puts_uart(ok ? "PASS " : "FAIL ");
+    puts_uart(name);
+    if (!ok) { puts_uart(" (saw "); puthex(seen); puts_uart(")"); }
+    puts_uart("\n");
+    if (ok) passed++; else failed++;
+}
+
+/* Polls until (reg & mask) == want, at most `spins` reads; returns the last value read. */
+static uint32_t wait_for(uint32_t reg, uint32_t mask, uint32_t want, long spins) {
+    uint32_t v = edu(reg);
+    while ((v & mask) != want && --spins > 0) v = edu(reg);
+    return v;
+}
+
+static int plic_pending(int irq) { return (rd32(PLIC_BASE + 0x1000 + 4 * (irq / 32)) >> (irq % 32)) & 1; }
+
+static uint8_t ram_src[256], ram_dst[256];
+
+int main(void) {
+    puts_uart("edu-test: starting\n");
+
+    /* identification and liveness */
+    check("id register reads 0x45440100", edu(EDU_ID) == 0x45440100u, edu(EDU_ID));
+    edu_w(EDU_LIVENESS, 0x12345678u);
+    check("liveness returns the inverse", edu(EDU_LIVENESS) == ~0x12345678u, edu(EDU_LIVENESS));
+    check("buffer size is readable", edu(EDU_BUFFER_SIZE) >= 256, edu(EDU_BUFFER_SIZE));
+
+    /* factorial, polled through STATUS */
+    edu_w(EDU_FACT, 10);
+    check("factorial is busy at first", (edu(EDU_STATUS) & STATUS_FACT_BUSY) != 0, edu(EDU_STATUS));
+    uint32_t st = wait_for(EDU_STATUS, STATUS_FACT_BUSY, 0, 100000000L);
+    check("factorial completes", (st & STATUS_FACT_BUSY) == 0, st);
+    check("10! = 3628800", rd64(EDU_BASE + EDU_FACT_RESULT) == 3628800u, rd64(EDU_BASE + EDU_FACT_RESULT));
+    check("FACT_DONE is set in IRQ_STATUS", (edu(EDU_IRQ_STATUS) & IRQ_FACT_DONE) != 0, edu(EDU_IRQ_STATUS));
+    check("the line stays low while disabled", !plic_pending(EDU_IRQ), plic_pending(EDU_IRQ));
+    edu_w(EDU_IRQ_ACK, IRQ_FACT_DONE);
+    check("IRQ_ACK clears FACT_DONE", (edu(EDU_IRQ_STATUS) & IRQ_FACT_DONE) == 0, edu(EDU_IRQ_STATUS));
+
+    /* factorial with the interrupt, seen as the PLIC's pending bit and claimed through context 0 (hart 0, M) */
+    wr32(PLIC_BASE + 4 * EDU_IRQ, 1);                                   /* priority 1 */
+    wr32(PLIC_BASE + 0x2000 + 4 * (EDU_IRQ / 32), 1u << (EDU_IRQ % 32)); /* enable for context 0 */
+    wr32(PLIC_BASE + 0x200000, 0);                                      /* threshold 0 */
+    edu_w(EDU_IRQ_ENABLE, IRQ_FACT_DONE | IRQ_DMA_DONE | IRQ_DMA_ERROR);
+    edu_w(EDU_FACT, 20);
+    long spins = 100000000L;
+    while (!plic_pending(EDU_IRQ) && --spins > 0) { }
+    check("factorial raises the interrupt (PLIC pending)", plic_pending(EDU_IRQ), edu(EDU_STATUS));
+    check("20! = 2432902008176640000", rd64(EDU_BASE + EDU_FACT_RESULT) == 2432902008176640000ull, rd64(EDU_BASE + EDU_FACT_RESULT));
+    uint32_t claimed = rd32(PLIC_BASE + 0x200004);
+    check("the PLIC claim returns the device's source", claimed == EDU_IRQ, claimed);
+    edu_w(EDU_IRQ_ACK, IRQ_FACT_DONE);
+    wr32(PLIC_BASE + 0x200004, claimed);                                /* complete */
+    check("acknowledged: no longer pending", !plic_pending(EDU_IRQ), plic_pending(EDU_IRQ));
+
+    /* a software-raised interrupt */
+    edu_w(EDU_IRQ_ENABLE, 0x80000000u);
+    edu_w(EDU_IRQ_RAISE, 0x80000000u);
+    check("IRQ_RAISE asserts the line", plic_pending(EDU_IRQ), edu(EDU_IRQ_STATUS));
+    edu_w(EDU_IRQ_ACK, 0x80000000u);
+    check("IRQ_ACK lowers it", !plic_pending(EDU_IRQ), edu(EDU_IRQ_STATUS));
+    edu_w(EDU_IRQ_ENABLE, IRQ_DMA_DONE | IRQ_DMA_ERROR);
+
+    /* DMA: RAM -> buffer -> another place in RAM */
+    for (int i = 0; i < 256; i++) { ram_src[i] = (uint8_t)(i * 7 + 3); ram_dst[i] = 0; }
+    wr64(EDU_BASE + EDU_DMA_SRC, (uintptr_t)ram_src);
+    wr64(EDU_BASE + EDU_DMA_DST, 16);
+    edu_w(EDU_DMA_COUNT, 256);
+    edu_w(EDU_DMA_CMD, DMA_START);
+    check("DMA is busy at first", (edu(EDU_STATUS) & STATUS_DMA_BUSY) != 0, edu(EDU_STATUS));
+    st = wait_for(EDU_STATUS, STATUS_DMA_BUSY, 0, 100000000L);
+    check("DMA to the buffer completes", (st & STATUS_DMA_BUSY) == 0 && edu(EDU_DMA_RESULT) == DMA_OK, edu(EDU_DMA_RESULT));
+    check("DMA_DONE raises the interrupt", plic_pending(EDU_IRQ) && (edu(EDU_IRQ_STATUS) & IRQ_DMA_DONE), edu(EDU_IRQ_STATUS));
+    edu_w(EDU_IRQ_ACK, IRQ_DMA_DONE);
+    wr64(EDU_BASE + EDU_DMA_SRC, 16);
+    wr64(EDU_BASE + EDU_DMA_DST, (uintptr_t)ram_dst);
+    edu_w(EDU_DMA_COUNT, 256);
+    edu_w(EDU_DMA_CMD, DMA_START | DMA_TO_RAM);
+    st = wait_for(EDU_STATUS, STATUS_DMA_BUSY, 0, 100000000L);
+    int same = 1;
+    for (int i = 0; i < 256; i++) if (ram_dst[i] != ram_src[i]) same = 0;
+    check("DMA back to RAM copies every byte", (st & STATUS_DMA_BUSY) == 0 && same, ram_dst[1]);
+    edu_w(EDU_IRQ_ACK, IRQ_DMA_DONE);
+
+    /* DMA errors: refused outside the buffer, failed on an unmapped address; neither stops the machine */
+    wr64(EDU_BASE + EDU_DMA_SRC, (uintptr_t)ram_src);
+    wr64(EDU_BASE + EDU_DMA_DST, edu(EDU_BUFFER_SIZE) - 8);
+    edu_w(EDU_DMA_COUNT, 64);
+    edu_w(EDU_DMA_CMD, DMA_START);
+    check("DMA past the buffer is refused", edu(EDU_DMA_RESULT) == DMA_OUT_OF_BUFFER && (edu(EDU_IRQ_STATUS) & IRQ_DMA_ERROR),
+          edu(EDU_DMA_RESULT));
+    edu_w(EDU_IRQ_ACK, IRQ_DMA_ERROR);
+    wr64(EDU_BASE + EDU_DMA_SRC, 0);
+    wr64(EDU_BASE + EDU_DMA_DST, 0x40000000UL);                         /* nothing is mapped there */
+    edu_w(EDU_DMA_COUNT, 32);
+    edu_w(EDU_DMA_CMD, DMA_START | DMA_TO_RAM);
+    st = wait_for(EDU_STATUS, STATUS_DMA_BUSY, 0, 100000000L);
+    check("DMA to an unmapped address reports a bus error", edu(EDU_DMA_RESULT) == DMA_BUS_ERROR, edu(EDU_DMA_RESULT));
+    edu_w(EDU_IRQ_ACK, 0xffffffffu);
+    check("all interrupts acknowledged", !plic_pending(EDU_IRQ), edu(EDU_IRQ_STATUS));
+
+    puts_uart(failed ? "edu-test: FAIL\n" : "edu-test: PASS\n");
+    return failed;
+}
+
+void exit_guest(int status) {
+    wr32(TEST_BASE, status ? ((uint32_t)status << 16) | 0x3333u : 0x5555u);
+    for (;;) { }
+}
