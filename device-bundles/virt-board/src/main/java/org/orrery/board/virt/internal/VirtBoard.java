@@ -157,6 +157,16 @@ final class VirtBoard extends Board {
 
     // ---- Board ----
 
+    /** A device whose bundle came back was re-created in place: hold the new object, not the old one. */
+    @Override protected void deviceRecreated(QObject device) {
+        if (device instanceof CpuDevice cpu) {
+            cpus.removeIf(c -> c.name().equals(cpu.name()) || !c.isRealized());
+            cpus.add(cpu);
+        } else if (uart != null && device.name().equals(uart.name())) {
+            uart = device;
+        }
+    }
+
     @Override public List<Hart> harts() {
         List<CpuDevice> sorted = new ArrayList<>(cpus);
         sorted.sort(Comparator.comparingLong(c -> c.get(CpuDevice.HART_ID)));
