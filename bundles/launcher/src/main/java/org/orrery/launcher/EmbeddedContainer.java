@@ -65,7 +65,9 @@ final class EmbeddedContainer {
         ExitRequest exitRequest = new ExitRequest(framework);
         BundleProblemReporter reporter = null;
         try {
+            long t0 = System.nanoTime();
             framework.init();
+            trace("initialising the framework", t0);
             BundleContext systemContext = framework.getBundleContext();
             reporter = new BundleProblemReporter(systemContext, err);
             reporter.attach();
@@ -132,13 +134,17 @@ final class EmbeddedContainer {
      * then starts them: third-party runtime, Orrery bundles, FileInstall, and the console last.
      */
     private List<Bundle> deployDistribution(BundleContext context, BundleProblemReporter reporter) throws IOException {
+        long t0 = System.nanoTime();
         List<Bundle> systemBundles = install(context, Distribution.jarsIn(distribution.systemBundles()));
         List<Bundle> orreryBundles = install(context, Distribution.jarsIn(distribution.orreryBundles()));
+        trace("installing the bundles", t0);
+        t0 = System.nanoTime();
         // Resolve everything at once, before any bundle starts: a bundle starting (and holding its own lock)
         // must never have to resolve lazily while a component of another bundle resolves on its thread.
         List<Bundle> all = new ArrayList<>(systemBundles);
         all.addAll(orreryBundles);
         context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class).resolveBundles(all);
+        trace("resolving them", t0);
         List<Bundle> startOrder = new ArrayList<>();
         systemBundles.stream().filter(b -> !isNamed(b, GOGO_SHELL) && !isNamed(b, FILE_INSTALL)).forEach(startOrder::add);
         startOrder.addAll(orreryBundles);
@@ -151,16 +157,26 @@ final class EmbeddedContainer {
         return console;
     }
 
+    private static void trace(String what, long since) {
+        long ms = (System.nanoTime() - since) / 1_000_000;
+        if (Boolean.getBoolean("orrery.startup.trace")) System.err.println("orrery: " + what + " took " + ms + " ms");
+    }
+
     private static void startAll(List<Bundle> bundles, BundleProblemReporter reporter) {
         for (Bundle bundle : bundles) {
             if (isFragment(bundle)) {
                 continue;
             }
+            long started = System.nanoTime();
             try {
                 bundle.start();
             } catch (BundleException e) {
                 reporter.reportStartFailure(bundle, e);
             }
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            // -Dorrery.startup.trace=true names the bundles that are slow to start (start-up tuning)
+            if (Boolean.getBoolean("orrery.startup.trace") && ms >= 20)
+                System.err.println("orrery: starting " + bundle.getSymbolicName() + " took " + ms + " ms");
         }
     }
 
@@ -185,7 +201,8 @@ final class EmbeddedContainer {
         List<Bundle> installed = new ArrayList<>();
         for (Path jar : jars) {
             try {
-                installed.add(context.installBundle(jar.toUri().toString()));
+                // reference: Felix reads the jar where it is instead of copying it into the (per-process) cache
+                installed.add(context.installBundle("reference:" + jar.toUri()));
             } catch (BundleException e) {
                 err.println("orrery: cannot install " + jar + ": " + BundleProblemReporter.oneLine(e));
             }

@@ -35,7 +35,26 @@ public final class CommandLayerImpl implements CommandLayer {
 
     private record Module(Object key, List<SchemaEntity> entities, Map<String, CommandHandler> handlers) { }
 
-    private record Snapshot(SchemaSet schema, Map<String, CommandHandler> handlers, ArrayNode introspection) { }
+    /** One consistent view of the installed schema; its introspection is computed on first request. */
+    private static final class Snapshot {
+        final SchemaSet schema;
+        final Map<String, CommandHandler> handlers;
+        private volatile ArrayNode introspection;
+
+        Snapshot(SchemaSet schema, Map<String, CommandHandler> handlers) {
+            this.schema = schema;
+            this.handlers = handlers;
+        }
+
+        SchemaSet schema() { return schema; }
+        Map<String, CommandHandler> handlers() { return handlers; }
+
+        ArrayNode introspection() {
+            ArrayNode i = introspection;
+            if (i == null) introspection = i = schema.introspect();
+            return i;
+        }
+    }
 
     private final List<Module> modules = new ArrayList<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
@@ -81,7 +100,7 @@ public final class CommandLayerImpl implements CommandLayer {
             for (Map.Entry<String, CommandHandler> h : m.handlers().entrySet())
                 if (set.get(h.getKey()) instanceof SchemaEntity.Command && m.entities().contains(set.get(h.getKey())))
                     handlers.putIfAbsent(h.getKey(), h.getValue());
-        return new Snapshot(set, Map.copyOf(handlers), set.introspect());
+        return new Snapshot(set, Map.copyOf(handlers));
     }
 
     @Override
