@@ -235,6 +235,8 @@ final class MachineImpl implements Machine, SafePoint {
         call(() -> {
             Board b = board();
             if (!built || b == null || !b.isRealized()) return null;
+            // a machine that is shutting down (the container stops after a poweroff) waits for nothing
+            if (state == RunState.SHUTDOWN) return null;
             for (String n : names) if (b.type().isA(n)) return null; // the board itself goes: nothing to wait for
             java.util.Set<String> gone = new java.util.TreeSet<>();
             for (QObject o : tree.all()) {

@@ -87,12 +87,10 @@ final class MuxChardev extends Chardev {
         int i = frontEnds.indexOf(fe);
         if (i < 0) return;
         frontEnds.remove(i);
-        if (focus == i) {
-            focus = -1;
-            if (!frontEnds.isEmpty()) setFocus(Math.min(i, frontEnds.size() - 1));
-        } else if (focus > i) {
-            focus--;
-        }
+        // the focus does not jump by itself (a UART leaving with its bundle, the container stopping):
+        // input waits until a front-end attaches or the user switches with Ctrl-a c
+        if (focus == i) focus = -1;
+        else if (focus > i) focus--;
     }
 
     @Override boolean hasFrontEnd() { return !frontEnds.isEmpty(); }

@@ -2,6 +2,7 @@ package org.orrery.board.virt.internal;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.orrery.device.support.InterruptController;
+import org.orrery.device.support.MmioDevice;
 import org.orrery.machine.backend.MemoryBackend;
 import org.orrery.machine.cpu.Hart;
 import org.orrery.machine.device.Board;
@@ -117,7 +118,7 @@ final class VirtBoard extends Board {
                 : device(soc, "serial@10000000", "ns16550a", UART0, UART0_IRQ);
         for (int i = 0; i < VIRTIO_COUNT; i++) {
             long a = VIRTIO + i * VIRTIO_STRIDE;
-            device(soc, "virtio_mmio@" + Long.toHexString(a), "virtio-mmio", a, VIRTIO_IRQ + i);
+            device(soc, "virtio_mmio@" + Long.toHexString(a), VIRTIO_MMIO_TYPE, a, VIRTIO_IRQ + i);
         }
     }
 
@@ -175,10 +176,35 @@ final class VirtBoard extends Board {
         return out;
     }
 
+    /**
+     * The realized device-tree contributors in tree order, except that the virtio-mmio transports come from
+     * the highest address down, as in QEMU's tree (libfdt prepends each node QEMU adds, and QEMU adds them
+     * upwards). Guests probe transports in tree order and devices fill transports from the top (as in QEMU),
+     * so the first -device becomes virtio0 and the first virtio disk /dev/vda, as on QEMU.
+     */
+    private List<QObject> contributorsInQemuOrder() {
+        List<QObject> out = new ArrayList<>();
+        List<Integer> transportSlots = new ArrayList<>();
+        List<QObject> transports = new ArrayList<>();
+        for (QObject o : tree().all()) {
+            if (o == this || !o.isRealized() || !(o instanceof DeviceTreeContributor)) continue;
+            if (o.type().isA(VIRTIO_MMIO_TYPE) && o instanceof MmioDevice) {
+                transportSlots.add(out.size());
+                transports.add(o);
+            }
+            out.add(o);
+        }
+        transports.sort(Comparator.comparingLong((QObject o) -> ((MmioDevice) o).base()).reversed());
+        for (int i = 0; i < transportSlots.size(); i++) out.set(transportSlots.get(i), transports.get(i));
+        return out;
+    }
+
     @Override public IrqLine platformIrq(int source) {
         if (plic == null) throw new QomException("the virt board's PLIC is not realized yet (platform interrupt " + source + ")");
         return plic.input(source);
     }
+
+    static final String VIRTIO_MMIO_TYPE = "virtio-mmio";
 
     long ramSize() { return ram.size(); }
 
@@ -188,8 +214,8 @@ final class VirtBoard extends Board {
 
     @Override public FdtNode buildDeviceTree() {
         VirtDeviceTree dt = new VirtDeviceTree(cpus, DRAM, ram == null ? get(RAM_SIZE) : ram.size(), TIMEBASE_FREQ);
-        for (QObject o : tree().all())
-            if (o != this && o.isRealized() && o instanceof DeviceTreeContributor c) c.contributeDeviceTree(dt);
+        for (QObject o : contributorsInQemuOrder())
+            ((DeviceTreeContributor) o).contributeDeviceTree(dt);
         if (uart != null && uart.isRealized() && dt.soc().child(uart.name()) != null)
             dt.chosen().string("stdout-path", "/soc/" + uart.name());
         return dt.root();

@@ -8,6 +8,7 @@ import org.orrery.device.testing.ComponentScan;
 import org.orrery.device.testing.FakeCpu;
 import org.orrery.device.testing.TestMachine;
 import org.orrery.machine.device.Board;
+import org.orrery.machine.fdt.FdtNode;
 import org.orrery.machine.fdt.FdtWriter;
 import org.orrery.machine.loader.ElfFile;
 import org.orrery.machine.memory.AddressSpace;
@@ -17,6 +18,7 @@ import org.orrery.qom.Value;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -183,6 +185,38 @@ class VirtBoardTest {
         rng.realize();
         assertEquals("/machine/soc/virtio_mmio@10008000", rng.getProperty("transport").textValue());
         assertNotNull(b.buildDeviceTree().child("soc").child("virtio_mmio@10008000"));
+    }
+
+    /**
+     * Regression (issue 11): the tree listed the transports upwards while QEMU lists them from the top, so
+     * Linux probed the transport of the last -device first and the first virtio disk became /dev/vdb.
+     */
+    @Test void virtioTransportsAreListedFromTheTopSoTheFirstDeviceIsProbedFirst() throws Exception {
+        Board b = board("firmware", "none");
+        b.realize();
+        QObject first = m.create("/machine/peripheral-anon/device[0]", "virtio-rng-device");
+        first.realize();
+        QObject second = m.create("/machine/peripheral-anon/device[1]", "virtio-rng-device");
+        second.realize();
+        List<String> order = new ArrayList<>();
+        for (FdtNode n : b.buildDeviceTree().child("soc").children())
+            if (n.name().startsWith("virtio_mmio@")) order.add(n.name());
+        List<String> expected = new ArrayList<>();
+        for (int i = 7; i >= 0; i--) expected.add("virtio_mmio@" + Long.toHexString(0x10001000L + i * 0x1000L));
+        assertEquals(expected, order, "virtio-mmio transports in device-tree order");
+        assertEquals("/machine/soc/" + order.get(0), first.getProperty("transport").textValue(), "the first device is on the first transport probed");
+        assertEquals("/machine/soc/" + order.get(1), second.getProperty("transport").textValue());
+
+        if (!Files.isExecutable(Path.of("/usr/bin/qemu-system-riscv64"))) return;
+        Path q = tmp.resolve("q.dtb");
+        Process p = new ProcessBuilder("qemu-system-riscv64", "-machine", "virt,dumpdtb=" + q, "-m", "64M", "-nographic")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("qemu.log").toFile()).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/dtc")));
+        List<String> qemuOrder = new ArrayList<>();
+        for (String path : Dts.decompile(q).nodes.keySet())
+            if (path.startsWith("/soc/virtio_mmio@")) qemuOrder.add(path.substring("/soc/".length()));
+        assertEquals(qemuOrder, order, "QEMU's order of the virtio-mmio nodes");
     }
 
     @Test void deviceTreeMatchesQemu() throws Exception {

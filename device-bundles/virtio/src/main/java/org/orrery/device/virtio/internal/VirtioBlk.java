@@ -34,7 +34,10 @@ final class VirtioBlk extends VirtioDevice {
     static final int QUEUE_SIZE = 256;
     static final int SEG_MAX = QUEUE_SIZE - 2;
     static final int SECTOR = 512;
-    static final int MAX_REQUEST = 16 << 20;
+    /** The largest request served (what the element's int offsets allow); served in CHUNK-sized pieces. */
+    static final int MAX_REQUEST = Integer.MAX_VALUE & ~(SECTOR - 1);
+    /** Bytes read or written per backend call. */
+    static final int CHUNK = 4 << 20;
 
     private BlockBackend drive;
     private long generation;
@@ -72,7 +75,7 @@ final class VirtioBlk extends VirtioDevice {
         byte[] cfg = new byte[configSize()];
         ByteBuffer b = ByteBuffer.wrap(cfg).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         b.putLong(0, drive == null ? 0 : drive.size() / SECTOR);  // capacity
-        b.putInt(8, MAX_REQUEST);                                 // size_max
+        b.putInt(8, CHUNK);                                       // size_max: per segment
         b.putInt(12, SEG_MAX);                                    // seg_max
         b.putInt(20, SECTOR);                                     // blk_size
         b.putShort(26, (short) 1);                                // min_io_size (in blocks)
@@ -111,29 +114,11 @@ final class VirtioBlk extends VirtioDevice {
         switch (type) {
             case T_IN -> {
                 if (!inRange(sector, dataIn, d)) { finish(q, e, S_IOERR, 0, gen); return; }
-                ByteBuffer buf = ByteBuffer.allocate((int) dataIn);
-                d.read(sector * SECTOR, buf, err -> {
-                    if (gen != generation) return;
-                    if (err != null) { finish(q, e, S_IOERR, 0, gen); return; }
-                    try {
-                        e.write(0, buf.array(), 0, (int) dataIn);
-                    } catch (BusError x) {
-                        transport().needsReset("data buffer unwritable");
-                        return;
-                    }
-                    finish(q, e, S_OK, (int) dataIn, gen);
-                });
+                readChunks(q, e, d, sector * SECTOR, 0, (int) dataIn, gen);
             }
             case T_OUT -> {
                 if (d.isReadOnly() || !inRange(sector, dataOut, d)) { finish(q, e, S_IOERR, 0, gen); return; }
-                byte[] data = new byte[(int) dataOut];
-                try {
-                    e.read(16, data, 0, data.length);
-                } catch (BusError x) {
-                    transport().needsReset("data buffer unreadable");
-                    return;
-                }
-                d.write(sector * SECTOR, ByteBuffer.wrap(data), err -> finish(q, e, err == null ? S_OK : S_IOERR, 0, gen));
+                writeChunks(q, e, d, sector * SECTOR, 0, (int) dataOut, gen);
             }
             case T_FLUSH -> d.flush(err -> finish(q, e, err == null ? S_OK : S_IOERR, 0, gen));
             case T_GET_ID -> {
@@ -149,6 +134,44 @@ final class VirtioBlk extends VirtioDevice {
             }
             default -> finish(q, e, S_UNSUPP, 0, gen);
         }
+    }
+
+    /**
+     * Serves a read of any size in pieces of at most CHUNK bytes, one after the other: a guest may ask
+     * for a whole file at once (U-Boot does), and the host should not allocate that much at a time.
+     */
+    private void readChunks(Virtqueue q, Virtqueue.Element e, BlockBackend d, long offset, int done, int total, long gen) {
+        if (done == total) { finish(q, e, S_OK, total, gen); return; }
+        int n = Math.min(CHUNK, total - done);
+        ByteBuffer buf = ByteBuffer.allocate(n);
+        d.read(offset + done, buf, err -> {
+            if (gen != generation) return;
+            if (err != null) { finish(q, e, S_IOERR, done, gen); return; }
+            try {
+                e.write(done, buf.array(), 0, n);
+            } catch (BusError x) {
+                transport().needsReset("data buffer unwritable");
+                return;
+            }
+            readChunks(q, e, d, offset, done + n, total, gen);
+        });
+    }
+
+    private void writeChunks(Virtqueue q, Virtqueue.Element e, BlockBackend d, long offset, int done, int total, long gen) {
+        if (done == total) { finish(q, e, S_OK, 0, gen); return; }
+        int n = Math.min(CHUNK, total - done);
+        byte[] data = new byte[n];
+        try {
+            e.read(16 + done, data, 0, n);
+        } catch (BusError x) {
+            transport().needsReset("data buffer unreadable");
+            return;
+        }
+        d.write(offset + done, ByteBuffer.wrap(data), err -> {
+            if (gen != generation) return;
+            if (err != null) { finish(q, e, S_IOERR, 0, gen); return; }
+            writeChunks(q, e, d, offset, done + n, total, gen);
+        });
     }
 
     private static boolean inRange(long sector, long bytes, BlockBackend d) {

@@ -165,6 +165,33 @@ class VirtioTest {
         assertFalse(m.irqLevel(8));
     }
 
+    @Test void aReadLargerThanAChunkIsServedInPieces() {
+        // U-Boot reads a whole file in one request; the device serves it chunk by chunk
+        MemoryBlockNode big = (MemoryBlockNode) m.create("/blockdevs/big", VirtioBlk.BLOCK_NODE_TYPE);
+        big.setProperty("size", Value.ofText("size", "16M"));
+        big.realize();
+        disk = big;
+        m.mapRam(0x90000000L, 16 << 20);
+        for (int i = 0; i < (9 << 20); i += 4096) big.data()[i] = (byte) (i >>> 12);
+        QObject dev = m.create("/machine/peripheral/disk0", "virtio-blk-device");
+        dev.setProperty("drive", Value.ofText("drive", "big"));
+        dev.realize();
+        long t = 0x10008000L;
+        initialize(t);
+        int size = 9 << 20;   // more than two chunks
+        desc(DESC, 0, header(BUF, 0, 0), 16, 1, 1);
+        desc(DESC, 1, 0x90000000L, size, 1 | 2, 2);
+        desc(DESC, 2, BUF + 0x400, 1, 2, 0);
+        submit(t, 0);
+        int rounds = 0, served = 0;
+        while (usedIdx() == 0 && rounds++ < 10) served += disk.complete();
+        assertEquals(1, usedIdx());
+        assertEquals(3, served, "three backend reads of at most 4 MiB");
+        assertEquals(0, bus.read(BUF + 0x400, 1), "VIRTIO_BLK_S_OK");
+        assertEquals(size + 1, bus.read(USED + 8, 4));
+        for (int i = 0; i < size; i += 4096) assertEquals((byte) (i >>> 12), (byte) bus.read(0x90000000L + i, 1), "page " + (i >>> 12));
+    }
+
     @Test void writeFlushAndGetIdWithIndirectDescriptors() {
         plugBlk("disk0");
         long t = 0x10008000L;
