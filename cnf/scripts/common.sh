@@ -54,7 +54,7 @@ orrery_ensure_maven() {
 orrery_first_stale_input() {
     [[ -f $ORRERY_BUILD_STAMP ]] || { echo "$ORRERY_BUILD_STAMP"; return; }
     find "$ORRERY_ROOT" \
-        \( -name target -o -name .git -o -path "$ORRERY_ROOT/integration-tests" \
+        \( -name target -o -name .git -o -path "$ORRERY_ROOT/integration-tests" -o -path "$ORRERY_ROOT/guests" -o -path "$ORRERY_ROOT/examples" \
            -o -path "$ORRERY_ROOT/benchmarks" -o -path "$ORRERY_ROOT/cnf/scripts" -o -path '*/src/test' \) -prune \
         -o -newer "$ORRERY_BUILD_STAMP" -type f \
            \( -name pom.xml -o -name '*.bnd' -o -path '*/src/*' -o -path "$ORRERY_ROOT/cnf/*" -o -path "$ORRERY_ROOT/.mvn/*" \) \

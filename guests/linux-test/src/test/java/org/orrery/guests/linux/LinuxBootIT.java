@@ -1,0 +1,116 @@
+package org.orrery.guests.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 11: Linux 6.1 (guests/linux) with the Orrery init (guests/init) boots to user space on Orrery's
+ * virt machine under Debian's OpenSBI, passes every item of the init's self-test, writes a file to its
+ * virtio-blk ext2 disk that the host then reads, and powers off with status 0. The same kernel,
+ * initramfs and disk boot on qemu-system-riscv64 as the reference.
+ */
+class LinuxBootIT {
+    static final String INIT_FIRST_LINE = "ORRERY-INIT: started";
+    /** Every item of the init's self-test (guests/init/init.c), in the order it runs them. */
+    static final List<String> SELFTESTS = List.of("fork-exec-wait", "pipe", "mmap-anonymous", "mmap-file-private",
+            "fpu", "preemption", "nanosleep-rtc", "virtio-blk-ext2", "hwrng");
+    static final Duration ORRERY_BOOT = Duration.ofSeconds(240);
+    static final Duration QEMU_BOOT = Duration.ofSeconds(60);
+
+    static Path kernel;
+    static Path initramfs;
+
+    @BeforeAll static void buildGuest() throws Exception {
+        initramfs = GuestImages.initramfs();
+        kernel = GuestImages.kernel();
+    }
+
+    @Test void bootsOnOrrery(@TempDir Path dir) throws Exception {
+        Path root = GuestImages.root();
+        Path orrery = root.resolve("orrery");
+        if (!Files.isDirectory(root.resolve("bundles/distribution/target/orrery")))
+            throw new AssertionError("the distribution is not built: run mvn install (it assembles bundles/distribution before this module)");
+        List<String> command = new ArrayList<>(List.of(orrery.toString()));
+        bootAndCheck("orrery", command, dir, ORRERY_BOOT, Map.of("ORRERY_NO_BUILD", "1"));
+    }
+
+    @Test void bootsOnQemu(@TempDir Path dir) throws Exception {
+        bootAndCheck("qemu", new ArrayList<>(List.of("qemu-system-riscv64")), dir, QEMU_BOOT, Map.of());
+    }
+
+    private void bootAndCheck(String name, List<String> command, Path dir, Duration bootTimeout, Map<String, String> env)
+            throws Exception {
+        Path disk = GuestImages.disk(dir);
+        // A second, blank disk after the first: the first -drive must still be /dev/vda (QEMU's order).
+        Path scratch = dir.resolve("scratch.img");
+        try (var f = new java.io.RandomAccessFile(scratch.toFile(), "rw")) { f.setLength(2 << 20); }
+        command.addAll(List.of("-machine", "virt", "-m", "256M", "-nographic",
+                "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
+                "-append", "console=ttyS0 earlycon",
+                "-drive", "file=" + disk + ",format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d0",
+                "-drive", "file=" + scratch + ",format=raw,if=none,id=d1", "-device", "virtio-blk-device,drive=d1",
+                "-device", "virtio-rng-device"));
+        Path logs = Path.of(System.getProperty("orrery.guest.logs", "target/guest-logs"));
+        GuestConsole vm = GuestConsole.start(name, command, dir, env);
+        long bootDeadline = System.nanoTime() + bootTimeout.toNanos(); // one budget from launch to the summary
+        java.util.function.Supplier<Duration> left = () -> Duration.ofNanos(Math.max(0, bootDeadline - System.nanoTime()));
+        try {
+            vm.await(Pattern.compile("OpenSBI v"), 0, left.get(), "the firmware's banner (OpenSBI)");
+            vm.await(Pattern.compile("Linux version 6\\.1"), 0, left.get(), "the kernel's banner");
+            vm.await(Pattern.compile(Pattern.quote(INIT_FIRST_LINE)), 0, left.get(), "the init's first line");
+            vm.await(Pattern.compile("orrery-init: kernel Linux 6\\.1\\S* "), 0, left.get(), "the init's uname line");
+            vm.await(Pattern.compile("isa\\s*: rv64"), 0, left.get(), "/proc/cpuinfo");
+            Matcher summary;
+            try {
+                summary = vm.await(Pattern.compile("SELFTEST summary: .*"), 0, left.get(), "the self-test summary");
+            } catch (AssertionError e) {
+                String console = vm.console();
+                String stuck = SELFTESTS.stream().filter(t -> !console.contains("SELFTEST " + t + ": ")).findFirst().orElse("?");
+                throw new AssertionError("the self-test did not finish: no result line from '" + stuck + "' on. " + e.getMessage(), e);
+            }
+            List<String> failures = new ArrayList<>();
+            String console = vm.console();
+            for (String test : SELFTESTS) {
+                Matcher m = Pattern.compile("SELFTEST " + Pattern.quote(test) + ": (\\S+)(.*)").matcher(console);
+                if (!m.find()) failures.add(test + ": no result line");
+                else if (!m.group(1).equals("PASS")) failures.add(test + ": " + m.group(1) + m.group(2));
+            }
+            if (!failures.isEmpty())
+                throw vm.failure("self-test items failed: " + String.join("; ", failures) + " (" + summary.group() + ")");
+
+            int from = vm.console().length();
+            vm.await(Pattern.compile("orrery# "), summary.end(), Duration.ofSeconds(30), "the prompt");
+            vm.type("echo typed-by-the-test 42");
+            vm.await(Pattern.compile("\\ntyped-by-the-test 42\\r?\\n"), from, Duration.ofSeconds(30), "the echo command's output");
+            from = vm.console().length();
+            vm.type("cat /proc/version");
+            vm.await(Pattern.compile("Linux version 6\\.1"), from, Duration.ofSeconds(30), "cat /proc/version");
+            from = vm.console().length();
+            vm.type("ls /dev");
+            vm.await(Pattern.compile("\\nhwrng\\r?\\n"), from, Duration.ofSeconds(30), "ls /dev listing hwrng");
+            vm.type("poweroff");
+            vm.await(Pattern.compile("reboot: Power down"), from, Duration.ofSeconds(60), "the kernel powering off");
+            int status = vm.awaitExit(Duration.ofSeconds(60), "the machine to exit after poweroff");
+            if (status != 0) throw vm.failure("exited with status " + status + " after poweroff, expected 0");
+            System.out.printf("%s: launch to init's first line %.2f s%n", name, vm.secondsToInit());
+        } finally {
+            vm.saveLog(logs);
+            vm.close();
+        }
+        String written = GuestImages.readFromDisk(disk, GuestImages.OUTPUT_FILE);
+        assertEquals(GuestImages.OUTPUT_TEXT, written,
+                "the file the guest wrote (" + GuestImages.OUTPUT_FILE + ") is not in the disk image\n" + vm.log());
+    }
+}
