@@ -123,6 +123,8 @@ class CommandLineE2ETest {
         assertFailsClearly(List.of("-machine", "virt", "-frobnicate"), "-frobnicate: invalid option");
         assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "virtio-rng-device,=x")), "-device virtio-rng-device,=x");
         assertFailsClearly(cat(List.of("-machine", "virt", "-S", "-m", "64Q"), disk), "-m 64Q");
+        assertFailsClearly(cat(List.of("-machine", "virt", "-S", "-m", "32E"), disk), "too large");
+        assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-chardev", "ringbuf,id=r,size=-5")), "-chardev ringbuf,id=r,size=-5");
         assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "no-such-device")), "'no-such-device' is not a valid device model name");
         assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "virtio-rng-device,colour=red")), "colour");
         assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "virtio-rng-device,id=x", "-device", "virtio-rng-device,id=x")), "Duplicate ID 'x'");
