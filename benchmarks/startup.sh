@@ -10,7 +10,7 @@ source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../cnf/scripts/common.sh
 
 runs=${1:-10}
 aot_cache=$(mktemp -d)/orrery.aot
-default_configs="default=;serial-gc=-XX:+UseSerialGC;no-cds=-Xshare:off;aot-cache=-XX:AOTCache=$aot_cache"
+default_configs="default=;no-aot=NO_AOT;serial-gc=NO_AOT -XX:+UseSerialGC;no-cds=NO_AOT -Xshare:off;aot-cache=NO_AOT -XX:AOTCache=$aot_cache"
 configs=${ORRERY_BENCH_CONFIGS:-$default_configs}
 
 orrery_select_jdk
@@ -19,7 +19,7 @@ export ORRERY_NO_BUILD=1
 
 # The AOT cache needs one training run that records what start-up loads.
 if [[ $configs == *AOTCache=* ]]; then
-    ORRERY_JAVA_OPTS="-XX:AOTCacheOutput=$aot_cache -Xlog:aot=off -Xlog:cds=off" timeout 120 "$ORRERY_ROOT/orrery" </dev/null >/dev/null 2>&1 \
+    ORRERY_NO_AOT=1 ORRERY_JAVA_OPTS="-XX:AOTCacheOutput=$aot_cache -Xlog:aot=off -Xlog:cds=off" timeout 120 "$ORRERY_ROOT/orrery" </dev/null >/dev/null 2>&1 \
         || orrery_die "the AOT training run failed"
 fi
 
@@ -38,7 +38,9 @@ for entry in "${entries[@]}"; do
     for ((i = 0; i < runs; i++)); do
         start=${EPOCHREALTIME/[.,]/}
         # A run that hangs must not hang the benchmark: it counts as a failure.
-        report=$(ORRERY_JAVA_OPTS="-Dorrery.startup.report=true $flags" timeout 60 "$ORRERY_ROOT/orrery" </dev/null 2>&1 >/dev/null | grep 'orrery: startup:' || true)
+        # "NO_AOT" in a configuration turns off ./orrery's own AOT cache (the default uses it)
+        no_aot=""; [[ $flags == *NO_AOT* ]] && no_aot=1
+        report=$(ORRERY_NO_AOT=$no_aot ORRERY_JAVA_OPTS="-Dorrery.startup.report=true ${flags//NO_AOT/}" timeout 60 "$ORRERY_ROOT/orrery" </dev/null 2>&1 >/dev/null | grep 'orrery: startup:' || true)
         end=${EPOCHREALTIME/[.,]/}
         [[ $report =~ ready_ms=([0-9]+) ]] || orrery_die "no start-up report from configuration $name: $report"
         ready+=("${BASH_REMATCH[1]}")

@@ -111,3 +111,29 @@ orrery_install_test_packages() {
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $missing || orrery_die "apt-get install failed"
 }
+
+# The JDK's ahead-of-time cache for the distribution (classes loaded and linked, profiles), keyed by
+# the jars it was trained on: JDK 25.0.3 may silently use a stale cache, so a changed jar means a new
+# file. Made once by a short training run (the container starting and stopping), written atomically
+# so concurrent runs never see half a file. Prints the option to use, or nothing when unavailable.
+# ORRERY_NO_AOT=1 turns it off.
+orrery_aot_option() {
+    [[ -z ${ORRERY_NO_AOT:-} && ${ORRERY_JAVA_OPTS:-} != *AOTCache* ]] || return 0
+    local key cache tmp
+    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME"; cat "$JAVA_HOME/release" 2>/dev/null) | cksum | cut -d' ' -f1)
+    cache="$ORRERY_DIST/aot/orrery-$key.aot"
+    if [[ ! -f $cache ]]; then
+        mkdir -p "$ORRERY_DIST/aot" 2>/dev/null || return 0
+        tmp="$cache.$$.tmp"
+        if echo 'lb' | timeout 120 "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
+                -XX:AOTCacheOutput="$tmp" -Dorrery.home="$ORRERY_DIST" -cp "$ORRERY_DIST/lib/*" org.orrery.launcher.Main \
+                >/dev/null 2>&1 && [[ -s $tmp ]]; then
+            find "$ORRERY_DIST/aot" -name 'orrery-*.aot' -delete 2>/dev/null || true
+            mv -f "$tmp" "$cache"
+        else
+            rm -f "$tmp" "$tmp.config" 2>/dev/null
+            return 0
+        fi
+    fi
+    echo "-XX:AOTCache=$cache"
+}
