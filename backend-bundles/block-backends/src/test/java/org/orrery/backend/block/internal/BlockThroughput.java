@@ -1,5 +1,7 @@
 package org.orrery.backend.block.internal;
 
+import org.orrery.backend.testing.TestMachine;
+
 import org.orrery.machine.backend.BlockBackend;
 
 import java.nio.ByteBuffer;

@@ -1,5 +1,7 @@
 package org.orrery.backend.chardev.internal;
 
+import org.orrery.backend.testing.TestMachine;
+
 import org.orrery.qom.TypeProvider;
 
 import java.util.ArrayList;

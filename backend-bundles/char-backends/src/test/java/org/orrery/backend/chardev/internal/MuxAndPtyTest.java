@@ -1,5 +1,7 @@
 package org.orrery.backend.chardev.internal;
 
+import org.orrery.backend.testing.TestMachine;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package org.orrery.backend.chardev.internal;
 
+import org.orrery.backend.testing.TestMachine;
+
 import org.orrery.machine.Machine;
 import org.orrery.machine.backend.CharBackend;
 import org.orrery.machine.backend.CharFrontEnd;

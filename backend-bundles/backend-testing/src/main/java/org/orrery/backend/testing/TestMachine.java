@@ -1,4 +1,4 @@
-package org.orrery.backend.memory.internal;
+package org.orrery.backend.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -19,22 +19,22 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /** A tree with a real machine thread (a single-thread executor) and a command layer, as tests need them. */
-final class TestMachine implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
-    final TypeRegistryImpl registry = new TypeRegistryImpl();
-    final MachineThread thread = new MachineThread();
-    final ObjectTree tree;
-    final CommandLayerImpl commands = new CommandLayerImpl();
+public final class TestMachine implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
+    public final TypeRegistryImpl registry = new TypeRegistryImpl();
+    public final MachineThread thread = new MachineThread();
+    public final ObjectTree tree;
+    public final CommandLayerImpl commands = new CommandLayerImpl();
 
-    TestMachine(TypeProvider... providers) {
+    public TestMachine(TypeProvider... providers) {
         for (TypeProvider p : providers) registry.add(p, p.describe(), "test");
         tree = new ObjectTree(registry, thread);
         commands.add("core", new CoreCommands(registry), "core");
     }
 
-    TestMachine module(CommandModule m) { commands.add(m, m, "test"); return this; }
+    public TestMachine module(CommandModule m) { commands.add(m, m, "test"); return this; }
 
-    JsonNode qmp(String command, String jsonArgs) {
+    public JsonNode qmp(String command, String jsonArgs) {
         try {
             return commands.execute(tree, command, jsonArgs == null ? null : Value.ofJson("arguments", JSON.readTree(jsonArgs)), Session.INTERNAL);
         } catch (java.io.IOException e) {
@@ -42,7 +42,7 @@ final class TestMachine implements AutoCloseable {
         }
     }
 
-    JsonNode text(String command, String jsonArgs) {
+    public JsonNode text(String command, String jsonArgs) {
         try {
             return commands.execute(tree, command, Value.ofText("arguments", JSON.readTree(jsonArgs)), Session.INTERNAL);
         } catch (java.io.IOException e) {
@@ -50,14 +50,18 @@ final class TestMachine implements AutoCloseable {
         }
     }
 
-    <T> T call(Callable<T> c) { return thread.call(c); }
+    public <T> T call(Callable<T> c) { return thread.call(c); }
+
+    private boolean closed;
 
     @Override public void close() {
+        if (closed) return;
+        closed = true;
         tree.dispose();
         thread.shutdown();
     }
 
-    static final class MachineThread implements SafePoint {
+    public static final class MachineThread implements SafePoint {
         private volatile Thread thread;
         private final ExecutorService ex = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "machine-test");
@@ -92,7 +96,9 @@ final class TestMachine implements AutoCloseable {
 
         @Override public boolean isCurrentThread() { return Thread.currentThread() == thread; }
 
-        void shutdown() {
+        public boolean isCurrentThreadOf(Thread t) { return t == thread; }
+
+        public void shutdown() {
             ex.shutdown();
             try { ex.awaitTermination(5, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
         }
