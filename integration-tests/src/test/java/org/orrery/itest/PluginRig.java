@@ -1,9 +1,5 @@
 package org.orrery.itest;
 
-import static org.ops4j.pax.exam.CoreOptions.bundle;
-import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,12 +10,10 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.ops4j.pax.exam.Option;
 import org.orrery.command.CommandLayer;
 import org.orrery.command.Session;
@@ -48,18 +42,9 @@ final class PluginRig implements AutoCloseable {
 
     static Option[] configuration() throws IOException, InterruptedException {
         Path jar = ThirdPartyExample.build();
-        List<Option> options = new ArrayList<>();
-        options.add(cleanCaches());
-        options.add(junitBundles());
-        options.add(frameworkProperty("gosh.args").value("--nointeractive"));
-        options.add(frameworkProperty("orrery.home").value(DistributionLayout.home().toString()));
-        options.add(frameworkProperty("felix.fileinstall.dir").value(Files.createTempDirectory("orrery-itest-watch").toString()));
-        options.add(systemProperty("orrery.itest.edu.jar").value(jar.toString()));
-        options.add(systemProperty("orrery.itest.edu.guest").value(ThirdPartyExample.guest().toString()));
-        Stream.concat(DistributionLayout.systemBundles().stream(), DistributionLayout.orreryBundles().stream())
-                .map(b -> bundle(b.jar().toUri().toString()).start(!b.fragment()))
-                .forEach(options::add);
-        return options.toArray(Option[]::new);
+        return org.ops4j.pax.exam.OptionUtils.combine(PaxDistribution.options(),
+                systemProperty("orrery.itest.edu.jar").value(jar.toString()),
+                systemProperty("orrery.itest.edu.guest").value(ThirdPartyExample.guest().toString()));
     }
 
     // ---- probe side ----

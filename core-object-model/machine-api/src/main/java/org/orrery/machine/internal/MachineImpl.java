@@ -58,7 +58,8 @@ final class MachineImpl implements Machine, SafePoint {
     private volatile RunState state = RunState.PRECONFIG;
     private volatile String pauseReason;
     private volatile boolean built;
-    private List<Hart> harts = List.of();
+    /** Read by front-end threads (to end a slice early), written on the machine thread. */
+    private volatile List<Hart> harts = List.of();
     /** Set while the machine is paused because devices of its board went away with their types' bundles. */
     private boolean pausedForMissingTypes;
     /** The state to return to when they come back (running, or a paused state such as prelaunch). */
