@@ -114,6 +114,15 @@ final class GdbServer implements AutoCloseable {
             }
         }
         acceptor.interrupt();
+        // the JDK releases a listening socket only once the thread blocked in accept() has left it: wait,
+        // so the port is free (and refuses connections) when close returns
+        if (Thread.currentThread() != acceptor) {
+            try {
+                acceptor.join(2000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static void closeQuietly(java.io.Closeable c) {
