@@ -3,7 +3,8 @@ package org.orrery.machine;
 /** What -d can enable, named as QEMU names the categories. */
 public enum LogCategory {
     GUEST_ERRORS("guest_errors", "log when the guest OS does something invalid (eg accessing a non-existent register)"),
-    UNIMP("unimp", "log unimplemented functionality");
+    UNIMP("unimp", "log unimplemented functionality"),
+    IN_ASM("in_asm", "show target assembly code for each compiled TB");
 
     private final String option;
     private final String help;

@@ -8,6 +8,11 @@ public final class MachineOptions {
     private volatile boolean startPaused;
     private volatile java.util.Set<LogCategory> logCategories = java.util.Set.of();
     private volatile java.io.PrintStream logSink = System.err;
+    private volatile org.orrery.machine.cpu.Acceleration acceleration = org.orrery.machine.cpu.Acceleration.DEFAULT;
+
+    /** -accel: how harts created from now on execute guest code. */
+    public org.orrery.machine.cpu.Acceleration acceleration() { return acceleration; }
+    public void setAcceleration(org.orrery.machine.cpu.Acceleration v) { acceleration = java.util.Objects.requireNonNull(v); }
 
     /** -d: which categories of guest-caused events are logged. */
     public java.util.Set<LogCategory> logCategories() { return logCategories; }

@@ -1,5 +1,8 @@
 package org.orrery.cpu.riscv;
 
+import org.orrery.cpu.riscv.testing.Engine;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,7 +12,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.orrery.cpu.riscv.testing.Qemu;
 import org.orrery.cpu.riscv.testing.TestMachine;
@@ -24,9 +26,10 @@ class FirmwareBootTest {
     static final Path OPENSBI = Path.of("/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin");
     static final Path UBOOT = Path.of("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin");
 
-    @Test
+    @ParameterizedTest
+    @EnumSource(Engine.class)
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
-    void openSbiAndUBootReachThePrompt() throws Exception {
+    void openSbiAndUBootReachThePrompt(Engine engine) throws Exception {
         assertTrue(Files.exists(OPENSBI), OPENSBI + " is missing: apt-get install -y opensbi");
         assertTrue(Files.exists(UBOOT), UBOOT + " is missing: apt-get install -y u-boot-qemu");
         Path dtb = Path.of("target/virt.dtb").toAbsolutePath();
@@ -39,7 +42,7 @@ class FirmwareBootTest {
         CompletableFuture<Qemu.Run> qemu = Qemu.run(List.of("qemu-system-riscv64", "-machine", "virt", "-m", "128M",
             "-nographic", "-serial", "stdio", "-monitor", "none", "-bios", OPENSBI.toString(), "-kernel", UBOOT.toString()), 10);
 
-        TestMachine m = new TestMachine();
+        TestMachine m = new TestMachine(engine);
         BootFirmware.addInert(m);
         byte[] fw = Files.readAllBytes(OPENSBI), payload = Files.readAllBytes(UBOOT), tree = Files.readAllBytes(dtb);
         m.bus.writeBytes(TestMachine.RAM_BASE, fw, 0, fw.length);

@@ -1,5 +1,6 @@
 package org.orrery.cpu.riscv;
 
+import org.orrery.cpu.riscv.testing.Engine;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,7 +9,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.orrery.cpu.riscv.testing.TestMachine;
 import org.orrery.machine.cpu.HartDebug;
 import org.orrery.machine.cpu.StopReason;
@@ -20,12 +21,12 @@ import org.orrery.machine.cpu.StopReason;
 class FuzzTest {
     private static final long AREA = TestMachine.RAM_BASE + 0x10000, SIZE = 0x10000;
 
-    @ParameterizedTest
-    @ValueSource(ints = {64, 32})
+    @ParameterizedTest(name = "RV{0} on the {1}")
+    @CsvSource({"64, INTERPRETER", "32, INTERPRETER", "64, TRANSLATOR", "32, TRANSLATOR"})
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void randomCodeNeverEscapes(int xlen) {
+    void randomCodeNeverEscapes(int xlen, Engine engine) {
         RiscvConfig cfg = xlen == 64 ? RiscvConfig.rv64gc(0, TestMachine.RAM_BASE) : RiscvConfig.rv32gc(0, TestMachine.RAM_BASE);
-        TestMachine m = new TestMachine(cfg);
+        TestMachine m = new TestMachine(cfg, engine);
         HartDebug d = m.hart.debug();
         Random rnd = new Random(0x5eed + xlen);
         long executed = 0;

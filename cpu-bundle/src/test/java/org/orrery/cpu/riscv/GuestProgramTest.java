@@ -1,5 +1,7 @@
 package org.orrery.cpu.riscv;
 
+import org.orrery.cpu.riscv.testing.Engine;
+import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.orrery.cpu.riscv.testing.GuestBuild;
 import org.orrery.cpu.riscv.testing.Qemu;
 import org.orrery.cpu.riscv.testing.TestMachine;
@@ -20,13 +23,17 @@ import org.orrery.cpu.riscv.testing.TestMachine;
  * and print exactly the same thing.
  */
 class GuestProgramTest {
-    @ParameterizedTest
-    @ValueSource(strings = {"isa", "fp", "priv"})
+    static Stream<Arguments> programsOnEachEngine() {
+        return Stream.of("isa", "fp", "priv").flatMap(p -> Stream.of(Engine.values()).map(e -> Arguments.of(p, e)));
+    }
+
+    @ParameterizedTest(name = "{0} on the {1}")
+    @MethodSource("programsOnEachEngine")
     @Timeout(value = 90, unit = TimeUnit.SECONDS)
-    void runsLikeQemu(String program) throws Exception {
+    void runsLikeQemu(String program, Engine engine) throws Exception {
         Path elf = GuestBuild.build(program);
         CompletableFuture<Qemu.Run> qemu = Qemu.start(elf, 60);
-        TestMachine m = new TestMachine();
+        TestMachine m = new TestMachine(engine);
         m.loadElf(elf);
         TestMachine.Result r = m.run(200_000_000L);
         Qemu.Run q = qemu.get(70, TimeUnit.SECONDS);
@@ -34,6 +41,7 @@ class GuestProgramTest {
             + r.instructions() + " instructions):\n" + r.output());
         assertFalse(q.timedOut(), () -> program + " timed out on QEMU:\n" + q.output());
         assertEquals(q.output(), r.output(), () -> program + ": Orrery's output differs from QEMU's:\n" + diff(q.output(), r.output()));
+        if (engine == Engine.TRANSLATOR) m.assertMostlyTranslated(0.5);
     }
 
     /** The lines that differ, as "qemu | orrery". */

@@ -1,12 +1,14 @@
 package org.orrery.cpu.riscv;
 
+import org.orrery.cpu.riscv.testing.Engine;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
 import org.orrery.cpu.riscv.testing.TestMachine;
 import org.orrery.machine.cpu.HartDebug;
 import org.orrery.machine.cpu.InterruptPin;
@@ -16,8 +18,8 @@ import org.orrery.machine.cpu.StopReason;
 class HartDebugTest {
     static final long B = TestMachine.RAM_BASE;
 
-    private static TestMachine program() {
-        TestMachine m = new TestMachine();
+    private static TestMachine program(Engine engine) {
+        TestMachine m = new TestMachine(engine);
         m.poke32(B,
             0x00500093,   // 0: addi x1, x0, 5
             0x00708113,   // 4: addi x2, x1, 7
@@ -29,9 +31,10 @@ class HartDebugTest {
         return m;
     }
 
-    @Test
-    void singleStepBreakpointsAndRegisters() {
-        TestMachine m = program();
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void singleStepBreakpointsAndRegisters(Engine engine) {
+        TestMachine m = program(engine);
         HartDebug d = m.hart.debug();
         assertEquals("riscv:rv64", d.architecture());
         assertEquals(64, d.xlen());
@@ -56,11 +59,12 @@ class HartDebugTest {
         assertEquals(3, d.privilege());
     }
 
-    @Test
-    void watchpointStopsBeforeTheAccess() {
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void watchpointStopsBeforeTheAccess(Engine engine) {
         // gdb on RISC-V expects the hart to stop on the accessing instruction, with memory unchanged;
         // it then removes the watchpoint, steps over the instruction and compares the values itself
-        TestMachine m = program();
+        TestMachine m = program(engine);
         HartDebug d = m.hart.debug();
         byte[] before = new byte[4];
         d.readMemory(B + 0x1000, before, 0, 4);
@@ -77,9 +81,10 @@ class HartDebugTest {
         assertFalse(java.util.Arrays.equals(before, now), "once resumed, the store happens");
     }
 
-    @Test
-    void csrsAndMemoryThroughTheDebugger() {
-        TestMachine m = program();
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void csrsAndMemoryThroughTheDebugger(Engine engine) {
+        TestMachine m = program(engine);
         HartDebug d = m.hart.debug();
         assertNull(d.csr(0x7ff));
         assertFalse(d.setCsr(0x7ff, 1));
@@ -102,9 +107,10 @@ class HartDebugTest {
         assertEquals(4, d.gpr(1));
     }
 
-    @Test
-    void wfiWaitsUntilAnInterruptIsPending() {
-        TestMachine m = new TestMachine();
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void wfiWaitsUntilAnInterruptIsPending(Engine engine) {
+        TestMachine m = new TestMachine(engine);
         m.poke32(B, 0x08000293, 0x30429073, 0x10500073, 0x0000006f); // li t0, 0x80; csrw mie, t0; wfi; j .
         m.hart.debug().setPc(B);
         assertEquals(StopReason.WAITING_FOR_INTERRUPT, m.hart.run(100));

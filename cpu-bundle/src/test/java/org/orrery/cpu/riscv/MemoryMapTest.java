@@ -1,12 +1,14 @@
 package org.orrery.cpu.riscv;
 
+import org.orrery.cpu.riscv.testing.Engine;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import org.junit.jupiter.api.Test;
 import org.orrery.cpu.riscv.testing.TestMachine;
 import org.orrery.machine.cpu.HartDebug;
 import org.orrery.machine.cpu.InterruptPin;
@@ -16,9 +18,10 @@ import org.orrery.machine.memory.MemoryRegion;
 class MemoryMapTest {
     static final long B = TestMachine.RAM_BASE;
 
-    @Test
-    void remappedRegionIsSeenAfterTopologyChange() {
-        TestMachine m = new TestMachine();
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void remappedRegionIsSeenAfterTopologyChange(Engine engine) {
+        TestMachine m = new TestMachine(engine);
         MemorySegment one = Arena.ofAuto().allocate(4096), two = Arena.ofAuto().allocate(4096);
         one.set(ValueLayout.JAVA_LONG, 0, 1);
         two.set(ValueLayout.JAVA_LONG, 0, 2);
@@ -44,9 +47,10 @@ class MemoryMapTest {
         assertEquals(0x4000_0000L, d.csr(0x343));
     }
 
-    @Test
-    void instructionsCrossingPagesAndPatchedCode() {
-        TestMachine m = new TestMachine();
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void instructionsCrossingPagesAndPatchedCode(Engine engine) {
+        TestMachine m = new TestMachine(engine);
         HartDebug d = m.hart.debug();
         // addi x1, x0, 5 split across the page boundary at B+0x1000, then j . ; patched and re-run
         m.bus.write(B + 0xffe, 2, 0x0093);
@@ -82,9 +86,10 @@ class MemoryMapTest {
         assertEquals(3, d.gpr(1), "the store invalidated the decoded slot");
     }
 
-    @Test
-    void misalignedJumpTargetWithoutCompressedInstructions() {
-        TestMachine m = new TestMachine(new RiscvConfig(0, B, 64, true, true, true, true, false, true, true, true));
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void misalignedJumpTargetWithoutCompressedInstructions(Engine engine) {
+        TestMachine m = new TestMachine(new RiscvConfig(0, B, 64, true, true, true, true, false, true, true, true), engine);
         HartDebug d = m.hart.debug();
         m.poke32(B, 0x0060006f);           // jal x0, +6 -> B+6, misaligned without C
         m.poke32(B + 0x100, 0x0000006f);   // trap handler: j .
@@ -102,9 +107,10 @@ class MemoryMapTest {
         assertEquals(0x408dL, d.csr(0x343));
     }
 
-    @Test
-    void interruptPinsDriveMip() {
-        TestMachine m = new TestMachine();
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    void interruptPinsDriveMip(Engine engine) {
+        TestMachine m = new TestMachine(engine);
         HartDebug d = m.hart.debug();
         for (InterruptPin p : InterruptPin.values()) {
             m.hart.interruptPin(p).raise();

@@ -32,4 +32,13 @@ public interface Hart {
 
     /** Registers, memory as the hart sees it, breakpoints and stepping, for the gdb stub and monitors. */
     HartDebug debug();
+
+    /** What the hart's translator has done, or null when the hart has none (it only interprets). */
+    default TranslationStatistics translationStatistics() { return null; }
+
+    /**
+     * Releases what the hart holds outside itself (listeners on the address space, timers, background
+     * threads, generated code). The hart never runs again afterwards. Called when its CPU is unrealized.
+     */
+    default void close() { }
 }

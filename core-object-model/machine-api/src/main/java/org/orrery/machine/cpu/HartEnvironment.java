@@ -5,9 +5,16 @@ import org.orrery.machine.memory.AddressSpace;
 
 /**
  * What a machine gives a hart when it creates it: the bus it reaches memory through, the clock its
- * time CSR and timers follow, and the timebase frequency of that time (10 MHz on virt).
+ * time CSR and timers follow, the timebase frequency of that time (10 MHz on virt), and how it should
+ * execute guest code.
  */
-public record HartEnvironment(AddressSpace addressSpace, VirtualClock clock, long timebaseFrequency) {
+public record HartEnvironment(AddressSpace addressSpace, VirtualClock clock, long timebaseFrequency,
+                              Acceleration acceleration) {
+    /** An environment with the default acceleration (translation on). */
+    public HartEnvironment(AddressSpace addressSpace, VirtualClock clock, long timebaseFrequency) {
+        this(addressSpace, clock, timebaseFrequency, Acceleration.DEFAULT);
+    }
+
     /** The platform's mtime now: virtual nanoseconds scaled to the timebase. */
     public long mtime() {
         return clock.nanos() / (1_000_000_000L / timebaseFrequency);

@@ -40,7 +40,10 @@ public abstract class CpuDevice extends Device {
         hart.reset();
     }
 
-    @Override protected void onUnrealize() { hart = null; }
+    @Override protected void onUnrealize() {
+        if (hart != null) hart.close();
+        hart = null;
+    }
 
     @Override public void reset() { if (hart != null) hart.reset(); }
 }

@@ -131,7 +131,17 @@ final class MachineImpl implements Machine, SafePoint {
         return b == null ? IrqLine.UNCONNECTED : b.platformIrq(source);
     }
 
-    @Override public HartEnvironment hartEnvironment() { return new HartEnvironment(systemMemory, clock, 10_000_000L); }
+    @Override public HartEnvironment hartEnvironment() {
+        org.orrery.machine.cpu.Acceleration accel = options.acceleration();
+        if (options.logCategories().contains(org.orrery.machine.LogCategory.IN_ASM)) {
+            accel = accel.withTranslationLog(text -> {
+                java.io.PrintStream sink = options.logSink();
+                sink.print(text);
+                sink.flush();
+            });
+        }
+        return new HartEnvironment(systemMemory, clock, 10_000_000L, accel);
+    }
 
     // ---- run state ----
 

@@ -1,15 +1,33 @@
 package org.orrery.cpu.riscv.internal;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 
-/** Decoded instructions of one 4 KiB physical page, one slot per halfword; slot value 0 = not decoded yet. */
+/**
+ * The code of one 4 KiB physical page: decoded instructions (one slot per halfword, decoded lazily) for the
+ * interpreter, and the regions the translator compiled from it, by entry slot. Every store that lands in
+ * the page clears exactly the slots and regions it overwrites.
+ */
 final class DecodedPage {
+    static final int SLOTS = 2048;
+
     final long paPage;
     final MemorySegment segment;
     final long segmentOffset;   // offset of the page's first byte in the segment
     final int validBytes;       // bytes of the page backed by the segment (4096 unless a region ends inside)
-    /** Per halfword slot: packed instruction word (low 32 bits) and immediate (high 32 bits). */
-    final long[] ops = new long[2048];
+    /** Per halfword slot: packed instruction word (low 32 bits) and immediate (high 32 bits); 0 = not decoded. */
+    final long[] ops = new long[SLOTS];
+
+    /** Compiled regions by entry slot; null until the first one is installed. */
+    CompiledRegion[] entries;
+    /** Times the interpreter entered a block at each slot; {@link #NEVER} marks slots no region can start at. */
+    short[] heat;
+    static final short NEVER = -1;
+    /** Regions compiled from this page (for invalidation). */
+    private final List<CompiledRegion> regions = new ArrayList<>(2);
+    /** Counts stores into this page's code: a translation made from an older snapshot is thrown away. */
+    int generation;
 
     DecodedPage(long paPage, MemorySegment segment, long segmentOffset, int validBytes) {
         this.paPage = paPage;
@@ -18,8 +36,55 @@ final class DecodedPage {
         this.validBytes = validBytes;
     }
 
-    void invalidate(int offset, int size) {
-        int from = Math.max(0, (offset >> 1) - 1), to = Math.min(2047, (offset + size - 1) >> 1);
-        for (int i = from; i <= to; i++) ops[i] = 0;
+    CompiledRegion region(int slot) {
+        CompiledRegion[] e = entries;
+        return e == null ? null : e[slot];
     }
+
+    void install(CompiledRegion r) {
+        if (entries == null) entries = new CompiledRegion[SLOTS];
+        CompiledRegion old = entries[r.entrySlot];
+        if (old != null) remove(old);
+        entries[r.entrySlot] = r;
+        regions.add(r);
+    }
+
+    int regionCount() { return regions.size(); }
+
+    /** Clears the slots and regions that cover [offset, offset+size), telling {@code dropped} of each region; returns how many went. */
+    int invalidate(int offset, int size, java.util.function.Consumer<CompiledRegion> dropped) {
+        int from = Math.max(0, (offset >> 1) - 1), to = Math.min(SLOTS - 1, (offset + size - 1) >> 1);
+        for (int i = from; i <= to; i++) ops[i] = 0;
+        generation++;
+        if (regions.isEmpty()) return 0;
+        int gone = 0;
+        for (int i = regions.size() - 1; i >= 0; i--) {
+            CompiledRegion r = regions.get(i);
+            if (r.covers(offset >> 1, to)) {
+                remove(r);
+                dropped.accept(r);
+                gone++;
+            }
+        }
+        return gone;
+    }
+
+    private void remove(CompiledRegion r) {
+        r.valid = false;
+        regions.remove(r);
+        if (entries[r.entrySlot] == r) entries[r.entrySlot] = null;
+        if (heat != null && heat[r.entrySlot] > 0) heat[r.entrySlot] = 0;
+    }
+
+    /** Drops every region (the page itself is being forgotten or the code cache is flushed). */
+    int discardRegions() {
+        int n = regions.size();
+        for (CompiledRegion r : regions) r.valid = false;
+        regions.clear();
+        entries = null;
+        heat = null;
+        return n;
+    }
+
+    void discard() { discardRegions(); }
 }

@@ -40,6 +40,28 @@ final class Op {
         return op | rd << 8 | rs1 << 14 | rs2 << 19 | rs3 << 24 | (len32 ? 1 << 29 : 0);
     }
 
+    private static final String[] NAMES = names();
+
+    private static String[] names() {
+        String[] n = new String[256];
+        for (java.lang.reflect.Field f : Op.class.getDeclaredFields()) {
+            if (f.getType() != int.class || f.getName().startsWith("F_") || f.getName().length() < 2) continue;
+            try {
+                int v = f.getInt(null);
+                if (v >= 0 && v < 256 && n[v] == null) n[v] = f.getName().toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return n;
+    }
+
+    /** The decoded instruction for logs, e.g. "addi rd=10 rs1=11 rs2=0 imm=4". */
+    static String name(int w, int imm) {
+        String n = NAMES[w & 0xff];
+        return (n == null ? "op" + (w & 0xff) : n) + " rd=" + rd(w) + " rs1=" + rs1(w) + " rs2=" + rs2(w) + " imm=" + imm;
+    }
+
     static int op(int w) { return w & 0xff; }
     static int rd(int w) { return (w >>> 8) & 63; }
     static int rs1(int w) { return (w >>> 14) & 31; }

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 
 import org.orrery.cpu.riscv.RiscvConfig;
 import org.orrery.cpu.riscv.RiscvHartFactory;
+import org.orrery.cpu.riscv.internal.TestHarts;
+import org.orrery.machine.cpu.Acceleration;
 import org.orrery.machine.cpu.Hart;
 import org.orrery.machine.cpu.HartEnvironment;
 import org.orrery.machine.cpu.InterruptPin;
@@ -41,7 +43,18 @@ public final class TestMachine {
 
     public TestMachine() { this(RiscvConfig.rv64gc(0, RAM_BASE)); }
 
-    public TestMachine(RiscvConfig config) {
+    public TestMachine(Engine engine) { this(RiscvConfig.rv64gc(0, RAM_BASE), engine); }
+
+    public TestMachine(RiscvConfig config) { this(config, Engine.INTERPRETER); }
+
+    public TestMachine(RiscvConfig config, Engine engine) {
+        this(config, engine == Engine.INTERPRETER ? Acceleration.INTERPRETER : Acceleration.DEFAULT, engine);
+    }
+
+    /** A machine whose hart comes from the public factory with the given acceleration (default tuning). */
+    public TestMachine(RiscvConfig config, Acceleration acceleration) { this(config, acceleration, null); }
+
+    private TestMachine(RiscvConfig config, Acceleration acceleration, Engine engine) {
         ram = Arena.ofAuto().allocate(RAM_SIZE, 4096);
         MemoryRegion root = MemoryRegion.container("system", 1L << 56);
         root.addSubregion(RAM_BASE, MemoryRegion.ram("ram", ram));
@@ -73,9 +86,9 @@ public final class TestMachine {
             }
         }));
         bus = new AddressSpace("memory", root);
-        env = new HartEnvironment(bus, clock, 10_000_000L);
+        env = new HartEnvironment(bus, clock, 10_000_000L, acceleration);
         mtimer = clock.newTimer(this::updateMtip);
-        hart = new RiscvHartFactory().create(env, config);
+        hart = engine == Engine.TRANSLATOR ? TestHarts.eagerTranslator(env, config, 2) : new RiscvHartFactory().create(env, config);
     }
 
     private boolean msip;
@@ -139,4 +152,14 @@ public final class TestMachine {
     }
 
     public String output() { return uart.toString(); }
+
+    /** Fails unless at least {@code share} of the instructions run so far ran in translated code. */
+    public void assertMostlyTranslated(double share) {
+        var s = hart.translationStatistics();
+        if (s == null) throw new AssertionError("the hart has no translator");
+        double translated = (double) s.translatedInstructions() / Math.max(1, s.translatedInstructions() + s.interpretedInstructions());
+        System.out.printf("translated %.1f%% of %d instructions in %d regions (%d bytes of bytecode)%n", 100 * translated,
+                s.translatedInstructions() + s.interpretedInstructions(), s.translations(), s.codeBytes());
+        if (translated < share) throw new AssertionError("only " + (int) (100 * translated) + "% of the instructions ran translated: " + s);
+    }
 }

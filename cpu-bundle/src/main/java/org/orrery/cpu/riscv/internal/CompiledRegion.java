@@ -1,0 +1,47 @@
+package org.orrery.cpu.riscv.internal;
+
+/**
+ * A region of guest code translated to a JVM method: all the code reachable from one entry point inside one
+ * 4 KiB physical page, with guest registers in JVM locals. The translator generates one hidden subclass per
+ * region; the class goes away (and is unloaded) when no page refers to the region any more.
+ *
+ * <p>{@link #run} returns the next guest pc and leaves the number of instructions it retired in
+ * {@link RiscvHart#regionRetired}. It leaves early, with every register written back, when an instruction
+ * traps (the hart's {@code trapped} flag is set and the pc returned is the trapping instruction's), when
+ * something needs the run loop's attention, at a loop back-edge once the budget is spent or an exit was
+ * requested, and wherever control leaves the region.
+ */
+abstract class CompiledRegion {
+    /** The halfword slot of the entry in its page. */
+    int entrySlot;
+    /** Halfword slots covered by the region's instructions, one bit each. */
+    long[] coverage;
+    /** Bytes of JVM bytecode in {@link #run}. */
+    int codeBytes;
+    int guestInstructions;
+    /** Per exit site (an instruction whose helper may trap or need attention): page offset, length, and
+     *  the instructions of its block retired before it. */
+    int[] siteOffset, siteLength, siteBefore;
+    long amask;
+    /** False once the region was dropped (its code overwritten, or the cache flushed). */
+    boolean valid = true;
+
+    /** Executes the region from its entry; {@code vpage} is the virtual address of its page. */
+    abstract long run(RiscvHart h, long vpage, int budget);
+
+    /** The pc to go on at after leaving at a site: the instruction itself if it trapped, else the next one. */
+    final long sitePc(int site, long vpage, boolean trapped) {
+        return (vpage + siteOffset[site] + (trapped ? 0 : siteLength[site])) & amask;
+    }
+
+    /** Instructions of the site's block retired when leaving at the site. */
+    final int siteRetired(int site, boolean trapped) {
+        return siteBefore[site] + (trapped ? 0 : 1);
+    }
+
+    /** True if any halfword slot in [from, to] holds an instruction of this region. */
+    final boolean covers(int from, int to) {
+        for (int s = from; s <= to; s++) if ((coverage[s >>> 6] >>> (s & 63) & 1) != 0) return true;
+        return false;
+    }
+}

@@ -1,0 +1,674 @@
+package org.orrery.cpu.riscv.internal;
+
+import static java.lang.constant.ConstantDescs.*;
+
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassHierarchyResolver;
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.attribute.CodeAttribute;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.invoke.MethodHandles;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * Translates guest code into JVM bytecode with the JDK's ClassFile API, one hidden class per region.
+ *
+ * <p>A region is the code reachable from one entry inside one 4 KiB physical page, following fall-through,
+ * conditional branches and plain jumps, up to {@link #MAX_INSTRUCTIONS}. Its blocks become labelled stretches
+ * of one method, so guest loops inside a page are JVM loops that HotSpot compiles with the guest registers
+ * in host registers. Control leaves the region (returning the next pc) at calls, indirect jumps, jumps out
+ * of the page, and before instructions it does not translate (system instructions, CSRs, anything that
+ * crosses the page end): the interpreter runs those.
+ *
+ * <p>Method shape: load the registers the region uses from {@code h.x} into locals; run the blocks, each
+ * adding its length to the retired count when it ends; write the written registers back at the single
+ * epilogue. Loads and stores inline the TLB hit and call {@link Mmu#loadSlow}/{@link Mmu#storeSlow} out of
+ * line. Every helper call that may trap or need the run loop is an exit site: a table in the region turns
+ * the site number into the pc and retired count to leave with (precise traps without exceptions). Loop
+ * back-edges poll the budget and {@code exitRequested}.
+ */
+final class RegionCompiler {
+    static final int MAX_INSTRUCTIONS = 256;
+    /** HotSpot never compiles a method whose bytecode exceeds 8,000 bytes (DontCompileHugeMethods). */
+    static final int MAX_CODE_BYTES = 7_900;
+
+    private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
+    private static final ClassDesc CD_REGION = ClassDesc.of(CompiledRegion.class.getName());
+    private static final ClassDesc CD_TRANSLATED = ClassDesc.of(CompiledRegion.class.getPackageName() + ".TranslatedRegion");
+    private static final ClassDesc CD_HART = ClassDesc.of(RiscvHart.class.getName());
+    private static final ClassDesc CD_MMU = ClassDesc.of(Mmu.class.getName());
+    private static final ClassDesc CD_FP = ClassDesc.of(FloatingPoint.class.getName());
+    private static final ClassDesc CD_ATOMICS = ClassDesc.of(Atomics.class.getName());
+    private static final ClassDesc CD_INTERPRETER = ClassDesc.of(Interpreter.class.getName());
+    private static final ClassDesc CD_SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
+    private static final ClassDesc CD_MATH = ClassDesc.of("java.lang.Math");
+    private static final ClassDesc CD_LONGS = CD_long.arrayType();
+    private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_HART, CD_long, CD_int);
+
+    // local variable slots of run(h, vpage, budget)
+    private static final int THIS = 0, H = 1, VPAGE = 2, BUDGET = 4, COUNT = 5, NPC = 6, SITE = 8, XA = 9, MMU = 10,
+        RTAG = 11, RHOST = 12, WTAG = 13, WHOST = 14, ADDR = 15, INDEX = 17, TMP = 18, REGS = 20;
+
+    private final Decoder decoder;
+    private final boolean rv64, compressed;
+    private final ClassFile classFile;
+
+    RegionCompiler(Decoder decoder, boolean rv64, boolean compressed) {
+        this.decoder = decoder;
+        this.rv64 = rv64;
+        this.compressed = compressed;
+        // stack maps only ever merge identical types here, but the resolver must see our bundle's classes
+        this.classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
+                ClassHierarchyResolver.defaultResolver().orElse(ClassHierarchyResolver.ofClassLoading(LOOKUP))));
+    }
+
+    /** A translated region with its guest listing (for -d in_asm). */
+    record Result(CompiledRegion region, String listing) { }
+
+    /** Translates the region entered at {@code entrySlot}; null when no instruction there can be translated. */
+    Result translate(DecodedPage page, int entrySlot, long vpage, boolean withListing) {
+        for (int limit = MAX_INSTRUCTIONS; limit >= 8; limit /= 2) {
+            Region r = discover(page, entrySlot, limit);
+            if (r == null) return null;
+            byte[] bytes = generate(r);
+            int codeBytes = codeLength(bytes);
+            if (codeBytes > MAX_CODE_BYTES) continue;
+            CompiledRegion region = instantiate(bytes);
+            region.entrySlot = entrySlot;
+            region.coverage = r.coverage();
+            region.codeBytes = codeBytes;
+            region.guestInstructions = r.count;
+            region.siteOffset = r.sites.stream().mapToInt(i -> i.off).toArray();
+            region.siteLength = r.sites.stream().mapToInt(i -> i.len).toArray();
+            region.siteBefore = r.siteBefore.stream().mapToInt(Integer::intValue).toArray();
+            region.amask = rv64 ? -1L : 0xffffffffL;
+            return new Result(region, withListing ? r.listing(vpage, codeBytes) : null);
+        }
+        return null;
+    }
+
+    // ==================================================================================================
+    // Discovery
+    // ==================================================================================================
+
+    /** One decoded guest instruction at a page offset. */
+    private record Insn(int off, int len, int w, int imm) {
+        int op() { return w & 0xff; }
+        int rd() { return Op.rd(w); }
+        int rs1() { return Op.rs1(w); }
+        int rs2() { return Op.rs2(w); }
+        boolean isBranch() { return op() >= Op.BEQ && op() <= Op.BGEU; }
+        boolean isControl() { return isBranch() || op() == Op.JAL || op() == Op.JALR; }
+    }
+
+    private static final class Block {
+        final int start;
+        final List<Insn> insns = new ArrayList<>();
+        /** Where a block without a control instruction at its end goes on (an in-region block or an exit). */
+        int next = -1;
+        Label label, poll, pollExit;
+        Block(int start) { this.start = start; }
+        Insn last() { return insns.getLast(); }
+        boolean endsInControl() { return !insns.isEmpty() && last().isControl(); }
+    }
+
+    private final class Region {
+        final DecodedPage page;
+        final Insn[] at = new Insn[DecodedPage.SLOTS];
+        final BitSet leaders = new BitSet(DecodedPage.SLOTS);
+        final Block[] blockAt = new Block[DecodedPage.SLOTS];
+        final List<Block> blocks = new ArrayList<>();
+        final List<Insn> sites = new ArrayList<>();
+        final List<Integer> siteBefore = new ArrayList<>();
+        final BitSet regsUsed = new BitSet(33), regsWritten = new BitSet(33);
+        int count, entry;
+        boolean usesMemory;
+
+        Region(DecodedPage page) { this.page = page; }
+
+        boolean inRegion(int off) { return off >= 0 && off < 4096 && blockAt[off >> 1] != null && blockAt[off >> 1].start == off; }
+
+        long[] coverage() {
+            long[] c = new long[DecodedPage.SLOTS / 64];
+            for (Insn i : at) {
+                if (i == null) continue;
+                for (int s = i.off >> 1; s <= (i.off + i.len - 1) >> 1; s++) c[s >>> 6] |= 1L << (s & 63);
+            }
+            return c;
+        }
+
+        String listing(long vpage, int codeBytes) {
+            StringBuilder sb = new StringBuilder("IN: region at 0x").append(Long.toHexString(vpage + entry))
+                    .append(" (").append(count).append(" instructions, ").append(codeBytes).append(" bytes of bytecode)\n");
+            for (Insn i : at) {
+                if (i == null) continue;
+                int bits = rawBits(page, i.off, i.len);
+                String raw = i.len == 4 ? String.format("%08x", bits) : String.format("    %04x", bits);
+                sb.append(String.format("0x%016x:  %s  %s%n", vpage + i.off, raw, Op.name(i.w, i.imm)));
+            }
+            return sb.append('\n').toString();
+        }
+    }
+
+    /** Decodes the translatable instruction at off, or null (system instruction, page end, undecodable). */
+    private Insn decode(DecodedPage page, int off) {
+        if (off + 2 > page.validBytes) return null;
+        int lo = page.segment.get(Mmu.L16, page.segmentOffset + off) & 0xffff;
+        long d;
+        int len;
+        if ((lo & 3) != 3) {
+            d = decoder.decode(lo);
+            len = 2;
+        } else {
+            if (off + 4 > page.validBytes) return null;
+            int hi = page.segment.get(Mmu.L16, page.segmentOffset + off + 2) & 0xffff;
+            d = decoder.decode32(lo | hi << 16);
+            len = 4;
+        }
+        Insn i = new Insn(off, len, (int) d, (int) (d >> 32));
+        return translatable(i) ? i : null;
+    }
+
+    private boolean translatable(Insn i) {
+        int op = i.op();
+        if (op >= Op.FENCE_I && op <= Op.CSRRCI || op == Op.ILLEGAL || op == Op.UNDECODED) return false;
+        // without C, a jump to a misaligned target traps: the interpreter raises that
+        if (!compressed && (op == Op.JALR || ((i.isBranch() || op == Op.JAL) && (i.imm & 3) != 0))) return false;
+        return true;
+    }
+
+    private static int rawBits(DecodedPage page, int off, int len) {
+        int lo = page.segment.get(Mmu.L16, page.segmentOffset + off) & 0xffff;
+        return len == 2 ? lo : lo | (page.segment.get(Mmu.L16, page.segmentOffset + off + 2) & 0xffff) << 16;
+    }
+
+    private Region discover(DecodedPage page, int entrySlot, int limit) {
+        Region r = new Region(page);
+        r.entry = entrySlot << 1;
+        java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
+        work.push(r.entry);
+        r.leaders.set(entrySlot);
+        while (!work.isEmpty()) {
+            int o = work.pop();
+            while (o < 4096 && r.at[o >> 1] == null && r.count < limit) {
+                Insn i = decode(page, o);
+                if (i == null) break;
+                r.at[o >> 1] = i;
+                r.count++;
+                int next = o + i.len;
+                if (i.isBranch()) {
+                    follow(r, work, o + i.imm);
+                    follow(r, work, next);
+                    break;
+                }
+                if (i.op() == Op.JAL) {
+                    if (i.rd() == 32) follow(r, work, o + i.imm);
+                    break;
+                }
+                if (i.op() == Op.JALR) break;
+                o = next;
+            }
+        }
+        if (r.at[entrySlot] == null) return null;
+        // blocks: from each leader that holds an instruction to the next leader or control instruction
+        for (int s = r.leaders.nextSetBit(0); s >= 0; s = r.leaders.nextSetBit(s + 1)) {
+            if (r.at[s] == null) continue;
+            Block b = new Block(s << 1);
+            r.blockAt[s] = b;
+            r.blocks.add(b);
+        }
+        for (Block b : r.blocks) {
+            int o = b.start;
+            while (true) {
+                Insn i = o < 4096 ? r.at[o >> 1] : null;
+                if (i == null || (o != b.start && r.leaders.get(o >> 1))) { b.next = o; break; }
+                b.insns.add(i);
+                if (i.isControl()) break;
+                o += i.len;
+            }
+        }
+        // registers, memory
+        for (Block b : r.blocks) {
+            for (Insn i : b.insns) noteRegisters(r, i);
+        }
+        return r;
+    }
+
+    private static void follow(Region r, java.util.ArrayDeque<Integer> work, int target) {
+        if (target < 0 || target >= 4096) return;
+        r.leaders.set(target >> 1);
+        work.push(target);
+    }
+
+    private static void noteRegisters(Region r, Insn i) {
+        int op = i.op();
+        switch (op) {
+            case Op.NOP, Op.FENCE -> { }
+            case Op.LUI, Op.AUIPC, Op.JAL -> write(r, i.rd());
+            case Op.BEQ, Op.BNE, Op.BLT, Op.BGE, Op.BLTU, Op.BGEU -> { read(r, i.rs1()); read(r, i.rs2()); }
+            case Op.SB, Op.SH, Op.SW, Op.SD -> { read(r, i.rs1()); read(r, i.rs2()); r.usesMemory = true; }
+            case Op.LB, Op.LH, Op.LW, Op.LD, Op.LBU, Op.LHU, Op.LWU -> { read(r, i.rs1()); write(r, i.rd()); r.usesMemory = true; }
+            case Op.AMO_W, Op.AMO_D -> { read(r, i.rs1()); read(r, i.rs2()); write(r, i.rd()); }
+            case Op.FLW, Op.FLD, Op.FSW, Op.FSD -> read(r, i.rs1());
+            case Op.FP -> {
+                int sub = i.imm >>> 8;
+                if (fpReadsX(sub)) read(r, i.rs1());
+                if (fpWritesX(sub)) write(r, i.rd());
+            }
+            default -> { read(r, i.rs1()); read(r, i.rs2()); write(r, i.rd()); } // ALU ops, JALR
+        }
+    }
+
+    private static void read(Region r, int reg) { if (reg != 0) r.regsUsed.set(reg); }
+    private static void write(Region r, int reg) { if (reg != 0 && reg != 32) { r.regsUsed.set(reg); r.regsWritten.set(reg); } }
+
+    private static boolean fpReadsX(int sub) { return sub >= Op.F_CVT_FROM_W && sub <= Op.F_MV_FROM_X; }
+    private static boolean fpWritesX(int sub) { return sub >= Op.F_CVT_W && sub <= Op.F_CLASS; }
+
+    // ==================================================================================================
+    // Code generation
+    // ==================================================================================================
+
+    private byte[] generate(Region r) {
+        return classFile.build(CD_TRANSLATED, cb -> cb
+                .withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER)
+                .withSuperclass(CD_REGION)
+                .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
+                        c -> c.aload(0).invokespecial(CD_REGION, INIT_NAME, MTD_void).return_())
+                .withMethodBody("run", MTD_RUN, ClassFile.ACC_FINAL, c -> new Emitter(r, c).emit()));
+    }
+
+    private static int codeLength(byte[] bytes) {
+        for (MethodModel m : ClassFile.of().parse(bytes).methods()) {
+            if (m.methodName().equalsString("run")) return ((CodeAttribute) m.code().orElseThrow()).codeLength();
+        }
+        throw new IllegalStateException("generated region has no run method");
+    }
+
+    private static CompiledRegion instantiate(byte[] bytes) {
+        try {
+            MethodHandles.Lookup hidden = LOOKUP.defineHiddenClass(bytes, true);
+            return (CompiledRegion) hidden.findConstructor(hidden.lookupClass(), java.lang.invoke.MethodType.methodType(void.class)).invoke();
+        } catch (Throwable e) {
+            throw new IllegalStateException("could not load a translated region: " + e, e);
+        }
+    }
+
+    /** Emits the body of run() for one region. */
+    private final class Emitter {
+        private final Region r;
+        private final CodeBuilder c;
+        private final Label epilogue, siteExit;
+        private final java.util.Map<Integer, Label> exits = new java.util.TreeMap<>();
+        private final List<Runnable> outOfLine = new ArrayList<>();
+        private Block current;
+        private int indexInBlock;
+
+        Emitter(Region r, CodeBuilder c) {
+            this.r = r;
+            this.c = c;
+            this.epilogue = c.newLabel();
+            this.siteExit = c.newLabel();
+            for (Block b : r.blocks) b.label = c.newLabel();
+        }
+
+        void emit() {
+            prologue();
+            Block entry = r.blockAt[r.entry >> 1];
+            if (r.blocks.getFirst() != entry) c.goto_(entry.label);
+            for (int k = 0; k < r.blocks.size(); k++) {
+                Block b = r.blocks.get(k);
+                current = b;
+                c.labelBinding(b.label);
+                for (indexInBlock = 0; indexInBlock < b.insns.size(); indexInBlock++) {
+                    Insn i = b.insns.get(indexInBlock);
+                    if (!i.isControl()) body(i);
+                }
+                Block following = k + 1 < r.blocks.size() ? r.blocks.get(k + 1) : null;
+                terminator(b, following);
+            }
+            for (int k = 0; k < outOfLine.size(); k++) outOfLine.get(k).run(); // may add more
+            for (Block b : r.blocks) if (b.poll != null) pollStub(b);
+            for (var e : exits.entrySet()) {
+                c.labelBinding(e.getValue());
+                pcConstant(e.getKey());
+                c.lstore(NPC).goto_(epilogue);
+            }
+            siteExitStub();
+            epilogueCode();
+        }
+
+        private void prologue() {
+            c.iconst_0().istore(COUNT);
+            c.aload(H).getfield(CD_HART, "x", CD_LONGS).astore(XA);
+            if (r.usesMemory) {
+                c.aload(H).getfield(CD_HART, "mmu", CD_MMU).astore(MMU);
+                c.aload(MMU).getfield(CD_MMU, "rTag", CD_LONGS).astore(RTAG);
+                c.aload(MMU).getfield(CD_MMU, "rHost", CD_LONGS).astore(RHOST);
+                c.aload(MMU).getfield(CD_MMU, "wTag", CD_LONGS).astore(WTAG);
+                c.aload(MMU).getfield(CD_MMU, "wHost", CD_LONGS).astore(WHOST);
+            }
+            for (int reg = r.regsUsed.nextSetBit(1); reg >= 0 && reg < 32; reg = r.regsUsed.nextSetBit(reg + 1)) {
+                c.aload(XA).bipush(reg).laload().lstore(slot(reg));
+            }
+        }
+
+        private void epilogueCode() {
+            c.labelBinding(epilogue);
+            for (int reg = r.regsWritten.nextSetBit(1); reg >= 0 && reg < 32; reg = r.regsWritten.nextSetBit(reg + 1)) {
+                c.aload(XA).bipush(reg).lload(slot(reg)).lastore();
+            }
+            c.aload(H).iload(COUNT).putfield(CD_HART, "regionRetired", CD_int);
+            c.lload(NPC).lreturn();
+        }
+
+        private void siteExitStub() {
+            c.labelBinding(siteExit);
+            c.istore(SITE);
+            c.aload(THIS).iload(SITE).lload(VPAGE).aload(H).getfield(CD_HART, "trapped", CD_boolean)
+                    .invokevirtual(CD_REGION, "sitePc", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_boolean)).lstore(NPC);
+            c.iload(COUNT).aload(THIS).iload(SITE).aload(H).getfield(CD_HART, "trapped", CD_boolean)
+                    .invokevirtual(CD_REGION, "siteRetired", MethodTypeDesc.of(CD_int, CD_int, CD_boolean)).iadd().istore(COUNT);
+            c.goto_(epilogue);
+        }
+
+        private void pollStub(Block b) {
+            c.labelBinding(b.poll);
+            c.iload(COUNT).iload(BUDGET).if_icmpge(b.pollExit);
+            c.aload(H).getfield(CD_HART, "exitRequested", CD_boolean).ifne(b.pollExit);
+            c.goto_(b.label);
+            c.labelBinding(b.pollExit);
+            pcConstant(b.start);
+            c.lstore(NPC).goto_(epilogue);
+        }
+
+        /** Pushes the guest pc vpage + off (masked to 32 bits on RV32). */
+        private void pcConstant(long off) {
+            c.lload(VPAGE).loadConstant(off).ladd();
+            if (!rv64) c.loadConstant(0xffffffffL).land();
+        }
+
+        /** The label control goes to for a transfer from the current block to page offset target. */
+        private Label edge(int target) {
+            if (r.inRegion(target)) {
+                Block t = r.blockAt[target >> 1];
+                if (t.start > current.start) return t.label;
+                if (t.poll == null) { t.poll = c.newLabel(); t.pollExit = c.newLabel(); }
+                return t.poll;
+            }
+            return exits.computeIfAbsent(target, k -> c.newLabel());
+        }
+
+        private void terminator(Block b, Block following) {
+            int n = b.insns.size();
+            if (!b.endsInControl()) {
+                c.iinc(COUNT, n);
+                Label to = edge(b.next);
+                if (following == null || to != following.label) c.goto_(to);
+                return;
+            }
+            Insn i = b.last();
+            int op = i.op();
+            if (i.isBranch()) {
+                c.iinc(COUNT, n);
+                Label taken = edge(i.off + i.imm);
+                compareAndBranch(i, taken);
+                Label fall = edge(i.off + i.len);
+                if (following == null || fall != following.label) c.goto_(fall);
+            } else if (op == Op.JAL) {
+                if (i.rd() != 32) link(i);
+                c.iinc(COUNT, n);
+                c.goto_(edge(i.off + i.imm));
+            } else { // JALR: the target first, rd may be rs1
+                lx(i.rs1());
+                c.loadConstant((long) i.imm).ladd().loadConstant(~1L).land();
+                if (!rv64) c.loadConstant(0xffffffffL).land();
+                c.lstore(NPC);
+                if (i.rd() != 32) link(i);
+                c.iinc(COUNT, n);
+                c.goto_(epilogue);
+            }
+        }
+
+        private void link(Insn i) {
+            pcConstant(i.off + i.len);
+            if (!rv64) c.l2i().i2l();
+            sx(i.rd());
+        }
+
+        private void compareAndBranch(Insn i, Label taken) {
+            boolean unsigned = i.op() == Op.BLTU || i.op() == Op.BGEU;
+            lx(i.rs1());
+            if (unsigned) c.loadConstant(Long.MIN_VALUE).lxor();
+            lx(i.rs2());
+            if (unsigned) c.loadConstant(Long.MIN_VALUE).lxor();
+            c.lcmp();
+            switch (i.op()) {
+                case Op.BEQ -> c.ifeq(taken);
+                case Op.BNE -> c.ifne(taken);
+                case Op.BLT, Op.BLTU -> c.iflt(taken);
+                default -> c.ifge(taken);
+            }
+        }
+
+        private int slot(int reg) { return REGS + 2 * (reg - 1); }
+
+        private void lx(int reg) {
+            if (reg == 0) c.lconst_0(); else c.lload(slot(reg));
+        }
+
+        private void sx(int reg) {
+            if (reg == 0 || reg == 32) c.pop2(); else c.lstore(slot(reg));
+        }
+
+        /** A new exit site for instruction i of the current block. */
+        private int site(Insn i) {
+            r.sites.add(i);
+            r.siteBefore.add(indexInBlock);
+            return r.sites.size() - 1;
+        }
+
+        private void leaveAtSite(int site) {
+            c.sipush(site).goto_(siteExit);
+        }
+
+        private void body(Insn i) {
+            int op = i.op(), rd = i.rd(), rs1 = i.rs1(), rs2 = i.rs2();
+            long imm = i.imm;
+            switch (op) {
+                case Op.NOP, Op.FENCE -> { }
+                case Op.LB, Op.LH, Op.LW, Op.LD, Op.LBU, Op.LHU, Op.LWU -> load(i);
+                case Op.SB, Op.SH, Op.SW, Op.SD -> store(i);
+                case Op.AMO_W, Op.AMO_D -> atomic(i);
+                case Op.FLW, Op.FLD, Op.FSW, Op.FSD, Op.FP -> floatingPoint(i);
+                default -> {
+                    if (rd == 32) return; // ALU results into x0 have no effect
+                    alu(i, op, rs1, rs2, imm);
+                    sx(rd);
+                }
+            }
+        }
+
+        private void alu(Insn i, int op, int rs1, int rs2, long imm) {
+            switch (op) {
+                case Op.LUI -> c.loadConstant(imm);
+                case Op.AUIPC -> {
+                    pcConstant(i.off + imm);
+                    if (!rv64) c.l2i().i2l();
+                }
+                case Op.ADDI -> { lx(rs1); c.loadConstant(imm).ladd(); }
+                case Op.SLTI -> { lx(rs1); c.loadConstant(imm).lcmp(); lessThan(); }
+                case Op.SLTIU -> { lx(rs1); c.loadConstant(Long.MIN_VALUE).lxor().loadConstant(imm ^ Long.MIN_VALUE).lcmp(); lessThan(); }
+                case Op.XORI -> { lx(rs1); c.loadConstant(imm).lxor(); }
+                case Op.ORI -> { lx(rs1); c.loadConstant(imm).lor(); }
+                case Op.ANDI -> { lx(rs1); c.loadConstant(imm).land(); }
+                case Op.SLLI -> { lx(rs1); c.loadConstant((int) imm).lshl(); }
+                case Op.SRLI -> { lx(rs1); c.loadConstant((int) imm).lushr(); }
+                case Op.SRAI -> { lx(rs1); c.loadConstant((int) imm).lshr(); }
+                case Op.ADD -> { lx(rs1); lx(rs2); c.ladd(); }
+                case Op.SUB -> { lx(rs1); lx(rs2); c.lsub(); }
+                case Op.SLL -> { lx(rs1); lx(rs2); c.l2i().lshl(); }
+                case Op.SLT -> { lx(rs1); lx(rs2); c.lcmp(); lessThan(); }
+                case Op.SLTU -> { lx(rs1); c.loadConstant(Long.MIN_VALUE).lxor(); lx(rs2); c.loadConstant(Long.MIN_VALUE).lxor().lcmp(); lessThan(); }
+                case Op.XOR -> { lx(rs1); lx(rs2); c.lxor(); }
+                case Op.SRL -> { lx(rs1); lx(rs2); c.l2i().lushr(); }
+                case Op.SRA -> { lx(rs1); lx(rs2); c.l2i().lshr(); }
+                case Op.OR -> { lx(rs1); lx(rs2); c.lor(); }
+                case Op.AND -> { lx(rs1); lx(rs2); c.land(); }
+                case Op.ADDIW -> { lx(rs1); c.loadConstant(imm).ladd().l2i().i2l(); }
+                case Op.SLLIW -> { lx(rs1); c.l2i().loadConstant((int) imm).ishl().i2l(); }
+                case Op.SRLIW -> { lx(rs1); c.l2i().loadConstant((int) imm).iushr().i2l(); }
+                case Op.SRAIW -> { lx(rs1); c.l2i().loadConstant((int) imm).ishr().i2l(); }
+                case Op.ADDW -> { lx(rs1); lx(rs2); c.ladd().l2i().i2l(); }
+                case Op.SUBW -> { lx(rs1); lx(rs2); c.lsub().l2i().i2l(); }
+                case Op.SLLW -> { lx(rs1); c.l2i(); lx(rs2); c.l2i().ishl().i2l(); }
+                case Op.SRLW -> { lx(rs1); c.l2i(); lx(rs2); c.l2i().iushr().i2l(); }
+                case Op.SRAW -> { lx(rs1); c.l2i(); lx(rs2); c.l2i().ishr().i2l(); }
+                case Op.MUL -> { lx(rs1); lx(rs2); c.lmul(); }
+                case Op.MULW -> { lx(rs1); c.l2i(); lx(rs2); c.l2i().imul().i2l(); }
+                case Op.MULH -> { lx(rs1); lx(rs2); c.invokestatic(CD_MATH, "multiplyHigh", MethodTypeDesc.of(CD_long, CD_long, CD_long)); }
+                case Op.MULHU -> { lx(rs1); lx(rs2); c.invokestatic(CD_MATH, "unsignedMultiplyHigh", MethodTypeDesc.of(CD_long, CD_long, CD_long)); }
+                default -> { // the rest of M: division and the RV32 high multiplies
+                    c.loadConstant(op);
+                    lx(rs1);
+                    lx(rs2);
+                    c.invokestatic(CD_INTERPRETER, "mulDiv", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long));
+                }
+            }
+        }
+
+        /** lcmp result (-1, 0, 1) to 1 if less, else 0, as a long. */
+        private void lessThan() {
+            c.bipush(31).iushr().i2l();
+        }
+
+        /** Computes the effective address into ADDR and the TLB index into INDEX. */
+        private void address(Insn i) {
+            lx(i.rs1());
+            c.loadConstant((long) i.imm).ladd();
+            if (!rv64) c.loadConstant(0xffffffffL).land();
+            c.lstore(ADDR);
+            c.lload(ADDR).bipush(12).lushr().l2i().sipush(Mmu.TLB_MASK).iand().istore(INDEX);
+        }
+
+        private void load(Insn i) {
+            int op = i.op(), rd = i.rd();
+            int size = switch (op) { case Op.LB, Op.LBU -> 1; case Op.LH, Op.LHU -> 2; case Op.LW, Op.LWU -> 4; default -> 8; };
+            Label slow = c.newLabel(), done = c.newLabel();
+            address(i);
+            c.aload(RTAG).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
+            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle);
+            c.getstatic(CD_MMU, "HOST", CD_SEGMENT);
+            c.aload(RHOST).iload(INDEX).laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
+            c.invokevirtual(CD_VarHandle, "get", MethodTypeDesc.of(accessType(size), CD_SEGMENT, CD_long));
+            switch (op) {
+                case Op.LB, Op.LH, Op.LW -> c.i2l();
+                case Op.LBU -> c.loadConstant(0xff).iand().i2l();
+                case Op.LHU -> c.loadConstant(0xffff).iand().i2l();
+                case Op.LWU -> c.i2l().loadConstant(0xffffffffL).land();
+                default -> { }
+            }
+            sx(rd);
+            c.labelBinding(done);
+            int site = site(i);
+            outOfLine.add(() -> {
+                Label leave = c.newLabel();
+                c.labelBinding(slow);
+                c.aload(MMU).lload(ADDR).loadConstant(size).invokevirtual(CD_MMU, "loadSlow", MethodTypeDesc.of(CD_long, CD_long, CD_int)).lstore(TMP);
+                c.aload(H).getfield(CD_HART, "trapped", CD_boolean).ifne(leave);
+                c.lload(TMP);
+                switch (op) { // the slow path zero-extends
+                    case Op.LB -> c.l2i().i2b().i2l();
+                    case Op.LH -> c.l2i().i2s().i2l();
+                    case Op.LW -> c.l2i().i2l();
+                    default -> { }
+                }
+                sx(rd);
+                c.aload(H).getfield(CD_HART, "attention", CD_boolean).ifeq(done);
+                c.labelBinding(leave);
+                leaveAtSite(site);
+            });
+        }
+
+        private void store(Insn i) {
+            int op = i.op();
+            int size = switch (op) { case Op.SB -> 1; case Op.SH -> 2; case Op.SW -> 4; default -> 8; };
+            Label slow = c.newLabel(), done = c.newLabel();
+            address(i);
+            c.aload(WTAG).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
+            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle);
+            c.getstatic(CD_MMU, "HOST", CD_SEGMENT);
+            c.aload(WHOST).iload(INDEX).laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
+            lx(i.rs2());
+            ClassDesc t = accessType(size);
+            if (size < 8) {
+                c.l2i();
+                if (size == 1) c.i2b(); else if (size == 2) c.i2s();
+            }
+            c.invokevirtual(CD_VarHandle, "set", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, t));
+            c.labelBinding(done);
+            int site = site(i);
+            int rs2 = i.rs2();
+            outOfLine.add(() -> {
+                c.labelBinding(slow);
+                c.aload(MMU).lload(ADDR).loadConstant(size);
+                lx(rs2);
+                c.invokevirtual(CD_MMU, "storeSlow", MethodTypeDesc.of(CD_void, CD_long, CD_int, CD_long));
+                c.aload(H).getfield(CD_HART, "attention", CD_boolean).ifeq(done);
+                leaveAtSite(site);
+            });
+        }
+
+        /** AMOs run in Atomics on the register file: write the sources back, reload the destination. */
+        private void atomic(Insn i) {
+            spill(i.rs1());
+            spill(i.rs2());
+            c.aload(H).getfield(CD_HART, "atomics", CD_ATOMICS).loadConstant(i.w).loadConstant(i.imm)
+                    .invokevirtual(CD_ATOMICS, "execute", MethodTypeDesc.of(CD_void, CD_int, CD_int));
+            afterHelper(i, i.rd());
+        }
+
+        /** FP operations run in FloatingPoint on the register files (FP registers stay in h.f). */
+        private void floatingPoint(Insn i) {
+            int sub = i.op() == Op.FP ? i.imm >>> 8 : -1;
+            if (i.op() != Op.FP || fpReadsX(sub)) spill(i.rs1());
+            c.aload(H).getfield(CD_HART, "fp", CD_FP).loadConstant(i.w).loadConstant(i.imm);
+            pcConstant(i.off);
+            c.invokevirtual(CD_FP, "execute", MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_long));
+            afterHelper(i, i.op() == Op.FP && fpWritesX(sub) ? i.rd() : 0);
+        }
+
+        private void spill(int reg) {
+            if (reg != 0) c.aload(XA).bipush(reg).lload(slot(reg)).lastore();
+        }
+
+        /** After a helper: leave if it trapped; else take its integer result, then leave if it needs attention. */
+        private void afterHelper(Insn i, int rd) {
+            int site = site(i);
+            Label leave = c.newLabel(), on = c.newLabel();
+            c.aload(H).getfield(CD_HART, "trapped", CD_boolean).ifne(leave);
+            if (rd != 0 && rd != 32) c.aload(XA).bipush(rd).laload().lstore(slot(rd));
+            c.aload(H).getfield(CD_HART, "attention", CD_boolean).ifeq(on);
+            c.labelBinding(leave);
+            leaveAtSite(site);
+            c.labelBinding(on);
+        }
+
+        private long tagMask(int size) {
+            return switch (size) { case 1 -> Mmu.M1; case 2 -> Mmu.M2; case 4 -> Mmu.M4; default -> Mmu.M8; };
+        }
+
+        private String varHandle(int size) {
+            return switch (size) { case 1 -> "VH8"; case 2 -> "VH16"; case 4 -> "VH32"; default -> "VH64"; };
+        }
+
+        private ClassDesc accessType(int size) {
+            return switch (size) { case 1 -> CD_byte; case 2 -> CD_short; case 4 -> CD_int; default -> CD_long; };
+        }
+    }
+}

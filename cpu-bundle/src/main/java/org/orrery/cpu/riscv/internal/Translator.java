@@ -1,0 +1,198 @@
+package org.orrery.cpu.riscv.internal;
+
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.function.Consumer;
+
+import org.orrery.machine.cpu.Acceleration;
+import org.orrery.machine.cpu.TranslationStatistics;
+
+/**
+ * The translating engine. It dispatches on the pc: where a translated region starts it runs the region's
+ * JVM code; elsewhere the interpreter runs one block (up to the next control transfer) and the translator
+ * counts how often each block start is entered. A block start that gets hot is translated, in the
+ * background by default, and installed in its page at the next dispatch, unless a store changed the page's
+ * code in the meantime.
+ *
+ * <p>Regions are keyed by physical page and entry offset, and their code is independent of the virtual
+ * address they run at (the page's virtual base is a parameter), so a page mapped twice shares its
+ * regions. Generated code is capped ({@link Acceleration#codeCacheSize()}): reaching the cap drops every
+ * region, as QEMU flushes its translation cache when full, and the hot code is translated again.
+ */
+final class Translator {
+    private final RiscvHart h;
+    private final Mmu mmu;
+    private final Interpreter interpreter;
+    private final RegionCompiler compiler;
+    private final long capacity;
+    private final Consumer<String> log;
+    private final TranslatorTuning tuning;
+
+    private record Job(DecodedPage page, int slot, long vpage, int generation) { }
+    private record Done(Job job, RegionCompiler.Result result, long nanos, Throwable failure) { }
+
+    private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<Done> finished = new ConcurrentLinkedQueue<>();
+    private volatile boolean finishedReady;
+    private Thread worker;
+    private int pending;
+    /** The first translation that failed (a translator bug); the code it covers is interpreted instead. */
+    Throwable firstFailure;
+
+    // statistics
+    private long regions, codeBytes, translations, translationNanos, discarded, entries, interpretedBlocks,
+        translatedInstructions, interpretedInstructions, invalidations, flushes, evictions;
+
+    Translator(RiscvHart h, Acceleration acceleration, TranslatorTuning tuning) {
+        this.h = h;
+        this.mmu = h.mmu;
+        this.interpreter = h.interpreter;
+        this.compiler = new RegionCompiler(h.decoder, h.rv64, h.cfg.c());
+        this.capacity = acceleration.codeCacheSize();
+        this.log = acceleration.translationLog();
+        this.tuning = tuning;
+    }
+
+    /** Runs about {@code max} instructions; returns those attempted (traps included), as the interpreter does. */
+    long execute(long max) {
+        final RiscvHart h = this.h;
+        long n = 0;
+        while (n < max) {
+            if (finishedReady) installFinished();
+            long pc = h.pc;
+            DecodedPage page = mmu.cachedCodePage(pc);
+            if (page != null) {
+                int slot = (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
+                CompiledRegion region = page.region(slot);
+                if (region != null) {
+                    long next = region.run(h, pc & ~0xfffL, (int) Math.min(max - n, Integer.MAX_VALUE));
+                    int retired = h.regionRetired;
+                    h.retired += retired;
+                    n += retired;
+                    translatedInstructions += retired;
+                    entries++;
+                    if (h.trapped) { next = h.takeTrap(next); n++; }
+                    h.pc = next;
+                    if (h.attention) return n;
+                    continue;
+                }
+                heat(page, slot, pc);
+            }
+            long before = h.retired;
+            n += interpreter.execute(max - n, true);
+            interpretedInstructions += h.retired - before;
+            interpretedBlocks++;
+            if (h.attention) return n;
+        }
+        return n;
+    }
+
+    private void heat(DecodedPage page, int slot, long pc) {
+        short[] heat = page.heat;
+        if (heat == null) heat = page.heat = new short[DecodedPage.SLOTS];
+        int v = heat[slot];
+        if (v < 0) return; // never translatable, or being translated
+        if (++v < tuning.hotThreshold()) { heat[slot] = (short) v; return; }
+        heat[slot] = DecodedPage.NEVER; // until the translation comes back
+        Job job = new Job(page, slot, pc & ~0xfffL, page.generation);
+        if (tuning.background()) {
+            startWorker();
+            pending++;
+            jobs.add(job);
+        } else {
+            install(translate(job));
+        }
+    }
+
+    private Done translate(Job job) {
+        long t0 = System.nanoTime();
+        try {
+            RegionCompiler.Result r = compiler.translate(job.page, job.slot, job.vpage, log != null);
+            return new Done(job, r, System.nanoTime() - t0, null);
+        } catch (RuntimeException | LinkageError e) {
+            return new Done(job, null, System.nanoTime() - t0, e);
+        }
+    }
+
+    private void startWorker() {
+        if (worker != null) return;
+        worker = Thread.ofPlatform().daemon(true).name("orrery-translator-hart" + h.cfg.hartId()).start(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    finished.add(translate(jobs.take()));
+                    finishedReady = true;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private void installFinished() {
+        finishedReady = false;
+        Done d;
+        while ((d = finished.poll()) != null) {
+            pending--;
+            install(d);
+        }
+    }
+
+    private void install(Done d) {
+        Job job = d.job;
+        translationNanos += d.nanos;
+        boolean current = mmu.pages.get(job.page.paPage >>> 12) == job.page && job.page.generation == job.generation;
+        if (!current) {
+            discarded++;
+            if (job.page.heat != null) job.page.heat[job.slot] = 0;
+            return;
+        }
+        if (d.failure != null) {
+            if (firstFailure == null) firstFailure = d.failure;
+            if (!tuning.background()) throw new IllegalStateException("translation failed", d.failure);
+            return; // the slot stays NEVER: the interpreter runs it
+        }
+        if (d.result == null) return; // nothing translatable starts here: the slot stays NEVER
+        CompiledRegion region = d.result.region();
+        if (codeBytes + region.codeBytes > capacity) {
+            evictions += regions;
+            flush(mmu.pages);
+        }
+        job.page.install(region);
+        if (job.page.heat != null) job.page.heat[job.slot] = 0;
+        regions++;
+        codeBytes += region.codeBytes;
+        translations++;
+        if (log != null && d.result.listing() != null) log.accept(d.result.listing());
+    }
+
+    /** A store overwrote a region's code. */
+    void dropped(CompiledRegion r) {
+        regions--;
+        codeBytes -= r.codeBytes;
+        invalidations++;
+    }
+
+    /** Drops every region of every page (FENCE.I, memory map change, reset, or the cap). */
+    void flush(PageMap pages) {
+        pages.forEach(DecodedPage::discardRegions);
+        regions = 0;
+        codeBytes = 0;
+        flushes++;
+    }
+
+    TranslationStatistics statistics() {
+        return new TranslationStatistics(regions, codeBytes, capacity, translations, translationNanos, pending, discarded,
+                entries, interpretedBlocks, translatedInstructions, interpretedInstructions, invalidations, flushes, evictions);
+    }
+
+    void close() {
+        Thread w = worker;
+        if (w == null) return;
+        w.interrupt();
+        try {
+            w.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

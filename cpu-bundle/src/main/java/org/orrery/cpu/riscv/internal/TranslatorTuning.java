@@ -1,0 +1,13 @@
+package org.orrery.cpu.riscv.internal;
+
+/**
+ * How eagerly the translator works: a block start is translated once the interpreter has entered it
+ * {@code hotThreshold} times, on a background thread or synchronously (tests, to translate deterministically).
+ */
+record TranslatorTuning(int hotThreshold, boolean background) {
+    static final TranslatorTuning DEFAULT = new TranslatorTuning(50, true);
+
+    TranslatorTuning {
+        if (hotThreshold < 1 || hotThreshold > Short.MAX_VALUE) throw new IllegalArgumentException("hotThreshold " + hotThreshold);
+    }
+}
