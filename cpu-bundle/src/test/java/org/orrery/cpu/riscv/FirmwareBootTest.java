@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
 import org.orrery.cpu.riscv.testing.Qemu;
 import org.orrery.cpu.riscv.testing.TestMachine;
-import org.orrery.cpu.riscv.tools.BootFirmware;
+import org.orrery.cpu.riscv.testing.FirmwareImages;
 
 /**
  * Debian's unmodified OpenSBI (fw_jump) and U-Boot (qemu-riscv64_smode) boot on the hart, with QEMU's
@@ -23,34 +23,16 @@ import org.orrery.cpu.riscv.tools.BootFirmware;
  * (except the H extension, which Orrery does not implement).
  */
 class FirmwareBootTest {
-    static final Path OPENSBI = Path.of("/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin");
-    static final Path UBOOT = Path.of("/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin");
+    static final Path OPENSBI = FirmwareImages.OPENSBI, UBOOT = FirmwareImages.UBOOT;
 
     @ParameterizedTest
     @EnumSource(Engine.class)
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void openSbiAndUBootReachThePrompt(Engine engine) throws Exception {
-        assertTrue(Files.exists(OPENSBI), OPENSBI + " is missing: apt-get install -y opensbi");
-        assertTrue(Files.exists(UBOOT), UBOOT + " is missing: apt-get install -y u-boot-qemu");
-        Path dtb = Path.of("target/virt.dtb").toAbsolutePath();
-        Files.createDirectories(dtb.getParent());
-        Process dump = new ProcessBuilder("qemu-system-riscv64", "-machine", "virt,dumpdtb=" + dtb, "-m", "128M",
-            "-nographic", "-bios", "none").redirectErrorStream(true).start();
-        dump.getInputStream().readAllBytes();
-        assertTrue(dump.waitFor(30, TimeUnit.SECONDS) && Files.exists(dtb), "qemu-system-riscv64 could not dump the virt device tree");
-
+        Path dtb = FirmwareImages.virtDtb();
         CompletableFuture<Qemu.Run> qemu = Qemu.run(List.of("qemu-system-riscv64", "-machine", "virt", "-m", "128M",
             "-nographic", "-serial", "stdio", "-monitor", "none", "-bios", OPENSBI.toString(), "-kernel", UBOOT.toString()), 10);
-
-        TestMachine m = new TestMachine(engine);
-        BootFirmware.addInert(m);
-        byte[] fw = Files.readAllBytes(OPENSBI), payload = Files.readAllBytes(UBOOT), tree = Files.readAllBytes(dtb);
-        m.bus.writeBytes(TestMachine.RAM_BASE, fw, 0, fw.length);
-        m.bus.writeBytes(TestMachine.RAM_BASE + 0x200000, payload, 0, payload.length);
-        long dtbAddr = TestMachine.RAM_BASE + TestMachine.RAM_SIZE - 0x200000;
-        m.bus.writeBytes(dtbAddr, tree, 0, Math.min(tree.length, 0x100000));
-        m.hart.reset();
-        m.hart.debug().setGpr(11, dtbAddr);
+        TestMachine m = FirmwareImages.boot(engine, dtb);
         long total = 0;
         while (!m.output().contains("Hit any key to stop autoboot") && total < 1_500_000_000L) {
             total += m.run(20_000_000L).instructions();

@@ -167,6 +167,35 @@ final class MachineLauncher {
 
     // ---- configuration ----
 
+    /** -accel tcg[,tb-size=MiB][,thread=single|multi][,x-translate=on|off]: QEMU's TCG is the only accelerator. */
+    private void accel(Option o, ObjectNode runOptions) {
+        ObjectNode a = keyval(o, "accel");
+        String name = a.path("accel").asText();
+        if (!name.equals("tcg")) throw new CommandLineException(o, "invalid accelerator " + name);
+        for (Iterator<Map.Entry<String, JsonNode>> it = a.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String v = e.getValue().asText();
+            switch (e.getKey()) {
+                case "accel" -> { }
+                case "tb-size" -> {
+                    try {
+                        runOptions.put("tb-size", Long.parseLong(v));
+                    } catch (NumberFormatException x) {
+                        throw new CommandLineException(o, "Parameter 'tb-size' expects a number");
+                    }
+                }
+                case "x-translate" -> {
+                    if (!v.equals("on") && !v.equals("off")) throw new CommandLineException(o, "Parameter 'x-translate' expects 'on' or 'off'");
+                    runOptions.put("translate", v.equals("on"));
+                }
+                case "thread" -> {
+                    if (!v.equals("single") && !v.equals("multi")) throw new CommandLineException(o, "Parameter 'thread' expects 'single' or 'multi'");
+                }
+                default -> throw new CommandLineException(o, "Property 'tcg-accel." + e.getKey() + "' not found");
+            }
+        }
+    }
+
     private void configure(Machine machine, List<Option> options, Option machineOption) {
         var opts = machine.options();
         boolean preconfig = false, nographic = false, snapshot = false, serialGiven = false, monitorGiven = false;
@@ -200,6 +229,7 @@ final class MachineLauncher {
         if (opts.noReboot()) runOptions.put("no-reboot", "on");
         if (opts.noShutdown()) runOptions.put("no-shutdown", "on");
         if (opts.guestName() != null) runOptions.put("name", opts.guestName());
+        for (Option o : options) if (o.name().equals("accel")) accel(o, runOptions);
         if (runOptions.size() > 0) run(machine, new Option("S", null), "x-machine-options", runOptions);
         for (Option o : options)
             switch (o.name()) {

@@ -79,6 +79,25 @@ public final class MachineCommands extends AbstractCommandModule {
                         .put("target", cpu.targetName());
             return out;
         });
+        on("x-query-jit", (a, c) -> {
+            ArrayNode out = F.arrayNode();
+            Board b = machine(c).board();
+            if (b == null || !b.isRealized()) return out;
+            int i = 0;
+            for (Hart h : b.harts()) {
+                ObjectNode o = out.addObject().put("cpu-index", i++);
+                var s = h.translationStatistics();
+                if (s == null) { o.put("engine", "interpreter"); continue; }
+                o.put("engine", "translator").put("regions", s.regions()).put("code-bytes", s.codeBytes())
+                        .put("code-cache-size", s.capacityBytes()).put("translations", s.translations())
+                        .put("translation-ns", s.translationNanos()).put("pending", s.pendingTranslations())
+                        .put("discarded", s.discardedTranslations()).put("hits", s.regionEntries()).put("misses", s.interpretedBlocks())
+                        .put("translated-instructions", s.translatedInstructions())
+                        .put("interpreted-instructions", s.interpretedInstructions()).put("invalidations", s.invalidations())
+                        .put("flushes", s.flushes()).put("evictions", s.evictions());
+            }
+            return out;
+        });
         on("device_add", this::deviceAdd);
         on("device_del", (a, c) -> {
             ObjectTree tree = c.tree();
@@ -106,6 +125,17 @@ public final class MachineCommands extends AbstractCommandModule {
             if (a.has("no-reboot")) o.setNoReboot(a.bool("no-reboot", false));
             if (a.has("no-shutdown")) o.setNoShutdown(a.bool("no-shutdown", false));
             if (a.has("name")) o.setGuestName(a.str("name"));
+            if (a.has("translate") || a.has("tb-size")) {
+                var accel = o.acceleration();
+                long cache = accel.codeCacheSize();
+                if (a.has("tb-size")) {
+                    long mib = a.integer("tb-size");
+                    if (mib < 1 || mib > 1 << 20) throw new QomException("Parameter 'tb-size' expects a size from 1 to 1048576 (MiB)");
+                    cache = mib << 20;
+                }
+                o.setAcceleration(new org.orrery.machine.cpu.Acceleration(a.has("translate") ? a.bool("translate", true) : accel.translate(),
+                        cache, accel.translationLog()));
+            }
             return F.objectNode();
         });
         on("x-config-save", (a, c) -> {

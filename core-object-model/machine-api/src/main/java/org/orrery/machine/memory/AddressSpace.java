@@ -19,6 +19,7 @@ public final class AddressSpace {
     private final String name;
     private final MemoryRegion root;
     private final List<Runnable> topologyListeners = new CopyOnWriteArrayList<>();
+    private final List<WriteListener> writeListeners = new CopyOnWriteArrayList<>();
     private volatile FlatView view;
 
     public AddressSpace(String name, MemoryRegion root) {
@@ -35,6 +36,22 @@ public final class AddressSpace {
     /** Called after every change of the memory map (for example to flush a CPU's translation caches). */
     public void addTopologyListener(Runnable listener) { topologyListeners.add(listener); }
     public void removeTopologyListener(Runnable listener) { topologyListeners.remove(listener); }
+
+    /**
+     * Told of every write that goes through this address space's accessors ({@link #write}, {@link #writeBytes}:
+     * DMA, loaders, debuggers) to RAM or ROM, so a CPU can drop code it decoded or translated from that memory.
+     * CPUs' own stores do not come through here.
+     */
+    public interface WriteListener {
+        void written(long address, long length);
+    }
+
+    public void addWriteListener(WriteListener listener) { writeListeners.add(listener); }
+    public void removeWriteListener(WriteListener listener) { writeListeners.remove(listener); }
+
+    private void written(long address, long length) {
+        for (WriteListener l : writeListeners) l.written(address, length);
+    }
 
     private void rebuild() {
         view = FlatView.of(root);
@@ -58,7 +75,10 @@ public final class AddressSpace {
         if (s == null || !s.contains(address + size - 1)) throw new BusError(address, "write of " + size + " bytes");
         long off = s.regionOffset() + (address - s.start());
         if (s.isMmio()) s.mmio().write(off, size, value);
-        else if (s.isRam()) store(s.segment(), off, size, value);
+        else if (s.isRam()) {
+            store(s.segment(), off, size, value);
+            written(address, size);
+        }
     }
 
     /** Copies guest memory into {@code dst}; used by DMA, memsave and loaders. */
@@ -94,6 +114,7 @@ public final class AddressSpace {
                 for (int i = 0; i < n; i++) s.mmio().write(off + i, 1, src[srcOffset + done + i] & 0xff);
             } else {
                 MemorySegment.copy(src, srcOffset + done, s.segment(), B, off, n);
+                written(a, n);
             }
             done += n;
         }

@@ -28,6 +28,8 @@ final class DecodedPage {
     private final List<CompiledRegion> regions = new ArrayList<>(2);
     /** Counts stores into this page's code: a translation made from an older snapshot is thrown away. */
     int generation;
+    /** Regions of this page that stores overwrote; a page that keeps rewriting its code is left to the interpreter. */
+    int regionsOverwritten;
 
     DecodedPage(long paPage, MemorySegment segment, long segmentOffset, int validBytes) {
         this.paPage = paPage;
@@ -64,6 +66,7 @@ final class DecodedPage {
                 remove(r);
                 dropped.accept(r);
                 gone++;
+                regionsOverwritten++;
             }
         }
         return gone;

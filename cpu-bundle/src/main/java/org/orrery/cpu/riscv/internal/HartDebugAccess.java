@@ -58,11 +58,10 @@ final class HartDebugAccess implements HartDebug {
             Section s = h.bus.find(p);
             if (s == null) return k;
             try {
-                h.bus.writeBytes(p, src, offset + k, 1);
+                h.bus.writeBytes(p, src, offset + k, 1); // the hart hears of it and drops code it overwrites
             } catch (RuntimeException e) {
                 return k;
             }
-            h.mmu.invalidateCode(p, 1);
         }
         return length;
     }

@@ -291,9 +291,14 @@ final class Mmu {
     }
 
     /** Drops decoded and translated code that covers [pa, pa+size). */
-    void invalidateCode(long pa, int size) {
-        DecodedPage dp = pages.get(pa >>> 12);
-        if (dp != null) invalidate(dp, (int) (pa & 0xfff), size);
+    void invalidateCode(long pa, long size) {
+        if (pages.size() == 0 || size <= 0) return;
+        for (long page = pa >>> 12, last = (pa + size - 1) >>> 12; page <= last; page++) {
+            DecodedPage dp = pages.get(page);
+            if (dp == null) continue;
+            long from = Math.max(pa, page << 12), to = Math.min(pa + size, (page + 1) << 12);
+            invalidate(dp, (int) (from & 0xfff), (int) (to - from));
+        }
     }
 
     private void invalidate(DecodedPage dp, int offset, int size) {

@@ -51,6 +51,7 @@ public final class RiscvHart implements Hart {
     private final IrqLine[] pins = new IrqLine[InterruptPin.values().length];
     private final HartDebug debug;
     private final Runnable topologyListener = this::onTopologyChange;
+    private final AddressSpace.WriteListener dmaListener;
     /** Told of each translated region a store overwrote. */
     final java.util.function.Consumer<CompiledRegion> regionDropped;
 
@@ -115,7 +116,9 @@ public final class RiscvHart implements Hart {
                 attention = true;
             };
         }
+        this.dmaListener = mmu::invalidateCode;
         bus.addTopologyListener(topologyListener);
+        bus.addWriteListener(dmaListener);
         reset();
     }
 
@@ -159,6 +162,7 @@ public final class RiscvHart implements Hart {
     @Override
     public void close() {
         bus.removeTopologyListener(topologyListener);
+        bus.removeWriteListener(dmaListener);
         csr.close();
         if (translator != null) translator.close();
         flushCode();
@@ -276,9 +280,11 @@ public final class RiscvHart implements Hart {
         if (resAddr != -1 && Long.compareUnsigned(pa, resAddr + resSize) < 0 && Long.compareUnsigned(pa + size, resAddr) > 0) resAddr = -1;
     }
 
-    /** FENCE.I: instruction fetches see every earlier store. */
+    /**
+     * FENCE.I: instruction fetches see every earlier store. They already do: every store into decoded or
+     * translated code (the hart's own, DMA, the debugger's) drops exactly what it overwrote.
+     */
     void fenceI() {
-        flushCode();
         attention = true;
     }
 

@@ -87,7 +87,11 @@ final class Translator {
         return n;
     }
 
+    /** Regions of one page that stores may overwrite before the page is no longer translated (self-modifying code). */
+    private static final int OVERWRITES_BEFORE_GIVING_UP = 16;
+
     private void heat(DecodedPage page, int slot, long pc) {
+        if (page.regionsOverwritten > OVERWRITES_BEFORE_GIVING_UP) return;
         short[] heat = page.heat;
         if (heat == null) heat = page.heat = new short[DecodedPage.SLOTS];
         int v = heat[slot];

@@ -300,6 +300,24 @@ public final class Hmp {
             for (int i = 0; i < hs.size(); i++)
                 println((i == cpuIndex ? "* " : "  ") + "CPU #" + i + ": thread_id=" + ProcessHandle.current().pid());
         });
+        info("jit", "", "show dynamic compiler info", a -> {
+            for (JsonNode j : call("x-query-jit", null)) {
+                String cpu = "CPU #" + j.path("cpu-index").asInt();
+                if (!j.path("engine").asText().equals("translator")) { println(cpu + ": interpreter only (no translation)"); continue; }
+                long tr = j.path("translated-instructions").asLong(), in = j.path("interpreted-instructions").asLong();
+                println(cpu + " translation cache:");
+                println(String.format("  regions              %d alive, %d bytes of bytecode (cap %d MiB)", j.path("regions").asLong(),
+                        j.path("code-bytes").asLong(), j.path("code-cache-size").asLong() >> 20));
+                println(String.format("  translations         %d in %d ms, %d pending, %d discarded", j.path("translations").asLong(),
+                        j.path("translation-ns").asLong() / 1_000_000, j.path("pending").asLong(), j.path("discarded").asLong()));
+                println(String.format("  cache hits/misses    %d / %d", j.path("hits").asLong(), j.path("misses").asLong()));
+                println(String.format("  instructions         %d translated, %d interpreted (%.1f%% translated)", tr, in,
+                        100.0 * tr / Math.max(1, tr + in)));
+                println(String.format("  invalidations        %d", j.path("invalidations").asLong()));
+                println(String.format("  flushes              %d (%d regions evicted by the cap)", j.path("flushes").asLong(),
+                        j.path("evictions").asLong()));
+            }
+        });
         info("qom-tree", "[path]", "show QOM composition tree", a -> {
             String path = a.optional(0) == null ? "/machine" : a.optional(0);
             QObject o = tree.resolve(path);
