@@ -26,12 +26,12 @@ final class Atomics {
         long va = x[rs1] & h.amask;
         if ((va & (size - 1)) != 0) { h.raise(funct == Op.LR ? C_LMISALIGN : C_SMISALIGN, va); return; }
         int ep = m.dataPriv();
-        int ti = (int) (va >>> 12) & Mmu.TLB_MASK;
+        int ti = Mmu.slot(va), pi = (int) (va >>> 12) & Mmu.TLB_MASK;
         if (funct == Op.LR) {
             long pa, v;
-            if (m.rTag[ti] == (va & Mmu.M1)) {
-                pa = m.rPa[ti] | (va & 0xfff);
-                v = AddressSpace.load(Mmu.HOST, m.rHost[ti] + (va & 0xfff), size);
+            if (m.rTlb[ti] == (va & Mmu.M1)) {
+                pa = m.rPa[pi] | (va & 0xfff);
+                v = AddressSpace.load(Mmu.HOST, m.rTlb[ti + 1] + (va & 0xfff), size);
             } else {
                 pa = m.translate(va, Mmu.ACC_LOAD, ep, true);
                 if (pa == -1) return;
@@ -46,11 +46,11 @@ final class Atomics {
         }
         long pa, off;
         MemorySegment seg;
-        boolean tlbHit = m.wTag[ti] == (va & Mmu.M1);  // write-TLB pages never hold decoded code
+        boolean tlbHit = m.wTlb[ti] == (va & Mmu.M1);  // write-TLB pages never hold decoded code
         if (tlbHit) {
-            pa = m.wPa[ti] | (va & 0xfff);
+            pa = m.wPa[pi] | (va & 0xfff);
             seg = Mmu.HOST;
-            off = m.wHost[ti] + (va & 0xfff);
+            off = m.wTlb[ti + 1] + (va & 0xfff);
         } else {
             pa = m.translate(va, Mmu.ACC_STORE, ep, true);
             if (pa == -1) return;

@@ -119,15 +119,15 @@ final class FloatingPoint {
 
     private long loadSlowOrFast(long a, int size) {
         Mmu m = h.mmu;
-        int i = (int) (a >>> 12) & Mmu.TLB_MASK;
-        if (m.rTag[i] == (a & (~0xfffL | (size - 1)))) return AddressSpace.load(Mmu.HOST, m.rHost[i] + (a & 0xfff), size);
+        int i = Mmu.slot(a);
+        if (m.rTlb[i] == (a & (~0xfffL | (size - 1)))) return AddressSpace.load(Mmu.HOST, m.rTlb[i + 1] + (a & 0xfff), size);
         return m.loadSlow(a, size);
     }
 
     private void storeFastOrSlow(long a, int size, long v) {
         Mmu m = h.mmu;
-        int i = (int) (a >>> 12) & Mmu.TLB_MASK;
-        if (m.wTag[i] == (a & (~0xfffL | (size - 1)))) AddressSpace.store(Mmu.HOST, m.wHost[i] + (a & 0xfff), size, v);
+        int i = Mmu.slot(a);
+        if (m.wTlb[i] == (a & (~0xfffL | (size - 1)))) AddressSpace.store(Mmu.HOST, m.wTlb[i + 1] + (a & 0xfff), size, v);
         else m.storeSlow(a, size, v);
     }
 }

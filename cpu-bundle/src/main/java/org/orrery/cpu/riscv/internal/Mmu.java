@@ -50,13 +50,16 @@ final class Mmu {
     // One set per privilege level (index 0 U, 1 S, 3 M): data TLBs follow the effective privilege of loads
     // and stores (MPRV), the instruction TLB the current privilege. Changing privilege only selects another
     // set; translation changes flush all of them (in place, so engines may keep the arrays across a block).
-    private final long[][] rTagSet = new long[4][TLB_SIZE], wTagSet = new long[4][TLB_SIZE], xTagSet = new long[4][TLB_SIZE];
-    private final long[][] rHostSet = new long[4][TLB_SIZE], wHostSet = new long[4][TLB_SIZE], wPaSet = new long[4][TLB_SIZE],
-        rPaSet = new long[4][TLB_SIZE];
+    // Data TLB entries interleave tag and host address (entry i at [2i] and [2i+1]): one cache line, one array.
+    private final long[][] rTlbSet = new long[4][2 * TLB_SIZE], wTlbSet = new long[4][2 * TLB_SIZE], xTagSet = new long[4][TLB_SIZE];
+    private final long[][] wPaSet = new long[4][TLB_SIZE], rPaSet = new long[4][TLB_SIZE];
     private final DecodedPage[][] xPageSet = new DecodedPage[4][TLB_SIZE];
-    /** The selected sets: tag (virtual page | alignment bits), host address of the page, physical page. */
-    long[] rTag, wTag, xTag, rHost, wHost, wPa, rPa;
+    /** The selected sets: data entries (tag = virtual page | alignment bits, then the page's host address), their physical pages, fetch tags. */
+    long[] rTlb, wTlb, xTag, wPa, rPa;
     DecodedPage[] xPage;
+
+    /** The index of va's tag in a data TLB array (its host address follows). */
+    static int slot(long va) { return (int) (va >>> 11) & (2 * TLB_MASK); }
     /** Decoded (and translated) code by physical page number. */
     final PageMap pages = new PageMap();
 
@@ -72,8 +75,8 @@ final class Mmu {
 
     void flushTlb() {
         for (int k = 0; k < 4; k++) {
-            Arrays.fill(rTagSet[k], -1L);
-            Arrays.fill(wTagSet[k], -1L);
+            Arrays.fill(rTlbSet[k], -1L);
+            Arrays.fill(wTlbSet[k], -1L);
             Arrays.fill(xTagSet[k], -1L);
             Arrays.fill(xPageSet[k], null);
         }
@@ -86,15 +89,15 @@ final class Mmu {
         for (int k = 0; k < 4; k++) {
             Arrays.fill(xTagSet[k], -1L);
             Arrays.fill(xPageSet[k], null);
-            Arrays.fill(wTagSet[k], -1L); // pages that were code may now take the fast store path again
+            Arrays.fill(wTlbSet[k], -1L); // pages that were code may now take the fast store path again
         }
     }
 
     /** Points the TLB fields at the sets of the current (fetch) and effective (data) privilege. */
     void selectTlb() {
         int d = dataPriv(), f = hart.priv;
-        rTag = rTagSet[d]; rHost = rHostSet[d]; rPa = rPaSet[d];
-        wTag = wTagSet[d]; wHost = wHostSet[d]; wPa = wPaSet[d];
+        rTlb = rTlbSet[d]; rPa = rPaSet[d];
+        wTlb = wTlbSet[d]; wPa = wPaSet[d];
         xTag = xTagSet[f]; xPage = xPageSet[f];
     }
 
@@ -233,10 +236,10 @@ final class Mmu {
         }
         long pageStart = pa & ~0xfffL;
         if (cacheable(s, pageStart) && pmpAllows(pageStart, 4096, ACC_LOAD, ep)) {
-            int i = (int) (va >>> 12) & TLB_MASK;
-            rTag[i] = va & ~0xfffL;
-            rHost[i] = s.segment().address() + off - (pa & 0xfff);
-            rPa[i] = pageStart;
+            int i = slot(va);
+            rTlb[i] = va & ~0xfffL;
+            rTlb[i + 1] = s.segment().address() + off - (pa & 0xfff);
+            rPa[i >> 1] = pageStart;
         }
         return AddressSpace.load(s.segment(), off, size);
     }
@@ -277,10 +280,10 @@ final class Mmu {
         if (dp != null) {
             invalidate(dp, (int) (pa & 0xfff), size);
         } else if (cacheable(s, pageStart) && pmpAllows(pageStart, 4096, ACC_STORE, ep)) {
-            int i = (int) (va >>> 12) & TLB_MASK;
-            wTag[i] = va & ~0xfffL;
-            wHost[i] = s.segment().address() + off - (pa & 0xfff);
-            wPa[i] = pageStart;
+            int i = slot(va);
+            wTlb[i] = va & ~0xfffL;
+            wTlb[i + 1] = s.segment().address() + off - (pa & 0xfff);
+            wPa[i >> 1] = pageStart;
         }
         hart.clearReservationOn(pa, size);
     }
@@ -332,8 +335,8 @@ final class Mmu {
             pages.put(pa >>> 12, dp);
             // stores to this page must now take the slow path that invalidates decoded code
             for (int set = 0; set < 4; set++) {
-                long[] tags = wTagSet[set], pas = wPaSet[set];
-                for (int k = 0; k < TLB_SIZE; k++) if (tags[k] != -1 && pas[k] == paPage) tags[k] = -1;
+                long[] tlb = wTlbSet[set], pas = wPaSet[set];
+                for (int k = 0; k < TLB_SIZE; k++) if (tlb[2 * k] != -1 && pas[k] == paPage) tlb[2 * k] = -1;
             }
         }
         if (!pmpAllows(paPage, 4096, ACC_FETCH, priv)) {

@@ -27,19 +27,20 @@ import java.util.List;
  *
  * <p>Method shape: load the registers the region uses from {@code h.x} into locals; run the blocks, each
  * adding its length to the retired count when it ends; write the written registers back at the single
- * epilogue. Loads and stores inline the TLB hit and call {@link Mmu#loadSlow}/{@link Mmu#storeSlow} out of
- * line. Every helper call that may trap or need the run loop is an exit site: a table in the region turns
- * the site number into the pc and retired count to leave with (precise traps without exceptions). Loop
- * back-edges poll the budget and {@code exitRequested}.
+ * epilogue. Loads and stores inline the TLB hit; on a miss the region leaves before the access and the
+ * interpreter makes it (MMIO, page walks, faults), so no call sits in a region's loops. The helpers that
+ * remain (FP, atomics) are exit sites: a table in the region turns the site number into the pc and retired
+ * count to leave with if the helper trapped or needs the run loop (precise traps without exceptions). Loop
+ * back-edges check the budget, which the run loop keeps to a few thousand instructions, so an exit request
+ * is seen soon enough without a poll of its own.
  */
 final class RegionCompiler {
-    static final int MAX_INSTRUCTIONS = 256;
+    static final int MAX_INSTRUCTIONS = Integer.getInteger("xx.maxinsns", 256);
     /** HotSpot never compiles a method whose bytecode exceeds 8,000 bytes (DontCompileHugeMethods). */
     static final int MAX_CODE_BYTES = 7_900;
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
     private static final ClassDesc CD_REGION = ClassDesc.of(CompiledRegion.class.getName());
-    private static final ClassDesc CD_TRANSLATED = ClassDesc.of(CompiledRegion.class.getPackageName() + ".TranslatedRegion");
     private static final ClassDesc CD_HART = ClassDesc.of(RiscvHart.class.getName());
     private static final ClassDesc CD_MMU = ClassDesc.of(Mmu.class.getName());
     private static final ClassDesc CD_FP = ClassDesc.of(FloatingPoint.class.getName());
@@ -47,12 +48,16 @@ final class RegionCompiler {
     private static final ClassDesc CD_INTERPRETER = ClassDesc.of(Interpreter.class.getName());
     private static final ClassDesc CD_SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
     private static final ClassDesc CD_MATH = ClassDesc.of("java.lang.Math");
+    private static final ClassDesc CD_FPFAST = ClassDesc.of(FpFast.class.getName());
+    private static final ClassDesc CD_FPU = ClassDesc.of(Fpu.class.getName());
+    private static final ClassDesc CD_CSR = ClassDesc.of(CsrFile.class.getName());
     private static final ClassDesc CD_LONGS = CD_long.arrayType();
     private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_HART, CD_long, CD_int);
 
     // local variable slots of run(h, vpage, budget)
-    private static final int THIS = 0, H = 1, VPAGE = 2, BUDGET = 4, COUNT = 5, NPC = 6, SITE = 8, XA = 9, MMU = 10,
-        RTAG = 11, RHOST = 12, WTAG = 13, WHOST = 14, ADDR = 15, INDEX = 17, TMP = 18, REGS = 20;
+    // (REMAIN counts down from the budget: instructions retired = budget - remain)
+    private static final int THIS = 0, H = 1, VPAGE = 2, BUDGET = 4, REMAIN = 5, NPC = 6, SITE = 8, XA = 9,
+        RTLB = 10, WTLB = 11, ADDR = 12, INDEX = 14, FA = 15, REGS = 16;
 
     private final Decoder decoder;
     private final boolean rv64, compressed;
@@ -75,7 +80,7 @@ final class RegionCompiler {
         for (int limit = MAX_INSTRUCTIONS; limit >= 8; limit /= 2) {
             Region r = discover(page, entrySlot, limit);
             if (r == null) return null;
-            byte[] bytes = generate(r);
+            byte[] bytes = generate(r, page.paPage + r.entry);
             int codeBytes = codeLength(bytes);
             if (codeBytes > MAX_CODE_BYTES) continue;
             CompiledRegion region = instantiate(bytes);
@@ -127,7 +132,7 @@ final class RegionCompiler {
         final List<Integer> siteBefore = new ArrayList<>();
         final BitSet regsUsed = new BitSet(33), regsWritten = new BitSet(33);
         int count, entry;
-        boolean usesMemory;
+        boolean usesMemory, usesFloatingPoint;
 
         Region(DecodedPage page) { this.page = page; }
 
@@ -254,8 +259,9 @@ final class RegionCompiler {
             case Op.SB, Op.SH, Op.SW, Op.SD -> { read(r, i.rs1()); read(r, i.rs2()); r.usesMemory = true; }
             case Op.LB, Op.LH, Op.LW, Op.LD, Op.LBU, Op.LHU, Op.LWU -> { read(r, i.rs1()); write(r, i.rd()); r.usesMemory = true; }
             case Op.AMO_W, Op.AMO_D -> { read(r, i.rs1()); read(r, i.rs2()); write(r, i.rd()); }
-            case Op.FLW, Op.FLD, Op.FSW, Op.FSD -> read(r, i.rs1());
+            case Op.FLW, Op.FLD, Op.FSW, Op.FSD -> { read(r, i.rs1()); r.usesMemory = true; r.usesFloatingPoint = true; }
             case Op.FP -> {
+                r.usesFloatingPoint = true;
                 int sub = i.imm >>> 8;
                 if (fpReadsX(sub)) read(r, i.rs1());
                 if (fpWritesX(sub)) write(r, i.rd());
@@ -274,8 +280,10 @@ final class RegionCompiler {
     // Code generation
     // ==================================================================================================
 
-    private byte[] generate(Region r) {
-        return classFile.build(CD_TRANSLATED, cb -> cb
+    /** Generates the class; its name carries the guest physical address, for profilers and stack traces. */
+    private byte[] generate(Region r, long physicalEntry) {
+        ClassDesc name = ClassDesc.of(CompiledRegion.class.getPackageName() + ".Region_" + Long.toHexString(physicalEntry));
+        return classFile.build(name, cb -> cb
                 .withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER)
                 .withSuperclass(CD_REGION)
                 .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
@@ -344,15 +352,15 @@ final class RegionCompiler {
         }
 
         private void prologue() {
-            c.iconst_0().istore(COUNT);
+            c.iload(BUDGET).istore(REMAIN);
             c.aload(H).getfield(CD_HART, "x", CD_LONGS).astore(XA);
             if (r.usesMemory) {
-                c.aload(H).getfield(CD_HART, "mmu", CD_MMU).astore(MMU);
-                c.aload(MMU).getfield(CD_MMU, "rTag", CD_LONGS).astore(RTAG);
-                c.aload(MMU).getfield(CD_MMU, "rHost", CD_LONGS).astore(RHOST);
-                c.aload(MMU).getfield(CD_MMU, "wTag", CD_LONGS).astore(WTAG);
-                c.aload(MMU).getfield(CD_MMU, "wHost", CD_LONGS).astore(WHOST);
+                c.aload(H).getfield(CD_HART, "mmu", CD_MMU).dup().getfield(CD_MMU, "rTlb", CD_LONGS).astore(RTLB);
+
+                c.getfield(CD_MMU, "wTlb", CD_LONGS).astore(WTLB);
+
             }
+            if (r.usesFloatingPoint) c.aload(H).getfield(CD_HART, "f", CD_LONGS).astore(FA);
             for (int reg = r.regsUsed.nextSetBit(1); reg >= 0 && reg < 32; reg = r.regsUsed.nextSetBit(reg + 1)) {
                 c.aload(XA).bipush(reg).laload().lstore(slot(reg));
             }
@@ -363,7 +371,7 @@ final class RegionCompiler {
             for (int reg = r.regsWritten.nextSetBit(1); reg >= 0 && reg < 32; reg = r.regsWritten.nextSetBit(reg + 1)) {
                 c.aload(XA).bipush(reg).lload(slot(reg)).lastore();
             }
-            c.aload(H).iload(COUNT).putfield(CD_HART, "regionRetired", CD_int);
+            c.aload(H).iload(BUDGET).iload(REMAIN).isub().putfield(CD_HART, "regionRetired", CD_int);
             c.lload(NPC).lreturn();
         }
 
@@ -372,16 +380,14 @@ final class RegionCompiler {
             c.istore(SITE);
             c.aload(THIS).iload(SITE).lload(VPAGE).aload(H).getfield(CD_HART, "trapped", CD_boolean)
                     .invokevirtual(CD_REGION, "sitePc", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_boolean)).lstore(NPC);
-            c.iload(COUNT).aload(THIS).iload(SITE).aload(H).getfield(CD_HART, "trapped", CD_boolean)
-                    .invokevirtual(CD_REGION, "siteRetired", MethodTypeDesc.of(CD_int, CD_int, CD_boolean)).iadd().istore(COUNT);
+            c.iload(REMAIN).aload(THIS).iload(SITE).aload(H).getfield(CD_HART, "trapped", CD_boolean)
+                    .invokevirtual(CD_REGION, "siteRetired", MethodTypeDesc.of(CD_int, CD_int, CD_boolean)).isub().istore(REMAIN);
             c.goto_(epilogue);
         }
 
         private void pollStub(Block b) {
             c.labelBinding(b.poll);
-            c.iload(COUNT).iload(BUDGET).if_icmpge(b.pollExit);
-            c.aload(H).getfield(CD_HART, "exitRequested", CD_boolean).ifne(b.pollExit);
-            c.goto_(b.label);
+            c.iload(REMAIN).ifgt(b.label);
             c.labelBinding(b.pollExit);
             pcConstant(b.start);
             c.lstore(NPC).goto_(epilogue);
@@ -407,7 +413,7 @@ final class RegionCompiler {
         private void terminator(Block b, Block following) {
             int n = b.insns.size();
             if (!b.endsInControl()) {
-                c.iinc(COUNT, n);
+                c.iinc(REMAIN, -n);
                 Label to = edge(b.next);
                 if (following == null || to != following.label) c.goto_(to);
                 return;
@@ -415,14 +421,14 @@ final class RegionCompiler {
             Insn i = b.last();
             int op = i.op();
             if (i.isBranch()) {
-                c.iinc(COUNT, n);
+                c.iinc(REMAIN, -n);
                 Label taken = edge(i.off + i.imm);
                 compareAndBranch(i, taken);
                 Label fall = edge(i.off + i.len);
                 if (following == null || fall != following.label) c.goto_(fall);
             } else if (op == Op.JAL) {
                 if (i.rd() != 32) link(i);
-                c.iinc(COUNT, n);
+                c.iinc(REMAIN, -n);
                 c.goto_(edge(i.off + i.imm));
             } else { // JALR: the target first, rd may be rs1
                 lx(i.rs1());
@@ -430,7 +436,7 @@ final class RegionCompiler {
                 if (!rv64) c.loadConstant(0xffffffffL).land();
                 c.lstore(NPC);
                 if (i.rd() != 32) link(i);
-                c.iinc(COUNT, n);
+                c.iinc(REMAIN, -n);
                 c.goto_(epilogue);
             }
         }
@@ -553,18 +559,18 @@ final class RegionCompiler {
             c.loadConstant((long) i.imm).ladd();
             if (!rv64) c.loadConstant(0xffffffffL).land();
             c.lstore(ADDR);
-            c.lload(ADDR).bipush(12).lushr().l2i().sipush(Mmu.TLB_MASK).iand().istore(INDEX);
+            c.lload(ADDR).bipush(11).lushr().l2i().sipush(2 * Mmu.TLB_MASK).iand().istore(INDEX); // Mmu.slot
         }
 
         private void load(Insn i) {
             int op = i.op(), rd = i.rd();
             int size = switch (op) { case Op.LB, Op.LBU -> 1; case Op.LH, Op.LHU -> 2; case Op.LW, Op.LWU -> 4; default -> 8; };
-            Label slow = c.newLabel(), done = c.newLabel();
+            Label slow = c.newLabel();
             address(i);
-            c.aload(RTAG).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
+            c.aload(RTLB).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
             c.getstatic(CD_MMU, varHandle(size), CD_VarHandle);
             c.getstatic(CD_MMU, "HOST", CD_SEGMENT);
-            c.aload(RHOST).iload(INDEX).laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
+            c.aload(RTLB).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
             c.invokevirtual(CD_VarHandle, "get", MethodTypeDesc.of(accessType(size), CD_SEGMENT, CD_long));
             switch (op) {
                 case Op.LB, Op.LH, Op.LW -> c.i2l();
@@ -574,36 +580,37 @@ final class RegionCompiler {
                 default -> { }
             }
             sx(rd);
-            c.labelBinding(done);
-            int site = site(i);
+            leaveOnMiss(i, slow);
+        }
+
+        /**
+         * A TLB miss leaves the region before the access: the interpreter performs it (MMIO, a page walk, a
+         * fault) and goes on. Keeping every call out of the region's loops lets HotSpot keep the guest
+         * registers in host registers there; a call on even a cold path makes it spill them around the loop.
+         */
+        private void leaveOnMiss(Insn i, Label slow) { retryInInterpreter(i, slow); }
+
+        /** Binds {@code slow} out of line to leave the region before instruction i, for the interpreter to run it. */
+        private void retryInInterpreter(Insn i, Label slow) {
+            int before = indexInBlock;
             outOfLine.add(() -> {
-                Label leave = c.newLabel();
                 c.labelBinding(slow);
-                c.aload(MMU).lload(ADDR).loadConstant(size).invokevirtual(CD_MMU, "loadSlow", MethodTypeDesc.of(CD_long, CD_long, CD_int)).lstore(TMP);
-                c.aload(H).getfield(CD_HART, "trapped", CD_boolean).ifne(leave);
-                c.lload(TMP);
-                switch (op) { // the slow path zero-extends
-                    case Op.LB -> c.l2i().i2b().i2l();
-                    case Op.LH -> c.l2i().i2s().i2l();
-                    case Op.LW -> c.l2i().i2l();
-                    default -> { }
-                }
-                sx(rd);
-                c.aload(H).getfield(CD_HART, "attention", CD_boolean).ifeq(done);
-                c.labelBinding(leave);
-                leaveAtSite(site);
+                if (before > 0) c.iinc(REMAIN, -before);
+                c.aload(H).iconst_1().putfield(CD_HART, "interpretNext", CD_boolean);
+                pcConstant(i.off);
+                c.lstore(NPC).goto_(epilogue);
             });
         }
 
         private void store(Insn i) {
             int op = i.op();
             int size = switch (op) { case Op.SB -> 1; case Op.SH -> 2; case Op.SW -> 4; default -> 8; };
-            Label slow = c.newLabel(), done = c.newLabel();
+            Label slow = c.newLabel();
             address(i);
-            c.aload(WTAG).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
+            c.aload(WTLB).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
             c.getstatic(CD_MMU, varHandle(size), CD_VarHandle);
             c.getstatic(CD_MMU, "HOST", CD_SEGMENT);
-            c.aload(WHOST).iload(INDEX).laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
+            c.aload(WTLB).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
             lx(i.rs2());
             ClassDesc t = accessType(size);
             if (size < 8) {
@@ -611,17 +618,7 @@ final class RegionCompiler {
                 if (size == 1) c.i2b(); else if (size == 2) c.i2s();
             }
             c.invokevirtual(CD_VarHandle, "set", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, t));
-            c.labelBinding(done);
-            int site = site(i);
-            int rs2 = i.rs2();
-            outOfLine.add(() -> {
-                c.labelBinding(slow);
-                c.aload(MMU).lload(ADDR).loadConstant(size);
-                lx(rs2);
-                c.invokevirtual(CD_MMU, "storeSlow", MethodTypeDesc.of(CD_void, CD_long, CD_int, CD_long));
-                c.aload(H).getfield(CD_HART, "attention", CD_boolean).ifeq(done);
-                leaveAtSite(site);
-            });
+            leaveOnMiss(i, slow);
         }
 
         /** AMOs run in Atomics on the register file: write the sources back, reload the destination. */
@@ -635,12 +632,194 @@ final class RegionCompiler {
 
         /** FP operations run in FloatingPoint on the register files (FP registers stay in h.f). */
         private void floatingPoint(Insn i) {
+            if (fastFloatingPoint(i)) return;
             int sub = i.op() == Op.FP ? i.imm >>> 8 : -1;
             if (i.op() != Op.FP || fpReadsX(sub)) spill(i.rs1());
             c.aload(H).getfield(CD_HART, "fp", CD_FP).loadConstant(i.w).loadConstant(i.imm);
             pcConstant(i.off);
             c.invokevirtual(CD_FP, "execute", MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_long));
             afterHelper(i, i.op() == Op.FP && fpWritesX(sub) ? i.rd() : 0);
+        }
+
+        // ---- floating point inline: loads, stores, moves and the common double operations ----
+
+        /** Emits the instruction inline if it has a fast form; false leaves it to the FloatingPoint helper. */
+        private boolean fastFloatingPoint(Insn i) {
+            int op = i.op();
+            if (op == Op.FLW || op == Op.FLD || op == Op.FSW || op == Op.FSD) {
+                fsCheck(i);
+                if (op == Op.FLW || op == Op.FLD) fpLoad(i); else fpStore(i);
+                return true;
+            }
+            int sub = i.imm >>> 8, rm = i.imm & 7, rd = i.rd(), rs1 = i.rs1(), rs2 = i.rs2();
+            boolean dbl = (i.imm & 8) != 0;
+            if (!dbl && sub != Op.F_MV_X && sub != Op.F_MV_FROM_X) return false;
+            boolean rounds = switch (sub) {
+                case Op.F_SGNJ, Op.F_SGNJN, Op.F_SGNJX, Op.F_MV_X, Op.F_MV_FROM_X, Op.F_EQ, Op.F_LT, Op.F_LE -> false;
+                case Op.F_CVT_FROM_W, Op.F_CVT_FROM_WU -> false; // exact in double
+                case Op.F_MADD, Op.F_MSUB, Op.F_NMSUB, Op.F_NMADD, Op.F_ADD, Op.F_SUB, Op.F_MUL, Op.F_DIV, Op.F_SQRT,
+                     Op.F_CVT_FROM_L, Op.F_CVT_FROM_LU -> true;
+                case Op.F_CVT_W, Op.F_CVT_L -> true;
+                default -> { yield false; }
+            };
+            boolean known = switch (sub) {
+                case Op.F_MADD, Op.F_MSUB, Op.F_NMSUB, Op.F_NMADD, Op.F_ADD, Op.F_SUB, Op.F_MUL, Op.F_DIV, Op.F_SQRT,
+                     Op.F_SGNJ, Op.F_SGNJN, Op.F_SGNJX, Op.F_MV_X, Op.F_MV_FROM_X, Op.F_EQ, Op.F_LT, Op.F_LE,
+                     Op.F_CVT_FROM_W, Op.F_CVT_FROM_WU, Op.F_CVT_FROM_L, Op.F_CVT_FROM_LU -> true;
+                case Op.F_CVT_W, Op.F_CVT_L -> rm == 1 || rm == 0 || rm == 7; // towards zero or to nearest
+                default -> false;
+            };
+            if (!known) return false;
+            boolean nearestOnly = rounds && !(sub == Op.F_CVT_W || sub == Op.F_CVT_L);
+            if (nearestOnly && rm != 0 && rm != 7) return false; // static non-RNE rounding: the helper
+            Label slow = c.newLabel();
+            fsCheck(i);
+            if (rm == 7) { // dynamic rounding: the fast paths are for frm = RNE (and a reserved frm traps, even if exact)
+                c.aload(H).getfield(CD_HART, "csr", CD_CSR).getfield(CD_CSR, "frm", CD_int).ifne(slow);
+            }
+            switch (sub) {
+                case Op.F_SGNJ -> { freg(rs1); c.loadConstant(Long.MAX_VALUE).land(); freg(rs2); c.loadConstant(Long.MIN_VALUE).land().lor(); }
+                case Op.F_SGNJN -> { freg(rs1); c.loadConstant(Long.MAX_VALUE).land(); freg(rs2); c.loadConstant(-1L).lxor().loadConstant(Long.MIN_VALUE).land().lor(); }
+                case Op.F_SGNJX -> { freg(rs1); freg(rs2); c.loadConstant(Long.MIN_VALUE).land().lxor(); }
+                case Op.F_MV_X -> { // fmv.x.d / fmv.x.w: no FP state changes
+                    if (rd == 32) return true;
+                    freg(rs1);
+                    if (!dbl) c.l2i().i2l();
+                    sx(rd);
+                    return true;
+                }
+                case Op.F_MV_FROM_X -> {
+                    lx(rs1);
+                    if (!dbl) c.loadConstant(0xffffffffL).land().loadConstant(0xffffffff00000000L).lor();
+                }
+                case Op.F_EQ, Op.F_LT, Op.F_LE -> {
+                    freg(rs1);
+                    freg(rs2);
+                    c.loadConstant(sub - Op.F_EQ).invokestatic(CD_FPFAST, "compareD", MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_int));
+                    c.dup2().lconst_0().lcmp().iflt(slowWithValue(i, slow));
+                    sx(rd); // no NaN, so no flags: FP state is unchanged
+                    retryInInterpreter(i, slow);
+                    return true;
+                }
+                case Op.F_CVT_W, Op.F_CVT_L -> {
+                    int width = sub == Op.F_CVT_W ? 32 : 64;
+                    freg(rs1);
+                    c.loadConstant(width).invokestatic(CD_FPFAST, "toIntFits", MethodTypeDesc.of(CD_boolean, CD_long, CD_int)).ifeq(slow);
+                    // FS becomes dirty only if the flags change (inexact)
+                    c.aload(H).getfield(CD_HART, "fpu", CD_FPU).getfield(CD_FPU, "flags", CD_int).istore(SITE);
+                    c.aload(H).getfield(CD_HART, "fpu", CD_FPU);
+                    freg(rs1);
+                    c.loadConstant(rm == 1 ? 0 : 1).loadConstant(width)
+                            .invokestatic(CD_FPFAST, "toInt", MethodTypeDesc.of(CD_long, CD_FPU, CD_long, CD_boolean, CD_int));
+                    sx(rd);
+                    Label same = c.newLabel();
+                    c.aload(H).getfield(CD_HART, "fpu", CD_FPU).getfield(CD_FPU, "flags", CD_int).iload(SITE).if_icmpeq(same);
+                    fsDirty();
+                    c.labelBinding(same);
+                    retryInInterpreter(i, slow);
+                    return true;
+                }
+                case Op.F_CVT_FROM_W -> { c.aload(H).getfield(CD_HART, "fpu", CD_FPU); lx(rs1); c.l2i().i2l().invokestatic(CD_FPFAST, "fromLong", MethodTypeDesc.of(CD_long, CD_FPU, CD_long)); }
+                case Op.F_CVT_FROM_WU -> { c.aload(H).getfield(CD_HART, "fpu", CD_FPU); lx(rs1); c.loadConstant(0xffffffffL).land().invokestatic(CD_FPFAST, "fromLong", MethodTypeDesc.of(CD_long, CD_FPU, CD_long)); }
+                case Op.F_CVT_FROM_L, Op.F_CVT_FROM_LU -> {
+                    if (sub == Op.F_CVT_FROM_LU) { lx(rs1); c.lconst_0().lcmp().iflt(slow); }
+                    c.aload(H).getfield(CD_HART, "fpu", CD_FPU);
+                    lx(rs1);
+                    c.invokestatic(CD_FPFAST, "fromLong", MethodTypeDesc.of(CD_long, CD_FPU, CD_long));
+                }
+                default -> { // arithmetic that may need the exact path
+                    c.aload(H).getfield(CD_HART, "fpu", CD_FPU);
+                    switch (sub) {
+                        case Op.F_SQRT -> { freg(rs1); fastCall("sqrtD", 1); }
+                        case Op.F_ADD -> { freg(rs1); freg(rs2); fastCall("addD", 2); }
+                        case Op.F_SUB -> { freg(rs1); freg(rs2); fastCall("subD", 2); }
+                        case Op.F_MUL -> { freg(rs1); freg(rs2); fastCall("mulD", 2); }
+                        case Op.F_DIV -> { freg(rs1); freg(rs2); fastCall("divD", 2); }
+                        default -> { // fused multiply-add: fmsub negates the addend, fnmsub the product, fnmadd both
+                            boolean negProd = sub == Op.F_NMSUB || sub == Op.F_NMADD, negAdd = sub == Op.F_MSUB || sub == Op.F_NMADD;
+                            freg(rs1);
+                            if (negProd) c.loadConstant(Long.MIN_VALUE).lxor();
+                            freg(rs2);
+                            freg(Op.rs3(i.w));
+                            if (negAdd) c.loadConstant(Long.MIN_VALUE).lxor();
+                            fastCall("fmaD", 3);
+                        }
+                    }
+                    c.dup2().loadConstant(FpFast.SLOW).lcmp().ifeq(slowWithValue(i, slow));
+                }
+            }
+            setFreg(rd);
+            fsDirty();
+            retryInInterpreter(i, slow);
+            return true;
+        }
+
+        private void fastCall(String name, int operands) {
+            MethodTypeDesc t = switch (operands) {
+                case 1 -> MethodTypeDesc.of(CD_long, CD_FPU, CD_long);
+                case 2 -> MethodTypeDesc.of(CD_long, CD_FPU, CD_long, CD_long);
+                default -> MethodTypeDesc.of(CD_long, CD_FPU, CD_long, CD_long, CD_long);
+            };
+            c.invokestatic(CD_FPFAST, name, t);
+        }
+
+        /** A label that drops the long on the stack and goes to {@code slow} (stack maps need an empty stack there). */
+        private Label slowWithValue(Insn i, Label slow) {
+            Label drop = c.newLabel();
+            outOfLine.add(() -> {
+                c.labelBinding(drop);
+                c.pop2().goto_(slow);
+            });
+            return drop;
+        }
+
+        private void freg(int reg) { c.aload(FA).bipush(reg).laload(); }
+
+        private void setFreg(int reg) {
+            c.lstore(ADDR).aload(FA).bipush(reg).lload(ADDR).lastore();
+        }
+
+        /** Leaves for the interpreter (which raises illegal-instruction) while mstatus.FS is off. */
+        private void fsCheck(Insn i) {
+            Label off = c.newLabel();
+            c.aload(H).getfield(CD_HART, "csr", CD_CSR).getfield(CD_CSR, "mstatus", CD_long).loadConstant(Csr.FS).land().lconst_0().lcmp().ifeq(off);
+            retryInInterpreter(i, off);
+        }
+
+        private void fsDirty() {
+            c.aload(H).getfield(CD_HART, "csr", CD_CSR).dup().getfield(CD_CSR, "mstatus", CD_long).loadConstant(Csr.FS).lor()
+                    .putfield(CD_CSR, "mstatus", CD_long);
+        }
+
+        private void fpLoad(Insn i) {
+            boolean dbl = i.op() == Op.FLD;
+            int size = dbl ? 8 : 4;
+            Label slow = c.newLabel();
+            address(i);
+            c.aload(RTLB).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
+            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle);
+            c.getstatic(CD_MMU, "HOST", CD_SEGMENT);
+            c.aload(RTLB).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
+            c.invokevirtual(CD_VarHandle, "get", MethodTypeDesc.of(accessType(size), CD_SEGMENT, CD_long));
+            if (!dbl) c.i2l().loadConstant(0xffffffffL).land().loadConstant(0xffffffff00000000L).lor(); // NaN-boxed
+            setFreg(i.rd());
+            fsDirty();
+            leaveOnMiss(i, slow);
+        }
+
+        private void fpStore(Insn i) {
+            boolean dbl = i.op() == Op.FSD;
+            int size = dbl ? 8 : 4;
+            Label slow = c.newLabel();
+            address(i);
+            c.aload(WTLB).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
+            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle);
+            c.getstatic(CD_MMU, "HOST", CD_SEGMENT);
+            c.aload(WTLB).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
+            freg(i.rs2());
+            if (!dbl) c.l2i();
+            c.invokevirtual(CD_VarHandle, "set", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, accessType(size)));
+            leaveOnMiss(i, slow);
         }
 
         private void spill(int reg) {

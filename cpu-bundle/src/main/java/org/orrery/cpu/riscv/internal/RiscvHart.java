@@ -68,6 +68,8 @@ public final class RiscvHart implements Hart {
     long curRetired;
     /** Instructions the last translated region run retired (its second result). */
     int regionRetired;
+    /** Set by a translated region that left before an access its TLB could not make: the interpreter does it. */
+    boolean interpretNext;
     /** Synchronous exceptions delivered since reset (with retired, the instructions attempted). */
     long trapsTaken;
 

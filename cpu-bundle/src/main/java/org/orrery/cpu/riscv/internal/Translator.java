@@ -74,16 +74,28 @@ final class Translator {
                     if (h.trapped) { next = h.takeTrap(next); n++; }
                     h.pc = next;
                     if (h.attention) return n;
+                    if (h.interpretNext) {
+                        // the access the region could not make, and the rest of its block; not a block start to count
+                        h.interpretNext = false;
+                        n += interpret(max - n);
+                        if (h.attention) return n;
+                    }
                     continue;
                 }
                 heat(page, slot, pc);
             }
-            long before = h.retired;
-            n += interpreter.execute(max - n, true);
-            interpretedInstructions += h.retired - before;
-            interpretedBlocks++;
+            n += interpret(max - n);
             if (h.attention) return n;
         }
+        return n;
+    }
+
+    /** The interpreter runs up to the next control transfer. */
+    private long interpret(long max) {
+        long before = h.retired;
+        long n = interpreter.execute(max, true);
+        interpretedInstructions += h.retired - before;
+        interpretedBlocks++;
         return n;
     }
 

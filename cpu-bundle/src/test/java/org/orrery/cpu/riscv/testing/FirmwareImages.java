@@ -31,7 +31,11 @@ public final class FirmwareImages {
 
     /** A test machine with OpenSBI at the start of RAM, U-Boot 2 MiB above, the device tree near the top; ready to run. */
     public static TestMachine boot(Engine engine, Path dtb) throws IOException {
-        TestMachine m = new TestMachine(engine);
+        return boot(new TestMachine(engine), dtb);
+    }
+
+    /** Loads the firmware into a fresh machine {@code m} (see {@link #boot(Engine, Path)}). */
+    public static TestMachine boot(TestMachine m, Path dtb) throws IOException {
         BootFirmware.addInert(m);
         byte[] fw = Files.readAllBytes(OPENSBI), payload = Files.readAllBytes(UBOOT), tree = Files.readAllBytes(dtb);
         m.bus.writeBytes(TestMachine.RAM_BASE, fw, 0, fw.length);
