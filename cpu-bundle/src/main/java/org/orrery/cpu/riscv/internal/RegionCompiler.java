@@ -57,7 +57,7 @@ final class RegionCompiler {
     // local variable slots of run(h, vpage, budget)
     // (REMAIN counts down from the budget: instructions retired = budget - remain)
     private static final int THIS = 0, H = 1, VPAGE = 2, BUDGET = 4, REMAIN = 5, NPC = 6, SITE = 8, XA = 9,
-        RTLB = 10, WTLB = 11, ADDR = 12, INDEX = 14, FA = 15, REGS = 16;
+        RTLB = 10, WTLB = 11, ADDR = 12, INDEX = 14, FA = 15, HOSTPAGE = 16, REGS = 18;
 
     private final Decoder decoder;
     private final boolean rv64, compressed;
@@ -553,6 +553,17 @@ final class RegionCompiler {
             c.bipush(31).iushr().i2l();
         }
 
+        /**
+         * Looks the access at ADDR up in a data TLB (index in INDEX): on a hit ADDR becomes the host address;
+         * on a miss (or a misaligned access) control goes to {@code slow}. The host half of the entry is read
+         * first, so its array bounds check also covers the tag's.
+         */
+        private void hostAddress(int tlb, int size, Label slow) {
+            c.aload(tlb).iload(INDEX).iconst_1().iadd().laload().lstore(HOSTPAGE);
+            c.aload(tlb).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
+            c.lload(HOSTPAGE).lload(ADDR).loadConstant(0xfffL).land().ladd().lstore(ADDR);
+        }
+
         /** Computes the effective address into ADDR and the TLB index into INDEX. */
         private void address(Insn i) {
             lx(i.rs1());
@@ -567,10 +578,8 @@ final class RegionCompiler {
             int size = switch (op) { case Op.LB, Op.LBU -> 1; case Op.LH, Op.LHU -> 2; case Op.LW, Op.LWU -> 4; default -> 8; };
             Label slow = c.newLabel();
             address(i);
-            c.aload(RTLB).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
-            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle);
-            c.getstatic(CD_MMU, "HOST", CD_SEGMENT);
-            c.aload(RTLB).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
+            hostAddress(RTLB, size, slow);
+            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle).getstatic(CD_MMU, "HOST", CD_SEGMENT).lload(ADDR);
             c.invokevirtual(CD_VarHandle, "get", MethodTypeDesc.of(accessType(size), CD_SEGMENT, CD_long));
             switch (op) {
                 case Op.LB, Op.LH, Op.LW -> c.i2l();
@@ -607,10 +616,8 @@ final class RegionCompiler {
             int size = switch (op) { case Op.SB -> 1; case Op.SH -> 2; case Op.SW -> 4; default -> 8; };
             Label slow = c.newLabel();
             address(i);
-            c.aload(WTLB).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
-            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle);
-            c.getstatic(CD_MMU, "HOST", CD_SEGMENT);
-            c.aload(WTLB).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
+            hostAddress(WTLB, size, slow);
+            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle).getstatic(CD_MMU, "HOST", CD_SEGMENT).lload(ADDR);
             lx(i.rs2());
             ClassDesc t = accessType(size);
             if (size < 8) {
@@ -796,10 +803,8 @@ final class RegionCompiler {
             int size = dbl ? 8 : 4;
             Label slow = c.newLabel();
             address(i);
-            c.aload(RTLB).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
-            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle);
-            c.getstatic(CD_MMU, "HOST", CD_SEGMENT);
-            c.aload(RTLB).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
+            hostAddress(RTLB, size, slow);
+            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle).getstatic(CD_MMU, "HOST", CD_SEGMENT).lload(ADDR);
             c.invokevirtual(CD_VarHandle, "get", MethodTypeDesc.of(accessType(size), CD_SEGMENT, CD_long));
             if (!dbl) c.i2l().loadConstant(0xffffffffL).land().loadConstant(0xffffffff00000000L).lor(); // NaN-boxed
             setFreg(i.rd());
@@ -812,10 +817,8 @@ final class RegionCompiler {
             int size = dbl ? 8 : 4;
             Label slow = c.newLabel();
             address(i);
-            c.aload(WTLB).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
-            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle);
-            c.getstatic(CD_MMU, "HOST", CD_SEGMENT);
-            c.aload(WTLB).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd();
+            hostAddress(WTLB, size, slow);
+            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle).getstatic(CD_MMU, "HOST", CD_SEGMENT).lload(ADDR);
             freg(i.rs2());
             if (!dbl) c.l2i();
             c.invokevirtual(CD_VarHandle, "set", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, accessType(size)));
