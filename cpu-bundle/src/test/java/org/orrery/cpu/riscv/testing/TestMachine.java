@@ -48,13 +48,19 @@ public final class TestMachine {
     public TestMachine(RiscvConfig config) { this(config, Engine.INTERPRETER); }
 
     public TestMachine(RiscvConfig config, Engine engine) {
-        this(config, engine == Engine.INTERPRETER ? Acceleration.INTERPRETER : Acceleration.DEFAULT, engine);
+        this(config, engine == Engine.INTERPRETER ? Acceleration.INTERPRETER : Acceleration.DEFAULT,
+                engine == Engine.TRANSLATOR ? TestHarts.translator(2, false) : new RiscvHartFactory()::create);
     }
 
     /** A machine whose hart comes from the public factory with the given acceleration (default tuning). */
-    public TestMachine(RiscvConfig config, Acceleration acceleration) { this(config, acceleration, null); }
+    public TestMachine(RiscvConfig config, Acceleration acceleration) { this(config, acceleration, new RiscvHartFactory()::create); }
 
-    private TestMachine(RiscvConfig config, Acceleration acceleration, Engine engine) {
+    /** Makes the hart of a test machine. */
+    public interface HartMaker {
+        Hart make(HartEnvironment env, RiscvConfig config);
+    }
+
+    public TestMachine(RiscvConfig config, Acceleration acceleration, HartMaker maker) {
         ram = Arena.ofAuto().allocate(RAM_SIZE, 4096);
         MemoryRegion root = MemoryRegion.container("system", 1L << 56);
         root.addSubregion(RAM_BASE, MemoryRegion.ram("ram", ram));
@@ -88,7 +94,7 @@ public final class TestMachine {
         bus = new AddressSpace("memory", root);
         env = new HartEnvironment(bus, clock, 10_000_000L, acceleration);
         mtimer = clock.newTimer(this::updateMtip);
-        hart = engine == Engine.TRANSLATOR ? TestHarts.eagerTranslator(env, config, 2) : new RiscvHartFactory().create(env, config);
+        hart = maker.make(env, config);
     }
 
     private boolean msip;

@@ -1,0 +1,86 @@
+package org.orrery.cpu.riscv.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.ref.WeakReference;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.orrery.cpu.riscv.RiscvConfig;
+import org.orrery.cpu.riscv.testing.GuestBuild;
+import org.orrery.cpu.riscv.testing.TestMachine;
+import org.orrery.machine.cpu.Acceleration;
+import org.orrery.machine.cpu.TranslationStatistics;
+
+/** The translator's bookkeeping: the code cache cap, unloading of dropped code, background translation, close(). */
+class TranslatorTest {
+    private static final long B = TestMachine.RAM_BASE;
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void theCodeCacheStaysUnderItsCapAndDroppedRegionsAreUnloaded() throws Exception {
+        Path elf = GuestBuild.build("fp");
+        long cap = 64 << 10; // the smallest cache allowed; the fp test program translates more than twice that
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), new Acceleration(true, cap, null), TestHarts.translator(2, false));
+        m.loadElf(elf);
+        List<WeakReference<Class<?>>> early = new ArrayList<>();
+        RiscvHart h = (RiscvHart) m.hart;
+        long maxBytes = 0;
+        TestMachine.Result r;
+        do {
+            r = m.run(200_000);
+            TranslationStatistics s = h.translationStatistics();
+            maxBytes = Math.max(maxBytes, s.codeBytes());
+            if (early.isEmpty() && s.regions() > 0) h.mmu.pages.forEach(p -> {
+                for (int slot = 0; slot < DecodedPage.SLOTS; slot++) {
+                    CompiledRegion c = p.region(slot);
+                    if (c != null) early.add(new WeakReference<>(c.getClass()));
+                }
+            });
+        } while (!r.finished());
+        assertTrue(r.passed(), r.output());
+        TranslationStatistics s = h.translationStatistics();
+        assertTrue(s.evictions() > 0 && s.flushes() > 1, "the cap was never reached: " + s);
+        assertTrue(maxBytes <= cap, "code grew to " + maxBytes + " bytes over a cap of " + cap);
+        assertFalse(early.isEmpty());
+        // the regions dropped by the first eviction are hidden classes nothing refers to any more
+        for (int i = 0; i < 20 && early.stream().anyMatch(w -> w.get() != null); i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertTrue(early.stream().allMatch(w -> w.get() == null), "translated classes were not unloaded after eviction");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void backgroundTranslationInstallsRegionsAndCloseStopsItsThread() throws Exception {
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(5, true));
+        // a loop that runs long enough for the background translation to come back: addi a0, a0, 1; j -4
+        m.poke32(B, 0x00150513, 0xffdff06f);
+        m.hart.debug().setPc(B);
+        RiscvHart h = (RiscvHart) m.hart;
+        for (int i = 0; i < 2000 && h.translationStatistics().regionEntries() == 0; i++) {
+            m.hart.run(10_000);
+            Thread.sleep(1);
+        }
+        TranslationStatistics s = h.translationStatistics();
+        assertEquals(1, s.translations(), s.toString());
+        assertTrue(s.regionEntries() > 0 && s.translatedInstructions() > 0, s.toString());
+        assertTrue(threadAlive("orrery-translator-hart0"), "the background translator runs on its own thread");
+        m.hart.close();
+        for (int i = 0; i < 100 && threadAlive("orrery-translator-hart0"); i++) Thread.sleep(10);
+        assertFalse(threadAlive("orrery-translator-hart0"), "close() stops the translator thread");
+        assertNull(h.mmu.pages.get(B >>> 12), "close() drops the translated code");
+    }
+
+    private static boolean threadAlive(String name) {
+        return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
+    }
+}
