@@ -30,6 +30,7 @@ public final class Main {
             err.println("orrery: " + e.getMessage());
             return 1;
         }
+        PlatformLog.install(PlatformLog.threshold(commandLine), err);
         if (commandLine.has(QemuOption.HELP)) {
             out.println("usage: orrery [options]");
             out.println();

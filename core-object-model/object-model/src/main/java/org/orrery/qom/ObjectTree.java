@@ -225,7 +225,8 @@ public final class ObjectTree {
             }
         }
         safePoint.call(() -> {
-            for (QObject c : new ArrayList<>(root.children().values())) delete(c, true);
+            // newest first: the machine goes before the backends under /objects it maps
+            for (QObject c : new ArrayList<>(root.children().values()).reversed()) delete(c, true);
             return null;
         });
     }

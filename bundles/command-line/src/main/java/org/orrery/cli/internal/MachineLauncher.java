@@ -67,7 +67,8 @@ final class MachineLauncher {
         Option machineOption = options.stream().filter(o -> o.name().equals("machine")).reduce((a, b) -> b).orElse(null);
         boolean configChoosesMachine = configs.stream().anyMatch(ConfigFile.Loaded::choosesMachine);
         if (machineOption == null && !configChoosesMachine)
-            throw new CommandLineException(null, "No machine specified, and there is no default\nUse -machine help to list supported machines");
+            throw new CommandLineException(null, "No machine specified, and there is no default (use -machine help to list them)");
+        OptionValues.check(options);
         Machine machine = env.machines().create("main");
         try {
             for (ConfigFile.Loaded c : configs) replay(machine, c);
@@ -82,7 +83,7 @@ final class MachineLauncher {
     private static boolean wantsMachine(List<Option> options) {
         for (Option o : options)
             switch (o.name()) {
-                case "shell", "bundles", "version", "h", "d", "D" -> { }
+                case "shell", "bundles", "version", "h", "d", "D", "log-level" -> { }
                 default -> { return true; }
             }
         return false;
@@ -203,16 +204,12 @@ final class MachineLauncher {
         if (runOptions.size() > 0) run(machine, new Option("S", null), "x-machine-options", runOptions);
         for (Option o : options)
             switch (o.name()) {
-                case "m" -> {
-                    ObjectNode m = keyval(o, "size");
-                    qomSet(machine, o, "/machine", "ram-size", m.get("size"));
-                }
+                case "m" -> qomSet(machine, o, "/machine", "ram-size", OptionValues.sizeJson(OptionValues.ramSize(o)));
                 case "smp" -> {
-                    ObjectNode s = keyval(o, "cpus");
-                    JsonNode cpus = s.get("cpus");
-                    if (cpus != null && !cpus.asText().equals("1"))
+                    Long cpus = OptionValues.smp(o).cpus();
+                    if (cpus != null && cpus != 1)
                         throw new CommandLineException(o, "only 1 hart is supported until SMP lands (use -smp 1)");
-                    if (cpus != null) qomSet(machine, o, "/machine", "smp", cpus);
+                    if (cpus != null) qomSet(machine, o, "/machine", "smp", F.numberNode(cpus));
                 }
                 case "cpu" -> {
                     ObjectNode c = keyval(o, "model");
@@ -356,13 +353,7 @@ final class MachineLauncher {
         run(machine, o, "qom-set", F.objectNode().put("path", path).put("property", property).set("value", value));
     }
 
-    ObjectNode keyval(Option o, String impliedKey) {
-        try {
-            return Keyval.parse(o.argument(), impliedKey);
-        } catch (QomException e) {
-            throw new CommandLineException(o, e.getMessage());
-        }
-    }
+    ObjectNode keyval(Option o, String impliedKey) { return OptionValues.keyval(o, impliedKey); }
 
     /** Runs one command with text-dialect arguments; any error names the option it came from. */
     void run(Machine machine, Option o, String command, ObjectNode arguments) {

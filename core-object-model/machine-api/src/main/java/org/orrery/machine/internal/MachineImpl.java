@@ -79,6 +79,11 @@ final class MachineImpl implements Machine, SafePoint {
         this.exit = exit;
         this.registry = registry;
         this.thread = Thread.ofPlatform().name("machine-" + name).daemon(true).unstarted(this::loop);
+        // the loop catches what a slice throws; anything that still escapes leaves no machine to run on
+        thread.setUncaughtExceptionHandler((t, e) -> {
+            LOG.log(Level.SEVERE, "machine " + name + ": its thread died; exiting", e);
+            if (exit != null) exit.accept(1);
+        });
         registry.addListener(boardTypes);
         this.tree = new ObjectTree(registry, this);
         clock.onArm(() -> { if (Thread.currentThread() != thread) wakeNeeded = true; });

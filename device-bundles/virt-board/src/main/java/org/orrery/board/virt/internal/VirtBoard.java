@@ -81,6 +81,17 @@ final class VirtBoard extends Board {
         ram = MemoryRegion.ram("riscv_virt_board.ram", ramBackend.segment());
         sys.addSubregion(DRAM, ram);
         ramBackend.setMapped(true);
+        try {
+            buildDevices(smp);
+        } catch (RuntimeException e) {
+            // a half-built board maps nothing: its RAM backend may then go without a warning
+            onUnrealize();
+            throw e;
+        }
+    }
+
+    private void buildDevices(int smp) {
+        var sys = machine().systemMemory().root();
         rom = MemoryRegion.rom("riscv_virt_board.mrom", Arena.ofAuto().allocate(MROM_SIZE, 8));
         sys.addSubregion(MROM, rom);
 
