@@ -103,7 +103,7 @@ public final class CommandLineComponent {
     }
 
     private void finish(int status, String message) {
-        if (message != null) System.err.println(message);
+        if (message != null) System.err.println(CommandLineException.oneLine(message));
         System.out.flush();
         IntConsumer e = exit;
         if (e != null) e.accept(status);

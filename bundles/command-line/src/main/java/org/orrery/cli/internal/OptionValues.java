@@ -22,8 +22,9 @@ final class OptionValues {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     /** Options written as key=value lists, with the key a leading bare word stands for. */
     private static final Map<String, String> KEYVAL_OPTIONS = Map.of("machine", "type", "device", "driver", "object", "qom-type",
-            "chardev", "backend", "drive", "", "blockdev", "", "mon", "chardev", "dbus", "name", "name", "guest");
+            "chardev", "backend", "drive", "", "blockdev", "", "mon", "chardev", "dbus", "name", "name", "guest", "display", "type");
     private static final Set<String> MEMORY_KEYS = Set.of("size", "slots", "maxmem");
+    private static final Set<String> NAME_KEYS = Set.of("guest", "process", "debug-threads");
     private static final List<String> TOPOLOGY = List.of("sockets", "dies", "clusters", "cores", "threads");
 
     /** What -smp asked for once checked: the number of harts, or null when -smp gave none. */
@@ -39,6 +40,7 @@ final class OptionValues {
             switch (o.name()) {
                 case "m" -> ramSize(o);
                 case "smp" -> smp(o);
+                case "name" -> knownKeys(o, keyval(o, "guest"), NAME_KEYS);
                 default -> { }
             }
         }
@@ -55,15 +57,20 @@ final class OptionValues {
     /** -m [size=]N[suffix][,slots=N,maxmem=SIZE]: the RAM size in bytes (a bare number is MiB, as in QEMU). */
     static long ramSize(Option o) {
         ObjectNode m = keyval(o, "size");
-        for (Iterator<String> it = m.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!MEMORY_KEYS.contains(key)) throw new CommandLineException(o, "Invalid parameter '" + key + "'");
-            if (!m.get(key).isTextual()) throw new CommandLineException(o, "Parameter '" + key + "' is given more than once");
-        }
+        knownKeys(o, m, MEMORY_KEYS);
         if (m.has("slots")) integer(o, "slots", m.get("slots").textValue());
         if (m.has("maxmem")) size(o, "maxmem", m.get("maxmem").textValue());
         if (!m.has("size")) throw new CommandLineException(o, "Parameter 'size' is missing");
         return size(o, "size", m.get("size").textValue());
+    }
+
+    /** Refuses keys the option does not have, and keys given twice, as QEMU does. */
+    private static void knownKeys(Option o, ObjectNode values, Set<String> known) {
+        for (Iterator<String> it = values.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) throw new CommandLineException(o, "Invalid parameter '" + key + "'");
+            if (!values.get(key).isTextual()) throw new CommandLineException(o, "Parameter '" + key + "' is given more than once");
+        }
     }
 
     private static long size(Option o, String key, String text) {
@@ -73,7 +80,8 @@ final class OptionValues {
         try {
             return Value.ofText(key, bare ? t + "M" : t).asSize();
         } catch (QomException e) {
-            throw new CommandLineException(o, e.getMessage());
+            // said of what the user wrote, not of the mebibytes it stands for
+            throw new CommandLineException(o, e.getMessage().replace("'" + t + "M'", "'" + abbreviate(t) + "'"));
         }
     }
 

@@ -91,7 +91,7 @@ public final class BlockCommands extends AbstractCommandModule {
             try {
                 o.realize();
             } catch (RuntimeException e) {
-                tree.delete(o, true);
+                tree.discard(o);
                 throw e;
             }
             return node;
