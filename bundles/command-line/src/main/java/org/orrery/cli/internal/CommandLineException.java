@@ -13,16 +13,10 @@ final class CommandLineException extends RuntimeException {
         return oneLine("orrery: " + (option == null ? "" : option.written() + ": ") + getMessage());
     }
 
-    /** Control characters (a newline in a value, say) are shown escaped, so the error stays one line. */
+    private static final java.util.regex.Pattern CONTROL = java.util.regex.Pattern.compile("[\\p{Cntrl}\\u2028\\u2029&&[^\\t]]");
+
+    /** Control characters (a newline in a value, say) are shown escaped, as \x0a, so the error stays one line. */
     static String oneLine(String text) {
-        StringBuilder b = new StringBuilder(text.length());
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\n') b.append("\\n");
-            else if (c == '\r') b.append("\\r");
-            else if (c < 0x20 && c != '\t' || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') b.append(String.format("\\x%02x", (int) c));
-            else b.append(c);
-        }
-        return b.toString();
+        return CONTROL.matcher(text).replaceAll(m -> String.format("\\\\x%02x", (int) m.group().charAt(0)));
     }
 }

@@ -127,9 +127,9 @@ final class CommandLineFuzz {
         return b.toString();
     }
 
-    /** Random characters, sometimes very many. */
+    /** Random characters, sometimes very many (as many as one argument of a process may hold: 128 KiB of UTF-8). */
     private String noise() {
-        int length = random.nextInt(6) == 0 ? 20_000 + random.nextInt(80_000) : random.nextInt(40);
+        int length = random.nextInt(6) == 0 ? 20_000 + random.nextInt(20_000) : random.nextInt(40);
         StringBuilder b = new StringBuilder(length);
         for (int i = 0; i < length; i++) {
             int kind = random.nextInt(10);
