@@ -308,7 +308,8 @@ final class MachineImpl implements Machine, SafePoint {
     private void warnIfUndiscoverable(QObject o) {
         if (!built || !(o instanceof Device d) || o instanceof Board || d.isHotpluggable()) return;
         if (!o.path().startsWith("/machine/peripheral")) return;
-        LOG.warning("machine " + name + ": " + o.path() + " (" + o.type().name() + ") was plugged into a built machine;"
+        // info, not warning: the client's device_add succeeded as QEMU's does, and it asked for nothing on stderr
+        LOG.info("machine " + name + ": " + o.path() + " (" + o.type().name() + ") was plugged into a built machine;"
                 + " the guest cannot discover it until the device tree is rebuilt by the next system_reset");
     }
 
