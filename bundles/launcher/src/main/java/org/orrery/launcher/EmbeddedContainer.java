@@ -63,7 +63,7 @@ final class EmbeddedContainer {
         Thread shutdownHook = new Thread(() -> stopOnSignal(framework, cleanedUp), "orrery-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         ExitRequest exitRequest = new ExitRequest(framework);
-        Thread.setDefaultUncaughtExceptionHandler(new UncaughtFailures(exitRequest));
+        Thread.setDefaultUncaughtExceptionHandler(new UncaughtFailures(exitRequest, Runtime.getRuntime()::halt));
         BundleProblemReporter reporter = null;
         try {
             long t0 = System.nanoTime();

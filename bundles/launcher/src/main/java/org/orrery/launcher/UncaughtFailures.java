@@ -15,9 +15,12 @@ final class UncaughtFailures implements Thread.UncaughtExceptionHandler {
     private static final long FORCED_EXIT_AFTER_MILLIS = 10_000;
 
     private final IntConsumer exit;
+    private final IntConsumer halt;
 
-    UncaughtFailures(IntConsumer exit) {
+    /** {@code exit} stops the container cleanly; {@code halt} ends the process when that does not happen in time. */
+    UncaughtFailures(IntConsumer exit, IntConsumer halt) {
         this.exit = exit;
+        this.halt = halt;
     }
 
     @Override
@@ -38,11 +41,11 @@ final class UncaughtFailures implements Thread.UncaughtExceptionHandler {
                 } catch (InterruptedException ignored) {
                     Thread.currentThread().interrupt();
                 }
-                Runtime.getRuntime().halt(1);
+                halt.accept(1);
             });
             exit.accept(1);
         } catch (Throwable cannotStopCleanly) {
-            Runtime.getRuntime().halt(1);
+            halt.accept(1);
         }
     }
 }
