@@ -81,6 +81,9 @@ final class PlatformLog {
     /** The framework properties that send Felix's own records down the same path, at the same level. */
     static void configureFramework(Map<String, Object> properties, Threshold threshold) {
         properties.put("felix.log.level", String.valueOf(threshold.felixLevel));
+        if (threshold == Threshold.OFF) {
+            properties.put("ds.log.enabled", "false");   // SCR's own logger, which prints errors otherwise
+        }
         try {
             // Felix takes an instance of its own Logger class, which forwards to any object with log(int, String, Throwable)
             Object felixLogger = Class.forName("org.apache.felix.framework.Logger").getConstructor().newInstance();
