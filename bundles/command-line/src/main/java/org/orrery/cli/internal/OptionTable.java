@@ -7,7 +7,7 @@ import java.util.Map;
 /** The options Orrery understands, QEMU's spelling, and whether each takes an argument. */
 final class OptionTable {
     private static final Map<String, Boolean> TAKES_ARGUMENT = Map.ofEntries(
-            Map.entry("machine", true), Map.entry("M", true), Map.entry("cpu", true), Map.entry("m", true),
+            Map.entry("log-level", true), Map.entry("machine", true), Map.entry("M", true), Map.entry("cpu", true), Map.entry("m", true),
             Map.entry("smp", true), Map.entry("bios", true), Map.entry("kernel", true), Map.entry("initrd", true),
             Map.entry("append", true), Map.entry("dtb", true), Map.entry("drive", true), Map.entry("blockdev", true),
             Map.entry("device", true), Map.entry("object", true), Map.entry("chardev", true), Map.entry("serial", true),
@@ -15,7 +15,7 @@ final class OptionTable {
             Map.entry("nographic", false), Map.entry("display", true), Map.entry("S", false), Map.entry("preconfig", false),
             Map.entry("snapshot", false), Map.entry("name", true), Map.entry("no-reboot", false), Map.entry("no-shutdown", false),
             Map.entry("readconfig", true), Map.entry("d", true), Map.entry("D", true), Map.entry("gdb", true),
-            Map.entry("s", false), Map.entry("dbus", true), Map.entry("shell", false), Map.entry("log-level", true), Map.entry("bundles", true),
+            Map.entry("s", false), Map.entry("dbus", true), Map.entry("shell", false), Map.entry("bundles", true),
             Map.entry("version", false), Map.entry("h", false), Map.entry("help", false));
 
     private OptionTable() { }

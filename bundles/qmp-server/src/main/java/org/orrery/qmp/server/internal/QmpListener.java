@@ -158,14 +158,24 @@ final class QmpListener {
 
     private void acceptLoop() {
         ServerSocketChannel ch = serverChannel;
+        boolean starved = false;
         while (!closed) {
             SocketChannel c;
             try {
                 c = ch.accept();
             } catch (IOException e) {
-                if (!closed) LOG.warning("QMP listener '" + id + "' stopped accepting: " + e);
-                break;
+                if (closed || !ch.isOpen()) break;
+                // out of file descriptors, say: that passes when clients go, so the listener waits and goes on
+                if (!starved) LOG.warning("QMP listener '" + id + "' cannot accept a client for now: " + e.getMessage());
+                starved = true;
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    break;
+                }
+                continue;
             }
+            starved = false;
             serve(c);
             firstClient.countDown();
         }
