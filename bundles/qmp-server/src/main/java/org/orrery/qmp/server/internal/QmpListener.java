@@ -131,7 +131,9 @@ final class QmpListener {
                 throw last;
             }
         } catch (IOException e) {
-            throw new QomException("Failed to bind socket to " + address.describe(-1) + ": " + reason(e));
+            // as QEMU names it: the socket's path, or host:port, without the listener's options
+            String where = address.kind() == QmpAddress.Kind.UNIX ? address.path() : address.host() + ":" + address.port();
+            throw new QomException("Failed to bind socket to " + where + ": " + reason(e));
         }
     }
 
