@@ -236,8 +236,13 @@ final class MachineImpl implements Machine, SafePoint {
 
     // ---- board devices whose type goes away with its bundle ----
 
+    /** The container is stopping: bundles going now take their types with them, and nobody waits for them. */
+    void containerStopping() { containerStopping = true; }
+
+    private volatile boolean containerStopping;
+
     private void boardTypesRemoving(java.util.Set<String> names) {
-        if (tree == null || !alive) return;
+        if (tree == null || !alive || containerStopping) return;
         call(() -> {
             Board b = board();
             if (!built || b == null || !b.isRealized()) return null;
