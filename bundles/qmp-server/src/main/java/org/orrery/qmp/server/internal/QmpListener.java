@@ -81,7 +81,8 @@ final class QmpListener {
             bind();
             worker = server.threads().start("qmp-listener " + id, this::acceptLoop);
             if (address.waitForClient()) {
-                LOG.info("QMP waiting for connection on: disconnected:" + address());
+                // not a log record: what QEMU tells the user (and scripts wait for) before it blocks
+                System.err.println("QEMU waiting for connection on: disconnected:" + address());
                 try {
                     firstClient.await();
                 } catch (InterruptedException e) {
