@@ -67,6 +67,35 @@ public class LauncherProcessIT {
     }
 
     @Test
+    public void ramTheHostCannotGiveIsOneLineSayingHowMuchAndStatusOne() throws Exception {
+        try (OrreryProcess orrery = OrreryProcess.start("-machine", "virt", "-m", "200G", "-nographic", "-serial", "null", "-monitor", "none")) {
+            assertEquals(Optional.of(1), orrery.awaitExit(START_TIMEOUT));
+            assertTrue(orrery.transcript(), orrery.stderr().matches(
+                    "orrery: cannot set up guest memory 'riscv_virt_board.ram': Cannot allocate memory \\(asked for 200 GiB; the host has .*\\)\n"));
+        }
+    }
+
+    @Test
+    public void aMissingKernelIsOneLineWithNoLogRecordBeforeIt() throws Exception {
+        try (OrreryProcess orrery = OrreryProcess.start("-machine", "virt", "-kernel", "/nonexistent/kernel", "-nographic", "-serial", "null",
+                "-monitor", "none")) {
+            assertEquals(Optional.of(1), orrery.awaitExit(START_TIMEOUT));
+            assertEquals("orrery: could not load kernel '/nonexistent/kernel': no such file\n", orrery.stderr());
+        }
+    }
+
+    @Test
+    public void aMachineThatEndsWithTheConsoleLeavesStderrEmpty() throws Exception {
+        try (OrreryProcess orrery = OrreryProcess.start("-machine", "virt", "-S", "-shell", "-nographic", "-serial", "null", "-monitor", "none")) {
+            assertTrue(orrery.gogo("qmp:query-status", START_TIMEOUT).contains("prelaunch"));
+            orrery.closeStdin();
+            // the bundles stop one by one as the container goes: no "device type removed" pause, no RAM warning
+            assertEquals(Optional.of(0), orrery.awaitExit(START_TIMEOUT));
+            assertEquals("no log records expected\n" + orrery.transcript(), "", orrery.stderr());
+        }
+    }
+
+    @Test
     public void exitServiceSetsTheProcessStatus() throws Exception {
         try (OrreryProcess orrery = OrreryProcess.start()) {
             // Gogo can call any service: this is what a bundle does with the IntConsumer it looks up.

@@ -44,6 +44,9 @@ record CommandLine(List<String> arguments, Map<QemuOption, List<String>> values)
                 }
                 value = arguments.get(++i);
             }
+            if (option == QemuOption.LOG_LEVEL) {
+                PlatformLog.Threshold.parse(value);
+            }
             values.computeIfAbsent(option, o -> new ArrayList<>()).add(value);
         }
         values.replaceAll((option, list) -> List.copyOf(list));

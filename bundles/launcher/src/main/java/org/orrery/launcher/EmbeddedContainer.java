@@ -63,6 +63,7 @@ final class EmbeddedContainer {
         Thread shutdownHook = new Thread(() -> stopOnSignal(framework, cleanedUp), "orrery-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         ExitRequest exitRequest = new ExitRequest(framework);
+        Thread.setDefaultUncaughtExceptionHandler(new UncaughtFailures(exitRequest, Runtime.getRuntime()::halt));
         BundleProblemReporter reporter = null;
         try {
             long t0 = System.nanoTime();
@@ -107,8 +108,11 @@ final class EmbeddedContainer {
         return factory.newFramework(properties);
     }
 
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private Map<String, String> frameworkProperties(Path cache) {
         Map<String, String> properties = new HashMap<>();
+        // Felix's logger is an object, not a string: the map holds it as the framework expects
+        PlatformLog.configureFramework((Map) properties, PlatformLog.threshold(commandLine));
         properties.put(Constants.FRAMEWORK_STORAGE, cache.toString());
         properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         // What Orrery bundles read: where the distribution is and the user's command line.

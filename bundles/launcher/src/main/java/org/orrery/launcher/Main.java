@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Entry point of the {@code orrery} command: checks the command line against the option
@@ -14,6 +15,8 @@ import java.util.Optional;
  * {@code orrery.startup.report} (print one line with start-up figures once all bundles are started).
  */
 public final class Main {
+    private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029&&[^\\t]]");
+
     private Main() {
     }
 
@@ -22,14 +25,21 @@ public final class Main {
         System.exit(run(List.of(args), System.out, System.err));
     }
 
+    /** Control characters in what the user typed are shown escaped (\x0a), so an error stays one line. */
+    static String oneLine(String text) {
+        return CONTROL.matcher(text).replaceAll(m -> String.format("\\\\x%02x", (int) m.group().charAt(0)));
+    }
+
     static int run(List<String> args, PrintStream out, PrintStream err) {
         CommandLine commandLine;
         try {
             commandLine = CommandLine.parse(args);
         } catch (CommandLine.InvalidCommandLineException e) {
-            err.println("orrery: " + e.getMessage());
+            // the message quotes what was typed: control characters in it are escaped, so it stays one line
+            err.println("orrery: " + oneLine(e.getMessage()));
             return 1;
         }
+        PlatformLog.install(PlatformLog.threshold(commandLine), err);
         if (commandLine.has(QemuOption.HELP)) {
             out.println("usage: orrery [options]");
             out.println();
@@ -48,7 +58,7 @@ public final class Main {
         }
         Optional<Path> watchedFolder = watched.stream().findFirst().map(dir -> Path.of(dir).toAbsolutePath().normalize());
         if (watchedFolder.isPresent() && !Files.isDirectory(watchedFolder.get())) {
-            err.println("orrery: -bundles: " + watched.getFirst() + ": not a directory");
+            err.println("orrery: -bundles: " + oneLine(watched.getFirst()) + ": not a directory");
             return 1;
         }
         try {

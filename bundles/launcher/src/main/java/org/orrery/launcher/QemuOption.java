@@ -48,6 +48,7 @@ enum QemuOption {
     GDB_DEFAULT(null, "shorthand for -gdb tcp::1234", "s"),
     // Orrery's own options.
     DBUS("name=NAME[,addr=ADDRESS]", "serve the D-Bus front-end under a well-known name (session bus unless addr= names another)", "dbus"),
+    LOG_LEVEL("level", "platform log (not the guest's -d/-D): off, error, warning (the default), info or debug; one line a record on stderr", "log-level"),
     SHELL(null, "run the Gogo shell on the terminal even while a machine runs", "shell"),
     BUNDLES("dir", "hot-deploy bundle jars dropped into dir (and uninstall deleted ones)", "bundles"),
     VERSION(null, "print the version and exit", "version"),

@@ -162,7 +162,15 @@ public final class ObjectTree {
      * DEVICE_DELETED for devices. Refused while other objects link to it unless {@code force}, in which
      * case those links are cleared.
      */
-    public void delete(QObject object, boolean force) {
+    public void delete(QObject object, boolean force) { delete(object, force, true); }
+
+    /**
+     * Takes back an object whose creation failed (its realize refused): a forced delete that announces
+     * nothing, since no client ever saw the object complete (QEMU's failed object-add sends no event).
+     */
+    public void discard(QObject object) { delete(object, true, false); }
+
+    private void delete(QObject object, boolean force, boolean announce) {
         if (object == root) throw new QomException("the root cannot be deleted");
         if (!force) {
             List<String> linkers = linkersOf(object);
@@ -182,7 +190,7 @@ public final class ObjectTree {
                 if (o.parent() != null) o.parent().detachChild(o);
                 o.finalizeObject();
             }
-            emitDeleted(o, path);
+            if (announce) emitDeleted(o, path);
         }
     }
 
@@ -225,7 +233,8 @@ public final class ObjectTree {
             }
         }
         safePoint.call(() -> {
-            for (QObject c : new ArrayList<>(root.children().values())) delete(c, true);
+            // newest first: the machine goes before the backends under /objects it maps
+            for (QObject c : new ArrayList<>(root.children().values()).reversed()) delete(c, true);
             return null;
         });
     }

@@ -172,6 +172,9 @@ public final class Value {
             if (t.startsWith("0x") || t.startsWith("0X")) v = new java.math.BigDecimal(new BigInteger(t.substring(2), 16));
             else v = new java.math.BigDecimal(t);
             if (v.signum() < 0) throw new QomException("Parameter '" + name + "' expects a non-negative size, got '" + text + "'");
+            // checked before the digits are expanded: "1e999999999" must not build a billion-digit number
+            if (v.signum() > 0 && v.precision() - v.scale() > 21)
+                throw new QomException("Parameter '" + name + "': size '" + text + "' is too large");
             BigInteger bytes = v.multiply(new java.math.BigDecimal(BigInteger.ONE.shiftLeft(shift))).toBigInteger();
             if (bytes.bitLength() > 64) throw new QomException("Parameter '" + name + "': size '" + text + "' is too large");
             return bytes.longValue();

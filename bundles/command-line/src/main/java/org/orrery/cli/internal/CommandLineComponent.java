@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.orrery.command.CommandLayer;
 import org.orrery.machine.MachineManager;
+import org.orrery.qom.QomException;
 import org.orrery.qom.TypeRegistry;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -70,8 +71,11 @@ public final class CommandLineComponent {
             if (outcome.exitStatus() != null) finish(outcome.exitStatus(), null);
         } catch (CommandLineException e) {
             finish(1, e.line());
-        } catch (RuntimeException e) {
-            finish(1, "orrery: " + e);
+        } catch (QomException e) {
+            finish(1, "orrery: " + e.getMessage());
+        } catch (RuntimeException | Error e) {
+            // a bug or the host running out of something: still one line and exit status 1, never a hang
+            finish(1, "orrery: " + oneLine(e));
         } finally {
             signalDone();
         }
@@ -86,8 +90,20 @@ public final class CommandLineComponent {
         }
     }
 
+    /** A throwable the user did not cause, on one line: its kind and message, and its cause's. */
+    static String oneLine(Throwable t) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable c = t; c != null && b.length() < 400; c = c.getCause()) {
+            if (!b.isEmpty()) b.append("; caused by ");
+            b.append(c.getClass().getSimpleName());
+            if (c.getMessage() != null) b.append(": ").append(c.getMessage().lines().findFirst().orElse(""));
+            if (c.getCause() == c) break;
+        }
+        return b.toString();
+    }
+
     private void finish(int status, String message) {
-        if (message != null) System.err.println(message);
+        if (message != null) System.err.println(CommandLineException.oneLine(message));
         System.out.flush();
         IntConsumer e = exit;
         if (e != null) e.accept(status);

@@ -34,14 +34,27 @@ final class ConfigFile {
         }
     }
 
+    private static final int MAX_SIZE = 16 << 20;
+
     private ConfigFile() { }
+
+    /** Why a file could not be read, in the C library's words where there are such. */
+    private static String reason(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException) return "No such file or directory";
+        if (e instanceof java.nio.file.AccessDeniedException) return "Permission denied";
+        if (e.getMessage() != null && e.getMessage().contains("Is a directory")) return "Is a directory";
+        return e.getMessage();
+    }
 
     static Loaded load(Option o) {
         String text;
-        try {
-            text = Files.readString(Path.of(o.argument()));
-        } catch (IOException e) {
-            throw new CommandLineException(o, "cannot read config file: " + e.getMessage());
+        try (var in = Files.newInputStream(Path.of(o.argument()))) {
+            // bounded, so a wrong path such as /dev/zero is refused instead of filling the heap
+            byte[] bytes = in.readNBytes(MAX_SIZE + 1);
+            if (bytes.length > MAX_SIZE) throw new CommandLineException(o, "cannot read config file: larger than " + (MAX_SIZE >> 20) + " MiB");
+            text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw new CommandLineException(o, "Could not open '" + o.argument() + "': " + reason(e));
         }
         String trimmed = text.stripLeading();
         if (trimmed.startsWith("[") && !SECTION.matcher(trimmed.lines().findFirst().orElse("")).lookingAt()) return json(o, text);

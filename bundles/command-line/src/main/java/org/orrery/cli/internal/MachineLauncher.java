@@ -8,8 +8,10 @@ import org.orrery.command.Session;
 import org.orrery.machine.Machine;
 import org.orrery.machine.MachineManager;
 import org.orrery.qom.Keyval;
+import org.orrery.qom.ObjectTree;
 import org.orrery.qom.ObjectType;
 import org.orrery.qom.Property;
+import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
 import org.orrery.qom.TypeRegistry;
 import org.orrery.qom.Value;
@@ -67,7 +69,8 @@ final class MachineLauncher {
         Option machineOption = options.stream().filter(o -> o.name().equals("machine")).reduce((a, b) -> b).orElse(null);
         boolean configChoosesMachine = configs.stream().anyMatch(ConfigFile.Loaded::choosesMachine);
         if (machineOption == null && !configChoosesMachine)
-            throw new CommandLineException(null, "No machine specified, and there is no default\nUse -machine help to list supported machines");
+            throw new CommandLineException(null, "No machine specified, and there is no default (use -machine help to list them)");
+        OptionValues.check(options);
         Machine machine = env.machines().create("main");
         try {
             for (ConfigFile.Loaded c : configs) replay(machine, c);
@@ -82,7 +85,7 @@ final class MachineLauncher {
     private static boolean wantsMachine(List<Option> options) {
         for (Option o : options)
             switch (o.name()) {
-                case "shell", "bundles", "version", "h", "d", "D" -> { }
+                case "shell", "bundles", "version", "h", "d", "D", "log-level" -> { }
                 default -> { return true; }
             }
         return false;
@@ -205,7 +208,7 @@ final class MachineLauncher {
                 case "preconfig" -> preconfig = true;
                 case "no-reboot" -> opts.setNoReboot(true);
                 case "no-shutdown" -> opts.setNoShutdown(true);
-                case "name" -> opts.setGuestName(Keyval.parse(o.argument(), "guest").path("guest").asText(o.argument()));
+                case "name" -> opts.setGuestName(keyval(o, "guest").path("guest").asText(o.argument()));
                 case "nographic" -> nographic = true;
                 case "snapshot" -> snapshot = true;
                 case "serial" -> serialGiven = true;
@@ -233,19 +236,18 @@ final class MachineLauncher {
         if (runOptions.size() > 0) run(machine, new Option("S", null), "x-machine-options", runOptions);
         for (Option o : options)
             switch (o.name()) {
-                case "m" -> {
-                    ObjectNode m = keyval(o, "size");
-                    qomSet(machine, o, "/machine", "ram-size", m.get("size"));
-                }
+                case "m" -> qomSet(machine, o, "/machine", "ram-size", OptionValues.sizeJson(OptionValues.ramSize(o)));
                 case "smp" -> {
-                    ObjectNode s = keyval(o, "cpus");
-                    JsonNode cpus = s.get("cpus");
-                    if (cpus != null && !cpus.asText().equals("1"))
+                    Long cpus = OptionValues.smp(o).cpus();
+                    if (cpus != null && cpus != 1)
                         throw new CommandLineException(o, "only 1 hart is supported until SMP lands (use -smp 1)");
-                    if (cpus != null) qomSet(machine, o, "/machine", "smp", cpus);
+                    if (cpus != null) qomSet(machine, o, "/machine", "smp", F.numberNode(cpus));
                 }
                 case "cpu" -> {
                     ObjectNode c = keyval(o, "model");
+                    String model = c.path("model").asText();
+                    if (env.types().find(model).filter(t -> t.isA("cpu") && !t.isAbstract()).isEmpty())
+                        throw new CommandLineException(o, "unable to find CPU model '" + model + "' (use -cpu help to list them)");
                     qomSet(machine, o, "/machine", "cpu-type", c.remove("model"));
                     if (c.size() > 0) throw new CommandLineException(o, "CPU properties are not supported yet: " + c.fieldNames().next());
                 }
@@ -275,7 +277,8 @@ final class MachineLauncher {
             run(machine, mon, "qmp-listener-add", a);
         }
         Serial serial = new Serial(this, machine);
-        for (Option o : options) if (o.name().equals("serial")) { serial.configure(o); break; }
+        int serialPorts = 0;
+        for (Option o : options) if (o.name().equals("serial")) serial.configure(o, serialPorts++);
         if (!serialGiven && nographic) serial.configure(new Option("serial", monitorGiven ? "stdio" : "mon:stdio"));
         for (Option o : options) if (o.name().equals("monitor")) serial.monitor(o);
         for (Option o : options)
@@ -311,14 +314,36 @@ final class MachineLauncher {
             if (o.name().equals("gdb")) run(machine, o, "gdbserver", F.objectNode().put("device", o.argument()));
             if (o.name().equals("s")) run(machine, o, "gdbserver", F.objectNode().put("device", "tcp::1234"));
         }
-        // devices
-        for (Option o : options) if (o.name().equals("device")) run(machine, o, "device_add", keyval(o, "driver"));
+        // devices, remembering where each went: realizing them comes later, with the board, and a device
+        // that fails then is named by its option
+        java.util.Map<String, Option> devicePaths = new java.util.HashMap<>();
         for (Option o : options)
-            if (o.name().equals("display") && !Keyval.parse(o.argument(), "type").path("type").asText().equals("none"))
+            if (o.name().equals("device")) {
+                ObjectTree.Listener placed = new ObjectTree.Listener() {
+                    @Override public void objectAdded(QObject added) { devicePaths.put(added.path(), o); }
+                };
+                machine.tree().addListener(placed);
+                try {
+                    run(machine, o, "device_add", keyval(o, "driver"));
+                } finally {
+                    machine.tree().removeListener(placed);
+                }
+            }
+        for (Option o : options)
+            if (o.name().equals("display") && !keyval(o, "type").path("type").asText().equals("none"))
                 throw new CommandLineException(o, "only -display none is supported (there is no graphical display)");
         if (!preconfig) {
-            Option start = machineOption != null ? machineOption : new Option("readconfig", "");
-            step(start, () -> execute(machine, "x-exit-preconfig", F.objectNode()));
+            try {
+                execute(machine, "x-exit-preconfig", F.objectNode());
+            } catch (QomException e) {
+                // building the board loads images, sets up RAM and realizes cold-plugged devices: a device's
+                // failure names its -device option; the rest speak for themselves, as QEMU's do
+                Option culprit = null;
+                String message = e.getMessage() == null ? "" : e.getMessage();
+                for (java.util.Map.Entry<String, Option> d : devicePaths.entrySet())
+                    if (message.contains("'" + d.getKey() + "'")) culprit = d.getValue();
+                throw new CommandLineException(culprit, message);
+            }
         }
     }
 
@@ -386,13 +411,7 @@ final class MachineLauncher {
         run(machine, o, "qom-set", F.objectNode().put("path", path).put("property", property).set("value", value));
     }
 
-    ObjectNode keyval(Option o, String impliedKey) {
-        try {
-            return Keyval.parse(o.argument(), impliedKey);
-        } catch (QomException e) {
-            throw new CommandLineException(o, e.getMessage());
-        }
-    }
+    ObjectNode keyval(Option o, String impliedKey) { return OptionValues.keyval(o, impliedKey); }
 
     /** Runs one command with text-dialect arguments; any error names the option it came from. */
     void run(Machine machine, Option o, String command, ObjectNode arguments) {

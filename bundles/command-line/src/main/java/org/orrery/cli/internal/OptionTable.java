@@ -7,7 +7,7 @@ import java.util.Map;
 /** The options Orrery understands, QEMU's spelling, and whether each takes an argument. */
 final class OptionTable {
     private static final Map<String, Boolean> TAKES_ARGUMENT = Map.ofEntries(
-            Map.entry("machine", true), Map.entry("M", true), Map.entry("cpu", true), Map.entry("m", true),
+            Map.entry("log-level", true), Map.entry("machine", true), Map.entry("M", true), Map.entry("cpu", true), Map.entry("m", true),
             Map.entry("smp", true), Map.entry("bios", true), Map.entry("kernel", true), Map.entry("initrd", true),
             Map.entry("append", true), Map.entry("dtb", true), Map.entry("drive", true), Map.entry("blockdev", true),
             Map.entry("device", true), Map.entry("object", true), Map.entry("chardev", true), Map.entry("serial", true),

@@ -20,9 +20,21 @@ final class Serial {
         this.machine = machine;
     }
 
-    void configure(Option o) {
+    void configure(Option o) { configure(o, 0); }
+
+    /**
+     * The {@code index}th -serial: the board has one UART, which takes the first; later ones are opened
+     * all the same (as QEMU opens them), so a wrong one is refused rather than ignored.
+     */
+    void configure(Option o, int index) {
         String spec = o.argument();
         if (spec.equals("none")) return;
+        if (index > 0) {
+            if (spec.startsWith("chardev:")) return;
+            checkStdio(o, spec);
+            launcher.execute(o, machine, "x-chardev-add-legacy", F.objectNode().put("id", "serial" + index).put("filename", spec));
+            return;
+        }
         if (spec.startsWith("chardev:")) {
             launcher.qomSet(machine, o, "/machine", "serial-chardev", F.textNode(spec.substring("chardev:".length())));
             return;

@@ -3,28 +3,17 @@ package org.orrery.cli.internal;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.orrery.command.CommandLayer;
 import org.orrery.command.internal.CommandLayerImpl;
-import org.orrery.command.internal.CoreCommands;
 import org.orrery.machine.Machine;
-import org.orrery.machine.MachineManager;
 import org.orrery.machine.RunState;
-import org.orrery.machine.cpu.Hart;
 import org.orrery.machine.device.Board;
-import org.orrery.machine.device.Device;
-import org.orrery.machine.fdt.FdtNode;
-import org.orrery.machine.internal.MachineCommands;
 import org.orrery.machine.internal.MachineManagerComponent;
-import org.orrery.machine.irq.IrqLine;
 import org.orrery.qom.Property;
-import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
 import org.orrery.qom.TypeDescription;
-import org.orrery.qom.TypeRegistry;
 import org.orrery.qom.internal.TypeRegistryImpl;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,43 +22,25 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MachineLauncherTest {
-    static final Property<Long> ADDR = Property.of("addr", PropertyTypes.UINT64).description("where it is mapped");
+    static final Property<Long> ADDR = LauncherFixture.ADDR;
 
-    static final class TestBoard extends Board {
-        public List<Hart> harts() { return List.of(); }
-        public FdtNode buildDeviceTree() { return new FdtNode(""); }
-        public void loadImages() { }
-        public IrqLine platformIrq(int source) { return IrqLine.UNCONNECTED; }
-    }
-
-    static final class Gizmo extends Device { }
-
+    private LauncherFixture fixture;
     private TypeRegistryImpl types;
     private MachineManagerComponent machines;
     private CommandLayerImpl commands;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private ByteArrayOutputStream out;
     private MachineLauncher launcher;
 
     @BeforeEach void setUp() {
-        types = new TypeRegistryImpl();
-        types.add("m", TypeDescription.named("machine").abstractType()
-                .properties(Board.RAM_SIZE, Board.SMP, Board.KERNEL, Board.CPU_TYPE, Board.FIRMWARE), "t");
-        types.add("d", TypeDescription.named("device").abstractType(), "t");
-        types.add("b", TypeDescription.named("test-machine").parent("machine").description("A test board").creates(TestBoard::new), "t");
-        types.add("g", TypeDescription.named("gizmo").parent("device").property(ADDR).creates(Gizmo::new), "t");
-        machines = new MachineManagerComponent(types);
-        commands = new CommandLayerImpl();
-        commands.add("core", new CoreCommands(types), "core");
-        commands.add("machine", new MachineCommands(types), "machine");
-        launcher = new MachineLauncher(new MachineLauncher.Environment() {
-            public MachineManager machines() { return machines; }
-            public CommandLayer commands() { return commands; }
-            public TypeRegistry types() { return types; }
-            public PrintStream out() { return new PrintStream(out, true); }
-        });
+        fixture = new LauncherFixture();
+        types = fixture.types;
+        machines = fixture.machines;
+        commands = fixture.commands;
+        out = fixture.out;
+        launcher = fixture.launcher;
     }
 
-    @AfterEach void tearDown() { for (Machine m : machines.machines()) machines.destroy(m); }
+    @AfterEach void tearDown() { fixture.close(); }
 
     private String error(String... args) {
         return assertThrows(CommandLineException.class, () -> launcher.launch(List.of(args))).line();
@@ -157,7 +128,7 @@ class MachineLauncherTest {
         out.reset();
         assertEquals(0, launcher.launch(List.of("-device", "gizmo,help")).exitStatus());
         assertTrue(out.toString().contains("addr=<uint64>") && out.toString().contains("where it is mapped"), out.toString());
-        types.add("late", TypeDescription.named("late-gizmo").parent("device").creates(Gizmo::new), "later-bundle");
+        types.add("late", TypeDescription.named("late-gizmo").parent("device").creates(LauncherFixture.Gizmo::new), "later-bundle");
         out.reset();
         launcher.launch(List.of("-device", "help"));
         assertTrue(out.toString().contains("late-gizmo"), "installing a bundle changes the list");

@@ -217,7 +217,7 @@ final class DbusFrontEnd implements AutoCloseable {
         ObjectNode args;
         try {
             args = arguments(method, sig.isEmpty() ? new Object[0] : call.getParameters());
-        } catch (DBusException | RuntimeException e) {
+        } catch (DBusException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
             return false; // the worker reports it
         }
         Session session = () -> "dbus " + busName + " " + call.getSource();
@@ -233,7 +233,7 @@ final class DbusFrontEnd implements AutoCloseable {
                             : f.createMethodReturn(call, method.outSignature(), types.toDbus(result, method.command().returns()));
                 } catch (QomException e) {
                     out = error(f, call, Names.ERROR_PREFIX + e.errorClass().name(), e.getMessage(), (call.getFlags() & Flags.NO_REPLY_EXPECTED) == 0);
-                } catch (DBusException | RuntimeException e) {
+                } catch (DBusException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
                     LOG.log(Level.WARNING, "D-Bus front-end " + id + ": " + call.getName() + " failed", e);
                     out = error(f, call, "org.freedesktop.DBus.Error.Failed", String.valueOf(e.getMessage()), (call.getFlags() & Flags.NO_REPLY_EXPECTED) == 0);
                 }
@@ -275,7 +275,7 @@ final class DbusFrontEnd implements AutoCloseable {
             out = error(f, call, e.name(), e.getMessage(), reply);
         } catch (QomException e) {
             out = error(f, call, Names.ERROR_PREFIX + e.errorClass().name(), e.getMessage(), reply);
-        } catch (DBusException | RuntimeException e) {
+        } catch (DBusException | RuntimeException | OutOfMemoryError | StackOverflowError e) {
             LOG.log(Level.WARNING, "D-Bus front-end " + id + ": " + call.getName() + " failed", e);
             out = error(f, call, "org.freedesktop.DBus.Error.Failed", String.valueOf(e.getMessage()), reply);
         }

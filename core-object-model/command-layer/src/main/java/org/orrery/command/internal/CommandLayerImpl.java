@@ -148,6 +148,12 @@ public final class CommandLayerImpl implements CommandLayer {
             // a bug in a handler (or a bundle going away under it) is reported, never fatal
             LOG.warning("command " + cmd.name() + " failed: " + e);
             throw new QomException("Command '" + cmd.name() + "' failed: " + e);
+        } catch (OutOfMemoryError | StackOverflowError e) {
+            // one command asked for more than the host gives (a huge buffer, threads, deep nesting): that
+            // command fails, the session and the machine go on
+            LOG.fine("command " + cmd.name() + " ran out of resources: " + e);
+            throw new QomException("Command '" + cmd.name() + "' failed: " + (e instanceof StackOverflowError
+                    ? "nesting too deep" : "out of memory (" + e.getMessage() + ")"));
         }
     }
 

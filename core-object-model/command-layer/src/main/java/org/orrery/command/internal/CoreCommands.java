@@ -128,7 +128,7 @@ public final class CoreCommands extends AbstractCommandModule {
         try {
             o.realize();
         } catch (RuntimeException e) {
-            tree.delete(o, true);
+            tree.discard(o);
             throw e;
         }
         return F.objectNode();

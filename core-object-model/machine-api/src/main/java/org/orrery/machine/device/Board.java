@@ -162,6 +162,12 @@ public abstract class Board extends Device {
     /** Told that a device the board made was made again after its type came back (update fields that pointed at the old one). */
     protected void deviceRecreated(QObject device) { }
 
+    /** A size as JSON: unsigned, so one above 2^63 stays the (refusable) size it is. */
+    private static com.fasterxml.jackson.databind.JsonNode unsigned(long size) {
+        var f = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+        return size >= 0 ? f.numberNode(size) : f.numberNode(new java.math.BigInteger(Long.toUnsignedString(size)));
+    }
+
     /** The memory backend to use as RAM: the one named by memory-backend, or a new default one. */
     protected final MemoryBackend ramBackend(String defaultId) {
         String id = get(MEMORY_BACKEND);
@@ -175,7 +181,7 @@ public abstract class Board extends Device {
                 if (tree().registry().find("memory-backend-ram").isEmpty())
                     throw new QomException("machine type '" + type().name() + "' needs type 'memory-backend-ram', which no installed bundle provides");
                 o = tree().create("memory-backend-ram");
-                o.setProperty("size", org.orrery.qom.Value.ofJson("size", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.numberNode(get(RAM_SIZE))));
+                o.setProperty("size", org.orrery.qom.Value.ofJson("size", unsigned(get(RAM_SIZE))));
                 tree().container("/objects").addChild(defaultId, o);
                 o.realize();
             }

@@ -193,7 +193,7 @@ public final class MachineCommands extends AbstractCommandModule {
             try {
                 d.realize();
             } catch (RuntimeException e) {
-                tree.delete(d, true);
+                tree.discard(d);
                 throw e;
             }
         }

@@ -79,6 +79,11 @@ final class MachineImpl implements Machine, SafePoint {
         this.exit = exit;
         this.registry = registry;
         this.thread = Thread.ofPlatform().name("machine-" + name).daemon(true).unstarted(this::loop);
+        // the loop catches what a slice throws; anything that still escapes leaves no machine to run on
+        thread.setUncaughtExceptionHandler((t, e) -> {
+            LOG.log(Level.SEVERE, "machine " + name + ": its thread died; exiting", e);
+            if (exit != null) exit.accept(1);
+        });
         registry.addListener(boardTypes);
         this.tree = new ObjectTree(registry, this);
         clock.onArm(() -> { if (Thread.currentThread() != thread) wakeNeeded = true; });
@@ -241,8 +246,13 @@ final class MachineImpl implements Machine, SafePoint {
 
     // ---- board devices whose type goes away with its bundle ----
 
+    /** The container is stopping: bundles going now take their types with them, and nobody waits for them. */
+    void containerStopping() { containerStopping = true; }
+
+    private volatile boolean containerStopping;
+
     private void boardTypesRemoving(java.util.Set<String> names) {
-        if (tree == null || !alive) return;
+        if (tree == null || !alive || containerStopping) return;
         call(() -> {
             Board b = board();
             if (!built || b == null || !b.isRealized()) return null;
@@ -313,7 +323,8 @@ final class MachineImpl implements Machine, SafePoint {
     private void warnIfUndiscoverable(QObject o) {
         if (!built || !(o instanceof Device d) || o instanceof Board || d.isHotpluggable()) return;
         if (!o.path().startsWith("/machine/peripheral")) return;
-        LOG.warning("machine " + name + ": " + o.path() + " (" + o.type().name() + ") was plugged into a built machine;"
+        // info, not warning: the client's device_add succeeded as QEMU's does, and it asked for nothing on stderr
+        LOG.info("machine " + name + ": " + o.path() + " (" + o.type().name() + ") was plugged into a built machine;"
                 + " the guest cannot discover it until the device tree is rebuilt by the next system_reset");
     }
 

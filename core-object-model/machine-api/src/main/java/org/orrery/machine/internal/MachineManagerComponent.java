@@ -4,6 +4,9 @@ import org.orrery.machine.Machine;
 import org.orrery.machine.MachineManager;
 import org.orrery.qom.QomException;
 import org.orrery.qom.TypeRegistry;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -27,14 +30,29 @@ public final class MachineManagerComponent implements MachineManager {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, target = "(orrery.exit=true)")
     private volatile IntConsumer exitService;
 
+    private volatile boolean containerStopping;
+
     @Activate
-    public MachineManagerComponent(@Reference TypeRegistry registry) { this.registry = registry; }
+    public MachineManagerComponent(BundleContext context, @Reference TypeRegistry registry) {
+        this(registry);
+        // when the container goes down, bundles stop one by one: that is not a board losing its devices
+        context.addBundleListener((SynchronousBundleListener) e -> {
+            if (e.getBundle().getBundleId() == 0 && e.getType() == BundleEvent.STOPPING) {
+                containerStopping = true;
+                for (MachineImpl m : machines.values()) m.containerStopping();
+            }
+        });
+    }
+
+    /** Outside a container (tests): nothing tells it the container stops. */
+    public MachineManagerComponent(TypeRegistry registry) { this.registry = registry; }
 
     @Override public Machine create(String name) {
         MachineImpl m = new MachineImpl(name, registry, status -> {
             IntConsumer e = exitService;
             if (e != null) e.accept(status);
         });
+        if (containerStopping) m.containerStopping();
         if (machines.putIfAbsent(name, m) != null) {
             m.destroy();
             throw new QomException("a machine named '" + name + "' exists already");

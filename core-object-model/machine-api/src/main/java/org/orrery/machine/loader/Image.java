@@ -51,10 +51,22 @@ public record Image(String name, List<Segment> segments, long entry, boolean elf
         return raw(name, data, rawAddress);
     }
 
+    /** How much of something that is not a regular file (a pipe, /dev/zero) is read before it is refused. */
+    private static final int STREAM_LIMIT = 64 << 20;
+
     /** Reads a whole file, with errors that name the image and the path. */
     public static byte[] readFile(String name, Path file) {
         try {
-            return Files.readAllBytes(file);
+            if (Files.isRegularFile(file)) return Files.readAllBytes(file);
+            if (Files.isDirectory(file)) throw new QomException("could not load " + name + " '" + file + "': it is a directory");
+            // a stream has no size to check first: read a bounded amount, so /dev/zero cannot fill the heap
+            try (var in = Files.newInputStream(file)) {
+                byte[] data = in.readNBytes(STREAM_LIMIT + 1);
+                if (data.length > STREAM_LIMIT)
+                    throw new QomException("could not load " + name + " '" + file + "': not a regular file, and longer than "
+                            + (STREAM_LIMIT >> 20) + " MiB");
+                return data;
+            }
         } catch (NoSuchFileException e) {
             throw new QomException("could not load " + name + " '" + file + "': no such file");
         } catch (IOException e) {

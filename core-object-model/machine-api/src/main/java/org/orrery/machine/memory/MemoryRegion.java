@@ -80,7 +80,8 @@ public final class MemoryRegion {
         if (kind != Kind.CONTAINER) throw new IllegalStateException("'" + name + "' is not a container");
         if (region.parent != null) throw new IllegalStateException("region '" + region.name + "' is already mapped in '" + region.parent.name + "'");
         if (offset < 0 || offset + region.size > size || offset + region.size < offset)
-            throw new IllegalArgumentException(String.format("region '%s' at 0x%x+0x%x does not fit in '%s' (size 0x%x)", region.name, offset, region.size, name, size));
+            // a user's addr= can ask for this: a precise refusal, not a bug
+            throw new org.orrery.qom.QomException(String.format("region '%s' at 0x%x+0x%x does not fit in '%s' (size 0x%x)", region.name, offset, region.size, name, size));
         region.parent = this;
         subregions.add(new Placement(offset, region, priority));
         changed();

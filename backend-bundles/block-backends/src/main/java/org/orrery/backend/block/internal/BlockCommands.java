@@ -27,6 +27,7 @@ import java.util.Map;
 /** blockdev-add, blockdev-del, x-drive-add, query-block, query-named-block-nodes. */
 @Component(service = CommandModule.class)
 public final class BlockCommands extends AbstractCommandModule {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(BlockCommands.class.getName());
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     static final String CONTAINER = "/blockdevs";
 
@@ -91,7 +92,7 @@ public final class BlockCommands extends AbstractCommandModule {
             try {
                 o.realize();
             } catch (RuntimeException e) {
-                tree.delete(o, true);
+                tree.discard(o);
                 throw e;
             }
             return node;
@@ -135,7 +136,7 @@ public final class BlockCommands extends AbstractCommandModule {
         if (format == null) {
             if (isQcow2(Path.of(image)))
                 throw new QomException("'" + image + "' is a qcow2 image, which this build cannot read (convert it: qemu-img convert -O raw)");
-            System.err.println("WARNING: Image format was not specified for '" + image + "' and probing guessed raw. Specify the 'raw' format explicitly to remove the restrictions.");
+            LOG.warning("Image format was not specified for '" + image + "' and probing guessed raw; specify format=raw to remove the restrictions");
         } else if (!format.equals("raw")) {
             throw new QomException("'" + format + "' invalid format (supported: raw)");
         }

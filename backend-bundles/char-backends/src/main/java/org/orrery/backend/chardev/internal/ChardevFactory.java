@@ -55,7 +55,7 @@ final class ChardevFactory {
         try {
             o.realize();
         } catch (RuntimeException e) {
-            tree.delete(o, true);
+            tree.discard(o);
             throw e;
         }
         return c;

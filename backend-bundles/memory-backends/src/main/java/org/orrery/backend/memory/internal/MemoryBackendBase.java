@@ -41,7 +41,13 @@ abstract class MemoryBackendBase extends QObject implements MemoryBackend {
         if (size == 0) throw new QomException("property 'size' of " + type().name() + " must not be zero");
         Arena a = Arena.ofShared();
         try {
-            MemorySegment s = allocate(a, size);
+            MemorySegment s;
+            try {
+                s = allocate(a, size);
+            } catch (NativeMemory.AllocationFailure e) {
+                throw new QomException("cannot set up guest memory '" + name() + "': " + e.getMessage()
+                        + " (asked for " + HostMemory.format(size) + "; " + HostMemory.describe() + ")");
+            }
             if (get(PREALLOC)) for (long off = 0; off < size; off += PAGE) s.set(ValueLayout.JAVA_BYTE, off, s.get(ValueLayout.JAVA_BYTE, off));
             arena = a;
             segment = s;
@@ -52,7 +58,7 @@ abstract class MemoryBackendBase extends QObject implements MemoryBackend {
     }
 
     /** Obtains {@code size} zero-filled bytes whose lifetime is {@code arena}'s. */
-    protected abstract MemorySegment allocate(Arena arena, long size);
+    protected abstract MemorySegment allocate(Arena arena, long size) throws NativeMemory.AllocationFailure;
 
     @Override protected void onUnrealize() { release(); }
 

@@ -57,6 +57,10 @@ final class MemoryBackendFile extends MemoryBackendBase {
             throw new QomException("can't open backing store " + path + " for guest RAM: No such file or directory");
         } catch (IOException e) {
             throw new QomException("can't map backing store " + path + " for guest RAM: " + e.getMessage());
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            // a size no file offset can reach, or a file that cannot be mapped (a FIFO, a device)
+            throw new QomException("can't map backing store " + path + " for guest RAM: " + e.getMessage()
+                    + " (asked for " + HostMemory.format(size) + ")");
         }
     }
 }

@@ -3,57 +3,89 @@ package org.orrery.backend.memory.internal;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 
 /**
  * Anonymous memory from the kernel (mmap), so guest RAM of any size costs nothing until the guest touches
- * it: Arena.allocate would zero, and so touch, every page. Falls back to the arena when the native call is
+ * it: Arena.allocate would zero, and so touch, every page. When the kernel refuses, the caller is told why
+ * (errno, as strerror words it), never handed an Error. Falls back to the arena when the native call is
  * not available (another OS, native access denied).
  */
 final class NativeMemory {
     private static final int PROT_READ = 1, PROT_WRITE = 2;
     private static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
-    private static final MethodHandle MMAP, MUNMAP;
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle MMAP, MUNMAP, STRERROR;
+
+    /** The host would not give the memory; the message is the reason in the C library's words. */
+    static final class AllocationFailure extends Exception {
+        AllocationFailure(String reason) { super(reason, null, false, false); }
+    }
 
     static {
-        MethodHandle mmap = null, munmap = null;
+        MethodHandle mmap = null, munmap = null, strerror = null;
         try {
             if (System.getProperty("os.name", "").toLowerCase().contains("linux")) {
                 Linker linker = Linker.nativeLinker();
                 var libc = linker.defaultLookup();
                 mmap = linker.downcallHandle(libc.find("mmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
                         ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), Linker.Option.captureCallState("errno"));
                 munmap = linker.downcallHandle(libc.find("munmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
                         ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+                strerror = linker.downcallHandle(libc.find("strerror").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
+                        ValueLayout.JAVA_INT));
             }
         } catch (Throwable e) {
             mmap = null;
             munmap = null;
+            strerror = null;
         }
         MMAP = mmap;
         MUNMAP = munmap;
+        STRERROR = strerror;
     }
 
     private NativeMemory() { }
 
     /** Zero-filled memory of {@code size} bytes, unmapped when {@code arena} closes. */
-    static MemorySegment anonymous(Arena arena, long size, boolean shared, boolean reserve) {
+    static MemorySegment anonymous(Arena arena, long size, boolean shared, boolean reserve) throws AllocationFailure {
         if (MMAP != null) {
-            try {
+            int errno;
+            try (Arena call = Arena.ofConfined()) {
+                MemorySegment state = call.allocate(CALL_STATE);
                 int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | (reserve ? 0 : MAP_NORESERVE);
-                MemorySegment p = (MemorySegment) MMAP.invokeExact(MemorySegment.NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0L);
+                MemorySegment p = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0L);
                 if (p.address() != -1L && p.address() != 0L) {
                     long len = size;
                     return p.reinterpret(size, arena, seg -> unmap(seg, len));
                 }
+                errno = (int) ERRNO.get(state, 0L);
             } catch (Throwable e) {
-                // fall through to the arena
+                errno = -1;  // the call itself failed: try the arena below
             }
+            if (errno > 0) throw new AllocationFailure(strerror(errno));
         }
-        return arena.allocate(size, 4096);
+        try {
+            return arena.allocate(size, 4096);
+        } catch (OutOfMemoryError | IllegalArgumentException e) {
+            throw new AllocationFailure("Cannot allocate memory");
+        }
+    }
+
+    private static String strerror(int errno) {
+        try {
+            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            return text.reinterpret(1024).getString(0);
+        } catch (Throwable e) {
+            return "error " + errno;
+        }
     }
 
     private static void unmap(MemorySegment seg, long len) {

@@ -97,7 +97,13 @@ final class QmpConnection implements Session, JsonFramer.Sink {
         } catch (IOException e) {
             // the client went away or the listener closed the channel: nothing to report
         } catch (RuntimeException | Error e) {
+            // a failure outside any one command (framing, writing): the session cannot go on, but is told why
             LOG.log(Level.WARNING, name + ": session ended by an internal error", e);
+            try {
+                error(null, ErrorClass.GenericError, "session ended by an internal error: " + e);
+            } catch (RuntimeException | Error ignored) {
+                // nothing more can be said to this client
+            }
         } finally {
             closeQuietly();
         }
@@ -223,7 +229,8 @@ final class QmpConnection implements Session, JsonFramer.Sink {
         } catch (QomException e) {
             error(id, e.errorClass(), e.getMessage());
             return;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError | OutOfMemoryError | StackOverflowError e) {
+            // outside what the command layer answers itself: still a reply, and the session goes on
             LOG.log(Level.WARNING, name + ": command " + execute + " failed", e);
             error(id, ErrorClass.GenericError, "Command '" + execute + "' failed: " + e);
             return;

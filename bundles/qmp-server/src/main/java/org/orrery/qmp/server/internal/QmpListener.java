@@ -81,7 +81,8 @@ final class QmpListener {
             bind();
             worker = server.threads().start("qmp-listener " + id, this::acceptLoop);
             if (address.waitForClient()) {
-                LOG.info("QMP waiting for connection on: disconnected:" + address());
+                // not a log record: what QEMU tells the user (and scripts wait for) before it blocks
+                System.err.println("QEMU waiting for connection on: disconnected:" + address());
                 try {
                     firstClient.await();
                 } catch (InterruptedException e) {
@@ -131,7 +132,9 @@ final class QmpListener {
                 throw last;
             }
         } catch (IOException e) {
-            throw new QomException("Failed to bind socket to " + address.describe(-1) + ": " + reason(e));
+            // as QEMU names it: the socket's path, or host:port, without the listener's options
+            String where = address.kind() == QmpAddress.Kind.UNIX ? address.path() : address.host() + ":" + address.port();
+            throw new QomException("Failed to bind socket to " + where + ": " + reason(e));
         }
     }
 
@@ -158,14 +161,24 @@ final class QmpListener {
 
     private void acceptLoop() {
         ServerSocketChannel ch = serverChannel;
+        boolean starved = false;
         while (!closed) {
             SocketChannel c;
             try {
                 c = ch.accept();
             } catch (IOException e) {
-                if (!closed) LOG.warning("QMP listener '" + id + "' stopped accepting: " + e);
-                break;
+                if (closed || !ch.isOpen()) break;
+                // out of file descriptors, say: that passes when clients go, so the listener waits and goes on
+                if (!starved) LOG.warning("QMP listener '" + id + "' cannot accept a client for now: " + e.getMessage());
+                starved = true;
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    break;
+                }
+                continue;
             }
+            starved = false;
             serve(c);
             firstClient.countDown();
         }

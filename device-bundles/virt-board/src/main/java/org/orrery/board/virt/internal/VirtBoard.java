@@ -70,7 +70,8 @@ final class VirtBoard extends Board {
 
     @Override protected void onRealize() {
         long ramSize = get(RAM_SIZE);
-        if (ramSize <= 0 || ramSize % 4096 != 0) throw new QomException("RAM size must be a positive multiple of 4 KiB");
+        // sizes are unsigned: 15E is a (refused) allocation, not a negative number
+        if (ramSize == 0 || Long.remainderUnsigned(ramSize, 4096) != 0) throw new QomException("RAM size must be a positive multiple of 4 KiB");
         int smp = (int) (long) get(SMP);
         if (smp < 1 || smp > VIRT_CPUS_MAX) throw new QomException("Invalid SMP CPUs " + smp + ". The max CPUs supported by machine 'virt' is " + VIRT_CPUS_MAX);
 
@@ -81,6 +82,17 @@ final class VirtBoard extends Board {
         ram = MemoryRegion.ram("riscv_virt_board.ram", ramBackend.segment());
         sys.addSubregion(DRAM, ram);
         ramBackend.setMapped(true);
+        try {
+            buildDevices(smp);
+        } catch (RuntimeException e) {
+            // a half-built board maps nothing: its RAM backend may then go without a warning
+            onUnrealize();
+            throw e;
+        }
+    }
+
+    private void buildDevices(int smp) {
+        var sys = machine().systemMemory().root();
         rom = MemoryRegion.rom("riscv_virt_board.mrom", Arena.ofAuto().allocate(MROM_SIZE, 8));
         sys.addSubregion(MROM, rom);
 

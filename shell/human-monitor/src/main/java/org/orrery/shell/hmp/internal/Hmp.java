@@ -71,7 +71,8 @@ public final class Hmp {
             println("Error: " + e.getMessage());
         } catch (HmpError e) {
             println(e.getMessage());
-        } catch (RuntimeException | LinkageError e) {
+        } catch (RuntimeException | LinkageError | OutOfMemoryError | StackOverflowError e) {
+            // a bug, or a command that asked for more than the host gives: said, and the monitor goes on
             println("Error: internal error: " + e);
         }
         return out.toString();

@@ -1,0 +1,143 @@
+package org.orrery.cli.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.orrery.qom.Keyval;
+import org.orrery.qom.QomException;
+import org.orrery.qom.Value;
+
+import java.math.BigInteger;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Option values checked before anything is built, in QEMU's sense: the key=value syntax of every option
+ * that has it, the keys -m and -smp know, and the type and range of their values. What depends on the
+ * machine type (how many harts a board takes, whether its RAM can be had) is the board's to say.
+ */
+final class OptionValues {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    /** Options written as key=value lists, with the key a leading bare word stands for. */
+    private static final Map<String, String> KEYVAL_OPTIONS = Map.of("machine", "type", "device", "driver", "object", "qom-type",
+            "chardev", "backend", "drive", "", "blockdev", "", "mon", "chardev", "dbus", "name", "name", "guest", "display", "type");
+    private static final Set<String> MEMORY_KEYS = Set.of("size", "slots", "maxmem");
+    private static final Set<String> NAME_KEYS = Set.of("guest", "process", "debug-threads");
+    private static final List<String> TOPOLOGY = List.of("sockets", "dies", "clusters", "cores", "threads");
+
+    /** What -smp asked for once checked: the number of harts, or null when -smp gave none. */
+    record Smp(Long cpus) { }
+
+    private OptionValues() { }
+
+    /** Checks every option's syntax and the values that need no machine; the first problem is thrown. */
+    static void check(List<Option> options) {
+        for (Option o : options) {
+            String implied = KEYVAL_OPTIONS.get(o.name());
+            if (implied != null) keyval(o, implied.isEmpty() ? null : implied);
+            switch (o.name()) {
+                case "m" -> ramSize(o);
+                case "smp" -> smp(o);
+                case "name" -> knownKeys(o, keyval(o, "guest"), NAME_KEYS);
+                default -> { }
+            }
+        }
+    }
+
+    static ObjectNode keyval(Option o, String impliedKey) {
+        try {
+            return Keyval.parse(o.argument(), impliedKey);
+        } catch (QomException e) {
+            throw new CommandLineException(o, e.getMessage());
+        }
+    }
+
+    /** -m [size=]N[suffix][,slots=N,maxmem=SIZE]: the RAM size in bytes (a bare number is MiB, as in QEMU). */
+    static long ramSize(Option o) {
+        ObjectNode m = keyval(o, "size");
+        knownKeys(o, m, MEMORY_KEYS);
+        if (m.has("slots")) integer(o, "slots", m.get("slots").textValue());
+        if (m.has("maxmem")) size(o, "maxmem", m.get("maxmem").textValue());
+        if (!m.has("size")) throw new CommandLineException(o, "Parameter 'size' is missing");
+        return size(o, "size", m.get("size").textValue());
+    }
+
+    /** Refuses keys the option does not have, and keys given twice, as QEMU does. */
+    private static void knownKeys(Option o, ObjectNode values, Set<String> known) {
+        for (Iterator<String> it = values.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!known.contains(key)) throw new CommandLineException(o, "Invalid parameter '" + key + "'");
+            if (!values.get(key).isTextual()) throw new CommandLineException(o, "Parameter '" + key + "' is given more than once");
+        }
+    }
+
+    private static long size(Option o, String key, String text) {
+        String t = text.strip();
+        // QEMU reads a number without a suffix as mebibytes
+        boolean bare = !t.isEmpty() && Character.isDigit(t.charAt(t.length() - 1)) && !t.startsWith("0x") && !t.startsWith("0X");
+        try {
+            return Value.ofText(key, bare ? t + "M" : t).asSize();
+        } catch (QomException e) {
+            // said of what the user wrote, not of the mebibytes it stands for
+            throw new CommandLineException(o, e.getMessage().replace("'" + t + "M'", "'" + abbreviate(t) + "'"));
+        }
+    }
+
+    /** -smp [cpus=]N[,maxcpus=N][,sockets=N,dies=N,clusters=N,cores=N,threads=N]. */
+    static Smp smp(Option o) {
+        ObjectNode s = keyval(o, "cpus");
+        for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!key.equals("cpus") && !key.equals("maxcpus") && !TOPOLOGY.contains(key))
+                throw new CommandLineException(o, "Parameter 'smp." + key + "' is unexpected");
+        }
+        Long cpus = smpValue(o, s, "cpus");
+        Long maxCpus = smpValue(o, s, "maxcpus");
+        long topology = 1;
+        boolean topologyGiven = false;
+        for (String key : TOPOLOGY) {
+            Long v = smpValue(o, s, key);
+            if (v == null) continue;
+            topologyGiven = true;
+            topology = Math.multiplyExact(topology, Math.min(v, 1L << 20));
+        }
+        if (cpus == null && topologyGiven) cpus = topology;
+        if (cpus == null && maxCpus != null) cpus = maxCpus;
+        if (cpus != null && maxCpus != null && maxCpus < cpus)
+            throw new CommandLineException(o, "Invalid CPU topology: maxcpus (" + maxCpus + ") must be equal to or greater than cpus (" + cpus + ")");
+        return new Smp(cpus);
+    }
+
+    private static Long smpValue(Option o, ObjectNode s, String key) {
+        JsonNode n = s.get(key);
+        if (n == null) return null;
+        if (!n.isTextual()) throw new CommandLineException(o, "Parameter 'smp." + key + "' is given more than once");
+        long v = integer(o, "smp." + key, n.textValue());
+        if (v == 0) throw new CommandLineException(o, "Parameter 'smp." + key + "' must be greater than zero");
+        return v;
+    }
+
+    /** A non-negative integer that fits a long, in QEMU's words when it is not one. */
+    private static long integer(Option o, String key, String text) {
+        String t = text.strip();
+        try {
+            BigInteger v = t.startsWith("0x") || t.startsWith("0X") ? new BigInteger(t.substring(2), 16) : new BigInteger(t);
+            if (v.signum() >= 0 && v.bitLength() < 63) return v.longValue();
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new CommandLineException(o, "Parameter '" + key + "' expects a non-negative integer, got '" + abbreviate(t) + "'");
+    }
+
+    /** Long input is quoted by its start only, so the message stays one readable line. */
+    static String abbreviate(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 60) + "...";
+    }
+
+    /** The RAM size as the JSON number qom-set takes (unsigned: sizes above 2^63 stay positive). */
+    static JsonNode sizeJson(long bytes) {
+        return bytes >= 0 ? F.numberNode(bytes) : F.numberNode(new BigInteger(Long.toUnsignedString(bytes)));
+    }
+}
