@@ -41,7 +41,7 @@ QWALL=$(echo "scale=3; ($Q1 - $Q0) / 1000000000" | bc)
 echo "qemu wall ${QWALL} s, cpu ${QCPU} s"
 
 echo "== Orrery"
-CP="$HERE/target/classes:$HERE/target/test-classes:$ROOT/core-object-model/machine-api/target/classes"
+CP="$HERE/target/classes:$HERE/target/test-classes:$ROOT/core-object-model/machine-api/target/classes:$ROOT/core-object-model/object-model/target/classes"
 # the JVM flags ./orrery uses (see ARCHITECTURE.md, "The RISC-V hart and its two engines")
 "$JAVA" --enable-native-access=ALL-UNNAMED -XX:PerMethodTrapLimit=0 -cp "$CP" org.orrery.cpu.riscv.bench.CpuBenchmark \
   "$OUT/bench.elf" 3 "${ENGINE:-translator}" | tee "$OUT/orrery.txt"

@@ -48,6 +48,7 @@ final class RegionCompiler {
     private static final ClassDesc CD_INTERPRETER = ClassDesc.of(Interpreter.class.getName());
     private static final ClassDesc CD_SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
     private static final ClassDesc CD_MATH = ClassDesc.of("java.lang.Math");
+    private static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
     private static final ClassDesc CD_FPFAST = ClassDesc.of(FpFast.class.getName());
     private static final ClassDesc CD_FPU = ClassDesc.of(Fpu.class.getName());
     private static final ClassDesc CD_CSR = ClassDesc.of(CsrFile.class.getName());
@@ -450,10 +451,8 @@ final class RegionCompiler {
         private void compareAndBranch(Insn i, Label taken) {
             boolean unsigned = i.op() == Op.BLTU || i.op() == Op.BGEU;
             lx(i.rs1());
-            if (unsigned) c.loadConstant(Long.MIN_VALUE).lxor();
             lx(i.rs2());
-            if (unsigned) c.loadConstant(Long.MIN_VALUE).lxor();
-            c.lcmp();
+            if (unsigned) compareUnsigned(); else c.lcmp();
             switch (i.op()) {
                 case Op.BEQ -> c.ifeq(taken);
                 case Op.BNE -> c.ifne(taken);
@@ -509,7 +508,7 @@ final class RegionCompiler {
                 }
                 case Op.ADDI -> { lx(rs1); c.loadConstant(imm).ladd(); }
                 case Op.SLTI -> { lx(rs1); c.loadConstant(imm).lcmp(); lessThan(); }
-                case Op.SLTIU -> { lx(rs1); c.loadConstant(Long.MIN_VALUE).lxor().loadConstant(imm ^ Long.MIN_VALUE).lcmp(); lessThan(); }
+                case Op.SLTIU -> { lx(rs1); c.loadConstant(imm); compareUnsigned(); lessThan(); }
                 case Op.XORI -> { lx(rs1); c.loadConstant(imm).lxor(); }
                 case Op.ORI -> { lx(rs1); c.loadConstant(imm).lor(); }
                 case Op.ANDI -> { lx(rs1); c.loadConstant(imm).land(); }
@@ -520,7 +519,7 @@ final class RegionCompiler {
                 case Op.SUB -> { lx(rs1); lx(rs2); c.lsub(); }
                 case Op.SLL -> { lx(rs1); lx(rs2); c.l2i().lshl(); }
                 case Op.SLT -> { lx(rs1); lx(rs2); c.lcmp(); lessThan(); }
-                case Op.SLTU -> { lx(rs1); c.loadConstant(Long.MIN_VALUE).lxor(); lx(rs2); c.loadConstant(Long.MIN_VALUE).lxor().lcmp(); lessThan(); }
+                case Op.SLTU -> { lx(rs1); lx(rs2); compareUnsigned(); lessThan(); }
                 case Op.XOR -> { lx(rs1); lx(rs2); c.lxor(); }
                 case Op.SRL -> { lx(rs1); lx(rs2); c.l2i().lushr(); }
                 case Op.SRA -> { lx(rs1); lx(rs2); c.l2i().lshr(); }
@@ -546,6 +545,11 @@ final class RegionCompiler {
                     c.invokestatic(CD_INTERPRETER, "mulDiv", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long));
                 }
             }
+        }
+
+        /** Like lcmp, unsigned: HotSpot turns Long.compareUnsigned and the test of its result into one unsigned compare. */
+        private void compareUnsigned() {
+            c.invokestatic(CD_LONG, "compareUnsigned", MethodTypeDesc.of(CD_int, CD_long, CD_long));
         }
 
         /** lcmp result (-1, 0, 1) to 1 if less, else 0, as a long. */
