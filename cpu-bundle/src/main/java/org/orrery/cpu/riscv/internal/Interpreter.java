@@ -23,10 +23,12 @@ final class Interpreter {
 
     /**
      * Runs up to {@code max} instructions (fewer when a trap, an interrupt-relevant change or a debug event
-     * needs the run loop; with {@code untilBranch}, also after the first control transfer). Returns the
-     * instructions attempted, traps included; adds the retired ones to the hart's count.
+     * needs the run loop). With a {@code translator}, every control transfer is a block start it is told of,
+     * and the stretch ends where the translator wants to take over (translated code, another page, a block
+     * that just got hot). Returns the instructions attempted, traps included; adds the retired ones to the
+     * hart's count.
      */
-    long execute(long max, boolean untilBranch) {
+    long execute(long max, Translator translator) {
         final RiscvHart h = this.h;
         final Mmu mmu = this.mmu;
         final long[] x = h.x;
@@ -64,21 +66,21 @@ final class Interpreter {
                     if ((t & ialignMask) != 0) { h.raise(C_IMISALIGN, t); pc = h.takeTrap(pc); traps++; max = n; continue; }
                     x[rd] = npc << xshift >> xshift;
                     pc = t;
-                    if (untilBranch) max = n;
+                    if (translator != null && translator.blockStart(page, fvp, pc)) max = n;
                 }
                 case Op.JALR -> {
                     long t = (x[rs1] + imm) & ~1L & amask;
                     if ((t & ialignMask) != 0) { h.raise(C_IMISALIGN, t); pc = h.takeTrap(pc); traps++; max = n; continue; }
                     x[rd] = npc << xshift >> xshift;
                     pc = t;
-                    if (untilBranch) max = n;
+                    if (translator != null && translator.blockStart(page, fvp, pc)) max = n;
                 }
-                case Op.BEQ -> { pc = x[rs1] == x[rs2] ? (pc + imm) & amask : npc; if (untilBranch) max = n; }
-                case Op.BNE -> { pc = x[rs1] != x[rs2] ? (pc + imm) & amask : npc; if (untilBranch) max = n; }
-                case Op.BLT -> { pc = x[rs1] < x[rs2] ? (pc + imm) & amask : npc; if (untilBranch) max = n; }
-                case Op.BGE -> { pc = x[rs1] >= x[rs2] ? (pc + imm) & amask : npc; if (untilBranch) max = n; }
-                case Op.BLTU -> { pc = Long.compareUnsigned(x[rs1], x[rs2]) < 0 ? (pc + imm) & amask : npc; if (untilBranch) max = n; }
-                case Op.BGEU -> { pc = Long.compareUnsigned(x[rs1], x[rs2]) >= 0 ? (pc + imm) & amask : npc; if (untilBranch) max = n; }
+                case Op.BEQ -> { pc = x[rs1] == x[rs2] ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
+                case Op.BNE -> { pc = x[rs1] != x[rs2] ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
+                case Op.BLT -> { pc = x[rs1] < x[rs2] ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
+                case Op.BGE -> { pc = x[rs1] >= x[rs2] ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
+                case Op.BLTU -> { pc = Long.compareUnsigned(x[rs1], x[rs2]) < 0 ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
+                case Op.BGEU -> { pc = Long.compareUnsigned(x[rs1], x[rs2]) >= 0 ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
                 case Op.LB, Op.LBU -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = Mmu.slot(a);
@@ -198,7 +200,7 @@ final class Interpreter {
                     if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; }
                     pc = next;
                     fvp = -1;
-                    if (h.attention || untilBranch) max = n;
+                    if (h.attention || translator != null) max = n;
                 }
             }
         }

@@ -187,11 +187,11 @@ public final class RiscvHart implements Hart {
             if (debugging) {
                 if (breakpoints.contains(pc) && pc != skipBreakpointAt) { skipBreakpointAt = pc; return StopReason.BREAKPOINT; }
                 skipBreakpointAt = -1;
-                n += interpreter.execute(1, false);
+                n += interpreter.execute(1, null);
             } else if (translator != null) {
                 n += translator.execute(chunk);
             } else {
-                n += interpreter.execute(chunk, false);
+                n += interpreter.execute(chunk, null);
             }
             if (watchHit) { watchHit = false; return StopReason.WATCHPOINT; }
             if (waiting) return StopReason.WAITING_FOR_INTERRUPT;

@@ -56,6 +56,7 @@ final class Translator {
     /** Runs about {@code max} instructions; returns those attempted (traps included), as the interpreter does. */
     long execute(long max) {
         final RiscvHart h = this.h;
+        if (h.retired < tuning.warmup()) return interpret(max, null);
         long n = 0;
         while (n < max) {
             if (finishedReady) installFinished();
@@ -77,32 +78,45 @@ final class Translator {
                     if (h.interpretNext) {
                         // the access the region could not make, and the rest of its block; not a block start to count
                         h.interpretNext = false;
-                        n += interpret(max - n);
+                        n += interpret(max - n, this);
                         if (h.attention) return n;
                     }
                     continue;
                 }
                 heat(page, slot, pc);
             }
-            n += interpret(max - n);
+            n += interpret(max - n, this);
             if (h.attention) return n;
         }
         return n;
     }
 
-    /** The interpreter runs up to the next control transfer. */
-    private long interpret(long max) {
+    /** The interpreter runs until translated code can take over (see {@link #blockStart}), or alone while warming up. */
+    private long interpret(long max, Translator watcher) {
         long before = h.retired;
-        long n = interpreter.execute(max, true);
+        long n = interpreter.execute(max, watcher);
         interpretedInstructions += h.retired - before;
-        interpretedBlocks++;
         return n;
+    }
+
+    /**
+     * The interpreter reached a block start at pc (pageVa is the virtual page it is running in): true ends its
+     * stretch, for the dispatcher to take over (translated code starts here, pc left the page, or a region
+     * was just installed here); otherwise the entry is counted and the interpreter goes on.
+     */
+    boolean blockStart(DecodedPage page, long pageVa, long pc) {
+        if ((pc & Mmu.M1) != pageVa) return true;
+        int slot = (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
+        if (page.region(slot) != null) return true;
+        heat(page, slot, pc);
+        return page.region(slot) != null;
     }
 
     /** Regions of one page that stores may overwrite before the page is no longer translated (self-modifying code). */
     private static final int OVERWRITES_BEFORE_GIVING_UP = 16;
 
     private void heat(DecodedPage page, int slot, long pc) {
+        interpretedBlocks++;
         if (page.regionsOverwritten > OVERWRITES_BEFORE_GIVING_UP) return;
         short[] heat = page.heat;
         if (heat == null) heat = page.heat = new short[DecodedPage.SLOTS];

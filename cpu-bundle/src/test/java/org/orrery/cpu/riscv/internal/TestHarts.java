@@ -11,7 +11,7 @@ public final class TestHarts {
      * background or synchronously (so tests run nearly all their code translated, deterministically).
      */
     public static TestMachine.HartMaker translator(int threshold, boolean background) {
-        TranslatorTuning tuning = new TranslatorTuning(threshold, background);
+        TranslatorTuning tuning = new TranslatorTuning(threshold, background, 0);
         return (env, cfg) -> new RiscvHart(env, cfg, tuning);
     }
 }
