@@ -15,7 +15,8 @@ import java.util.stream.Collectors;
 enum QemuOption {
     MACHINE("[type=]name[,prop=value...]", "select the emulated machine", "machine", "M"),
     CPU("model", "select the CPU model", "cpu"),
-    ACCEL("tcg[,tb-size=MiB][,x-translate=on|off]", "select the accelerator: TCG, translating hot guest code to host code (x-translate=off only interprets)", "accel"),
+    ACCEL("tcg[,tb-size=MiB][,x-translate=on|off][,x-hot-threshold=N][,x-warmup=N]",
+            "select the accelerator: TCG, translating hot guest code to host code (x-translate=off only interprets)", "accel"),
     MEMORY("[size=]megs[,slots=n,maxmem=size]", "set the guest RAM size", "m"),
     SMP("[cpus=]n[,...]", "set the number of harts", "smp"),
     BIOS("file", "set the firmware image", "bios"),

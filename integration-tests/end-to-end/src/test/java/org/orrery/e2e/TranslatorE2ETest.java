@@ -16,8 +16,9 @@ import org.orrery.qmp.client.QmpClient;
 
 /**
  * The translator as a user sees it: Debian's OpenSBI and U-Boot reach U-Boot's prompt with guest code
- * translated (x-query-jit and the monitor's info jit report it), -accel tcg,x-translate=off runs the
- * same boot on the interpreter alone, and -d in_asm writes each translated region to the -D log.
+ * translated from the start (-accel tcg,x-warmup=0; x-query-jit and the monitor's info jit report it),
+ * -accel tcg,x-translate=off runs the same boot on the interpreter alone, and -d in_asm writes each
+ * translated region to the -D log.
  */
 @Tag("e2e")
 class TranslatorE2ETest {
@@ -36,8 +37,9 @@ class TranslatorE2ETest {
 
     @Test void uBootRunsTranslatedAndTheMonitorsReportIt() throws Exception {
         Path sock = tmp.resolve("q.sock"), log = tmp.resolve("in_asm.log");
-        try (Orrery o = Orrery.start(List.of("-machine", "virt", "-m", "256M", "-nographic", "-kernel", Orrery.UBOOT_SMODE.toString(),
-                "-d", "in_asm", "-D", log.toString(), "-qmp", "unix:" + sock + ",server=on,wait=off"));
+        // a boot is interpreted by default (x-warmup): translate from the first instruction on, as a long run would
+        try (Orrery o = Orrery.start(List.of("-accel", "tcg,x-warmup=0,x-hot-threshold=50", "-machine", "virt", "-m", "256M",
+                "-nographic", "-kernel", Orrery.UBOOT_SMODE.toString(), "-d", "in_asm", "-D", log.toString(), "-qmp", "unix:" + sock + ",server=on,wait=off"));
              QmpClient q = o.qmp(sock)) {
             o.await("Hit any key to stop autoboot", Duration.ofSeconds(120));
             JsonNode j = jit(q);

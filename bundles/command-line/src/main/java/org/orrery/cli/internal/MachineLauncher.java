@@ -170,7 +170,10 @@ final class MachineLauncher {
 
     // ---- configuration ----
 
-    /** -accel tcg[,tb-size=MiB][,thread=single|multi][,x-translate=on|off]: QEMU's TCG is the only accelerator. */
+    /**
+     * -accel tcg[,tb-size=MiB][,thread=single|multi][,x-translate=on|off][,x-hot-threshold=N][,x-warmup=N]:
+     * QEMU's TCG is the only accelerator; the x- properties tune Orrery's translator.
+     */
     private void accel(Option o, ObjectNode runOptions) {
         ObjectNode a = keyval(o, "accel");
         String name = a.path("accel").asText();
@@ -180,11 +183,11 @@ final class MachineLauncher {
             String v = e.getValue().asText();
             switch (e.getKey()) {
                 case "accel" -> { }
-                case "tb-size" -> {
+                case "tb-size", "x-hot-threshold", "x-warmup" -> {
                     try {
-                        runOptions.put("tb-size", Long.parseLong(v));
+                        runOptions.put(e.getKey().replaceFirst("^x-", ""), Long.parseLong(v));
                     } catch (NumberFormatException x) {
-                        throw new CommandLineException(o, "Parameter 'tb-size' expects a number");
+                        throw new CommandLineException(o, "Parameter '" + e.getKey() + "' expects a number");
                     }
                 }
                 case "x-translate" -> {

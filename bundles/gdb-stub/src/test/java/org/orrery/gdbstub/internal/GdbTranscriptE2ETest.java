@@ -52,10 +52,12 @@ class GdbTranscriptE2ETest {
                 "-S", "-gdb", "tcp::PORT");
     }
 
-    private static List<String> orrery() {
+    private static List<String> orrery(String... extra) {
         Path launcher = Path.of(System.getProperty("orrery.launcher", "../../orrery")).toAbsolutePath().normalize();
-        return List.of(launcher.toString(), "-machine", "virt", "-bios", "none", "-kernel", elf.toString(), "-nographic",
-                "-S", "-gdb", "tcp::PORT");
+        List<String> cmd = new java.util.ArrayList<>(List.of(launcher.toString(), "-machine", "virt", "-bios", "none", "-kernel",
+                elf.toString(), "-nographic", "-S", "-gdb", "tcp::PORT"));
+        cmd.addAll(List.of(extra));
+        return cmd;
     }
 
     /** The reference half: QEMU's transcript shows every step of the session doing what it should. */
@@ -82,6 +84,14 @@ class GdbTranscriptE2ETest {
                 "VM status: paused (debug)\r\n",
                 "[Inferior 1 (process 1) detached]"))
             assertTrue(out.contains(expected), "missing '" + expected + "' in:\n" + out);
+    }
+
+    /** With every block translated the first time it runs, breakpoints, watchpoints and stepping behave the same. */
+    @Test void orreryTranscriptWithEverythingTranslatedEqualsQemus() throws Exception {
+        assumeTrue(Tools.present(Tools.QEMU), "qemu-system-riscv64 missing");
+        String reference = session("qemu", qemu());
+        String ours = session("orrery-translated", orrery("-accel", "tcg,x-warmup=0,x-hot-threshold=1"));
+        assertEquals(reference, ours);
     }
 
     /** The point of it all: gdb cannot tell Orrery from QEMU. */

@@ -125,7 +125,7 @@ public final class MachineCommands extends AbstractCommandModule {
             if (a.has("no-reboot")) o.setNoReboot(a.bool("no-reboot", false));
             if (a.has("no-shutdown")) o.setNoShutdown(a.bool("no-shutdown", false));
             if (a.has("name")) o.setGuestName(a.str("name"));
-            if (a.has("translate") || a.has("tb-size")) {
+            if (a.has("translate") || a.has("tb-size") || a.has("hot-threshold") || a.has("warmup")) {
                 var accel = o.acceleration();
                 long cache = accel.codeCacheSize();
                 if (a.has("tb-size")) {
@@ -133,8 +133,11 @@ public final class MachineCommands extends AbstractCommandModule {
                     if (mib < 1 || mib > 1 << 20) throw new QomException("Parameter 'tb-size' expects a size from 1 to 1048576 (MiB)");
                     cache = mib << 20;
                 }
-                o.setAcceleration(new org.orrery.machine.cpu.Acceleration(a.has("translate") ? a.bool("translate", true) : accel.translate(),
-                        cache, accel.translationLog()));
+                long hot = a.integer("hot-threshold", accel.hotThreshold()), warmup = a.integer("warmup", accel.warmupInstructions());
+                if (hot < 1 || hot > Short.MAX_VALUE) throw new QomException("Parameter 'hot-threshold' expects a number from 1 to " + Short.MAX_VALUE);
+                if (warmup < 0) throw new QomException("Parameter 'warmup' expects a non-negative number");
+                o.setAcceleration(new org.orrery.machine.cpu.Acceleration(a.bool("translate", accel.translate()), cache, (int) hot, warmup,
+                        accel.translationLog()));
             }
             return F.objectNode();
         });

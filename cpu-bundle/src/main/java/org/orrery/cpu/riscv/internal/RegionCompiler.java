@@ -35,7 +35,7 @@ import java.util.List;
  * is seen soon enough without a poll of its own.
  */
 final class RegionCompiler {
-    static final int MAX_INSTRUCTIONS = Integer.getInteger("xx.maxinsns", 256);
+    static final int MAX_INSTRUCTIONS = 128;
     /** HotSpot never compiles a method whose bytecode exceeds 8,000 bytes (DontCompileHugeMethods). */
     static final int MAX_CODE_BYTES = 7_900;
 

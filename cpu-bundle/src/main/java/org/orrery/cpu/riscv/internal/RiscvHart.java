@@ -91,7 +91,7 @@ public final class RiscvHart implements Hart {
     long lastWatch;
 
     public RiscvHart(HartEnvironment env, RiscvConfig cfg) {
-        this(env, cfg, TranslatorTuning.DEFAULT);
+        this(env, cfg, TranslatorTuning.of(env.acceleration()));
     }
 
     RiscvHart(HartEnvironment env, RiscvConfig cfg, TranslatorTuning tuning) {

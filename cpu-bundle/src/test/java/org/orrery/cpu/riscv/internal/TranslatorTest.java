@@ -28,7 +28,7 @@ class TranslatorTest {
     void theCodeCacheStaysUnderItsCapAndDroppedRegionsAreUnloaded() throws Exception {
         Path elf = GuestBuild.build("fp");
         long cap = 64 << 10; // the smallest cache allowed; the fp test program translates more than twice that
-        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), new Acceleration(true, cap, null), TestHarts.translator(2, false));
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), new Acceleration(true, cap, 2, 0, null), TestHarts.translator(2, false));
         m.loadElf(elf);
         List<WeakReference<Class<?>>> early = new ArrayList<>();
         RiscvHart h = (RiscvHart) m.hart;
