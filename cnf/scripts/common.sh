@@ -112,28 +112,72 @@ orrery_install_test_packages() {
     apt-get install -y -qq --no-install-recommends $missing || orrery_die "apt-get install failed"
 }
 
+# The JVM options of every Orrery run, in one place: ./orrery and the AOT training run (whose cache
+# must match them) take them from here. Sets the array ORRERY_JVM_OPTIONS.
+orrery_jvm_options() {
+    ORRERY_JVM_OPTIONS=(
+        # Felix reads a static field through sun.misc.Unsafe; allow it so JDK 25 does not warn.
+        --sun-misc-unsafe-memory-access=allow
+        --enable-native-access=ALL-UNNAMED
+        # Start-up: code of the JDK and the framework that runs during start-up is compiled only after ten
+        # times the usual number of calls, so the second core starts bundles instead of compiling code that
+        # runs once; Orrery's own code (the guest's harts, its devices, the front-ends) keeps the usual
+        # thresholds, and anything hot still reaches C2.
+        -XX:CompileThresholdScaling=10
+        -XX:CompileCommand=quiet
+        "-XX:CompileCommand=CompileThresholdScaling,org.orrery.*::*,1.0"
+    )
+}
+
+# True when the arguments only ask for -version or -help: no container starts, so the JVM starts faster
+# without mapping the AOT cache.
+orrery_answers_without_container() {
+    local arg
+    for arg in "$@"; do
+        case $arg in
+            -version | --version | -h | --h | -help | --help) return 0 ;;
+        esac
+    done
+    return 1
+}
+
 # The JDK's ahead-of-time cache for the distribution (classes loaded and linked, profiles), keyed by
-# the jars it was trained on: JDK 25.0.3 may silently use a stale cache, so a changed jar means a new
-# file. Made once by a short training run (the container starting and stopping), written atomically
-# so concurrent runs never see half a file. Prints the option to use, or nothing when unavailable.
-# ORRERY_NO_AOT=1 turns it off.
+# the jars it was trained on and the JVM options: JDK 25.0.3 may silently use a stale cache, so a
+# changed jar means a new file. Made once by a training run that does what a real start does (the
+# launcher's AotTraining: a machine built, a QMP session, the guest running for a moment, quit), with
+# the bare container as the fallback when no machine can be built; written atomically so concurrent
+# runs never see half a file. Needs orrery_jvm_options. Prints the option to use, or nothing when
+# unavailable. ORRERY_NO_AOT=1 turns it off.
 orrery_aot_option() {
     [[ -z ${ORRERY_NO_AOT:-} && ${ORRERY_JAVA_OPTS:-} != *AOTCache* ]] || return 0
-    local key cache tmp
-    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME"; cat "$JAVA_HOME/release" 2>/dev/null) | cksum | cut -d' ' -f1)
+    local key cache tmp work
+    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; cat "$JAVA_HOME/release" 2>/dev/null) | cksum | cut -d' ' -f1)
     cache="$ORRERY_DIST/aot/orrery-$key.aot"
     if [[ ! -f $cache ]]; then
         mkdir -p "$ORRERY_DIST/aot" 2>/dev/null || return 0
         tmp="$cache.$$.tmp"
-        if echo 'lb' | timeout 120 "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
-                -XX:AOTCacheOutput="$tmp" -Dorrery.home="$ORRERY_DIST" -cp "$ORRERY_DIST/lib/*" org.orrery.launcher.Main \
-                >/dev/null 2>&1 && [[ -s $tmp ]]; then
+        work=$(mktemp -d)
+        if orrery_aot_train "$tmp" -Dorrery.aot.training="$work/qmp.sock" -machine virt -nographic -serial null -monitor none -S \
+                -qmp "unix:$work/qmp.sock,server=on,wait=off" </dev/null \
+           || echo 'lb' | orrery_aot_train "$tmp"; then
             find "$ORRERY_DIST/aot" -name 'orrery-*.aot' -delete 2>/dev/null || true
             mv -f "$tmp" "$cache"
         else
             rm -f "$tmp" "$tmp.config" 2>/dev/null
-            return 0
         fi
+        rm -rf "$work"
+        [[ -f $cache ]] || return 0
     fi
     echo "-XX:AOTCache=$cache"
+}
+
+# One training run writing the AOT cache $1; the remaining arguments are system properties (-D...) and
+# then the Orrery command line. Succeeds when the cache was written.
+orrery_aot_train() {
+    local output=$1 properties=()
+    shift
+    while [[ ${1:-} == -D* ]]; do properties+=("$1"); shift; done
+    rm -f "$output"
+    timeout 120 "$JAVA_HOME/bin/java" "${ORRERY_JVM_OPTIONS[@]}" -XX:AOTCacheOutput="$output" "${properties[@]}" \
+        -Dorrery.home="$ORRERY_DIST" -cp "$ORRERY_DIST/lib/*" org.orrery.launcher.Main "$@" >/dev/null 2>&1 && [[ -s $output ]]
 }

@@ -56,7 +56,12 @@ public final class CommandLayerImpl implements CommandLayer {
         }
     }
 
+    /** The commands whose answer lists what the installed bundles provide. */
+    private static final java.util.Set<String> LISTINGS = java.util.Set.of("query-commands", "query-qmp-schema");
+
     private final List<Module> modules = new ArrayList<>();
+    /** Waits while the container is still starting bundles (see {@link #setStartupWait}); a no-op by default. */
+    private volatile Runnable startupWait = () -> { };
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     private volatile Snapshot snapshot = build(List.of());
 
@@ -103,9 +108,20 @@ public final class CommandLayerImpl implements CommandLayer {
         return new Snapshot(set, Map.copyOf(handlers));
     }
 
+    /**
+     * Sets what waits, bounded, while the container is still starting bundles. A command that is not
+     * installed yet, and the listings of commands, wait for it, so a client that connects early gets the
+     * answers of the fully started container; every other command runs at once.
+     */
+    public void setStartupWait(Runnable wait) { this.startupWait = wait; }
+
     @Override
     public JsonNode execute(ObjectTree tree, String command, Value arguments, Session session) {
         Snapshot s = snapshot;
+        if (LISTINGS.contains(command) || !s.handlers().containsKey(command)) {
+            startupWait.run();
+            s = snapshot;
+        }
         CommandHandler handler = s.handlers().get(command);
         if (handler == null || !(s.schema().get(command) instanceof SchemaEntity.Command cmd))
             throw new QomException(ErrorClass.CommandNotFound, "The command " + command + " has not been found");
@@ -152,7 +168,13 @@ public final class CommandLayerImpl implements CommandLayer {
     }
 
     @Override public Optional<SchemaEntity.Command> command(String name) {
-        Snapshot s = snapshot;
+        Optional<SchemaEntity.Command> found = installed(snapshot, name);
+        if (found.isPresent()) return found;
+        startupWait.run();
+        return installed(snapshot, name);
+    }
+
+    private static Optional<SchemaEntity.Command> installed(Snapshot s, String name) {
         return s.schema().get(name) instanceof SchemaEntity.Command c && s.handlers().containsKey(name) ? Optional.of(c) : Optional.empty();
     }
 
