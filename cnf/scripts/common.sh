@@ -16,10 +16,15 @@ orrery_die() {
 # The feature release of the JDK at $1 (e.g. 25), read from its release file without
 # starting a JVM; empty if $1 is not a JDK.
 orrery_java_feature_version() {
-    local release="$1/release" version
+    local release="$1/release" line
     [[ -x $1/bin/java && -r $release ]] || return 0
-    version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")
-    echo "$version"
+    # read with builtins: ./orrery runs this on every start
+    while IFS= read -r line; do
+        if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
+            echo "${BASH_REMATCH[1]}"
+            return
+        fi
+    done <"$release"
 }
 
 # Exports JAVA_HOME: the caller's JAVA_HOME when it is a JDK >= 25, else Temurin 25.
@@ -97,10 +102,17 @@ orrery_missing_test_packages() {
 # Installs the missing packages of list $1 (default: the test packages), running apt-get update once
 # and only when something is missing.
 orrery_install_test_packages() {
-    local missing list="${1:-$ORRERY_ROOT/cnf/scripts/test-packages.txt}"
+    local missing list="${1:-$ORRERY_ROOT/cnf/scripts/test-packages.txt}" checked
+    # A check that found everything is remembered until dpkg's database or the list changes (saves the
+    # dpkg-query on every start of ./orrery).
+    checked="$ORRERY_DIST/.packages-checked-$(basename "$list")"
+    [[ -f $checked && $checked -nt /var/lib/dpkg/status && $checked -nt $list ]] && return
     command -v dpkg-query >/dev/null || { echo "$(basename "$0"): not Debian; install the packages in ${list#"$ORRERY_ROOT"/} yourself" >&2; return; }
     missing=$(orrery_missing_test_packages "$list")
-    [[ -z $missing ]] && return
+    if [[ -z $missing ]]; then
+        [[ -d $ORRERY_DIST ]] && : >"$checked" 2>/dev/null
+        return 0
+    fi
     if [[ $(id -u) -ne 0 ]]; then
         echo "$(basename "$0"): warning: missing Debian packages (what needs them will fail): $(echo $missing)" >&2
         return
@@ -151,7 +163,8 @@ orrery_answers_without_container() {
 orrery_aot_option() {
     [[ -z ${ORRERY_NO_AOT:-} && ${ORRERY_JAVA_OPTS:-} != *AOTCache* ]] || return 0
     local key cache tmp work
-    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; cat "$JAVA_HOME/release" 2>/dev/null) | cksum | cut -d' ' -f1)
+    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; echo "$(<"$JAVA_HOME/release")") | cksum)
+    key=${key%% *}
     cache="$ORRERY_DIST/aot/orrery-$key.aot"
     if [[ ! -f $cache ]]; then
         mkdir -p "$ORRERY_DIST/aot" 2>/dev/null || return 0

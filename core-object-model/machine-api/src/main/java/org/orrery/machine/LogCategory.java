@@ -3,7 +3,9 @@ package org.orrery.machine;
 /** What -d can enable, named as QEMU names the categories. */
 public enum LogCategory {
     GUEST_ERRORS("guest_errors", "log when the guest OS does something invalid (eg accessing a non-existent register)"),
-    UNIMP("unimp", "log unimplemented functionality");
+    UNIMP("unimp", "log unimplemented functionality"),
+    /** Orrery's own: when the machine was built and its guest began, in milliseconds since launch. */
+    STARTUP("startup", "log start-up milestones (machine built, first guest instruction) with the time since launch");
 
     private final String option;
     private final String help;
