@@ -2,7 +2,8 @@
 # not run it. Every function prints one clear line and exits 1 when it cannot do its job.
 
 ORRERY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-ORRERY_DIST="$ORRERY_ROOT/bundles/distribution/target/orrery"
+# ORRERY_DIST may name another copy of the distribution to run (with ORRERY_NO_BUILD=1; tests do).
+ORRERY_DIST="${ORRERY_DIST:-$ORRERY_ROOT/bundles/distribution/target/orrery}"
 # Written by every build of the distribution module; sources newer than it mean "stale".
 ORRERY_BUILD_STAMP="$ORRERY_DIST/BUILD"
 ORRERY_PREFERRED_JDK=/usr/lib/jvm/temurin-25-jdk-amd64
