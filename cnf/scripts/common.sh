@@ -132,13 +132,6 @@ orrery_jvm_options() {
         # Felix reads a static field through sun.misc.Unsafe; allow it so JDK 25 does not warn.
         --sun-misc-unsafe-memory-access=allow
         --enable-native-access=ALL-UNNAMED
-        # Start-up: code of the JDK and the framework that runs during start-up is compiled only after ten
-        # times the usual number of calls, so the second core starts bundles instead of compiling code that
-        # runs once; Orrery's own code (the guest's harts, its devices, the front-ends) keeps the usual
-        # thresholds, and anything hot still reaches C2.
-        -XX:CompileThresholdScaling=10
-        -XX:CompileCommand=quiet
-        "-XX:CompileCommand=CompileThresholdScaling,org.orrery.*::*,1.0"
     )
 }
 
