@@ -2,7 +2,6 @@ package org.orrery.launcher;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,8 +27,9 @@ import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
- * One run of the OSGi container: a framework with a bundle cache of its own, the
- * distribution's bundles installed and started, until something stops the framework.
+ * One run of the OSGi container: a framework on a bundle cache kept for this distribution (or a
+ * throw-away one), the distribution's bundles installed and started, until something stops the
+ * framework. ARCHITECTURE.md (Start-up) gives the order and the reasons.
  */
 final class EmbeddedContainer {
     /** Started last, so the first command typed or piped in sees every bundle. */
@@ -218,11 +218,13 @@ final class EmbeddedContainer {
     }
 
     private void startAll(List<Bundle> bundles, int threads, BundleProblemReporter reporter) throws InterruptedException {
-        ParallelStart.start(bundles, threads, bundle -> start(bundle, reporter));
+        Bundle framework = reporter.systemBundle();
+        ParallelStart.start(bundles, threads, bundle -> start(bundle, framework, reporter));
     }
 
-    private void start(Bundle bundle, BundleProblemReporter reporter) {
-        if (isFragment(bundle)) {
+    private void start(Bundle bundle, Bundle framework, BundleProblemReporter reporter) {
+        // The command line may end the process (bad input, -machine help) while front-ends are still starting.
+        if (isFragment(bundle) || framework.getState() != Bundle.ACTIVE) {
             return;
         }
         long started = System.nanoTime();
@@ -230,7 +232,7 @@ final class EmbeddedContainer {
             // transient: a kept bundle cache must not start bundles by itself in the next run's framework start
             bundle.start(Bundle.START_TRANSIENT);
         } catch (BundleException e) {
-            reporter.reportStartFailure(bundle, e);
+            if (framework.getState() == Bundle.ACTIVE) reporter.reportStartFailure(bundle, e);
         }
         // names the bundles that are slow to start (start-up tuning)
         trace.step("starting " + bundle.getSymbolicName(), started, 10);
