@@ -1,54 +1,58 @@
 #!/usr/bin/env bash
-# Start-up benchmark: time from running ./orrery to "all bundles started" (the launcher's
-# -Dorrery.startup.report line, ready_ms) and to the process' exit when stdin is empty
-# (Gogo reads EOF and stops the container), over several runs per JVM configuration.
-#
-#   benchmarks/startup.sh [runs]        default 10 runs per configuration
-#   ORRERY_BENCH_CONFIGS='name=flags;name=flags'   configurations to compare
+# Start-up benchmark, Orrery beside QEMU 7.2 in the same run (milliseconds, median and min of the runs):
+#   greeting     launch -> the QMP greeting on a unix socket (-S, nothing else on the command line)
+#   first insn   launch -> the guest's first instruction (Orrery: its -d startup line; QEMU: its first
+#                -d in_asm block, translated just before it runs)
+#   U-Boot       launch -> U-Boot's banner on the serial console (OpenSBI first, then U-Boot)
+#   version      ./orrery -version and -h, to the process' exit
+# Usage: benchmarks/startup.sh [runs]   (default 7)
 set -euo pipefail
 source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../cnf/scripts/common.sh"
 
-runs=${1:-10}
-aot_cache=$(mktemp -d)/orrery.aot
-default_configs="default=;no-aot=NO_AOT;serial-gc=NO_AOT -XX:+UseSerialGC;no-cds=NO_AOT -Xshare:off;aot-cache=NO_AOT -XX:AOTCache=$aot_cache"
-configs=${ORRERY_BENCH_CONFIGS:-$default_configs}
+runs=${1:-7}
+uboot=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
+probe="$ORRERY_ROOT/benchmarks/startup_probe.py"
+orrery="$ORRERY_ROOT/orrery"
+command -v qemu-system-riscv64 >/dev/null || orrery_die "missing qemu-system-riscv64 (package qemu-system-misc)"
+[[ -f $uboot ]] || orrery_die "missing $uboot (package u-boot-qemu)"
 
 orrery_select_jdk
-orrery_build_if_stale   # build once up front so no run pays for it
+orrery_build_if_stale   # build and train the AOT cache once, outside the timing
+orrery_jvm_options
+orrery_aot_option >/dev/null
 export ORRERY_NO_BUILD=1
 
-# The AOT cache needs one training run that records what start-up loads.
-if [[ $configs == *AOTCache=* ]]; then
-    ORRERY_NO_AOT=1 ORRERY_JAVA_OPTS="-XX:AOTCacheOutput=$aot_cache -Xlog:aot=off -Xlog:cds=off" timeout 120 "$ORRERY_ROOT/orrery" </dev/null >/dev/null 2>&1 \
-        || orrery_die "the AOT training run failed"
-fi
-
-# Prints "median min" of the numbers on stdin.
-median_min() {
-    sort -n | awk '{ v[NR] = $1 } END { m = (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2); print m, v[1] }'
+machine=(-machine virt -nographic -serial null -monitor none)
+row() {   # row LABEL MILESTONE ARG ORRERY-ARGS... -- QEMU-ARGS...
+    local label=$1 milestone=$2 arg=$3 orrery_args=() qemu_args=()
+    shift 3
+    while [[ $1 != -- ]]; do orrery_args+=("$1"); shift; done
+    shift
+    qemu_args=("$@")
+    local o q
+    o=$(python3 "$probe" "$runs" "$milestone" "$arg" -- "$orrery" "${orrery_args[@]}")
+    q=$(python3 "$probe" "$runs" "$milestone" "${QEMU_ARG:-$arg}" -- qemu-system-riscv64 "${qemu_args[@]}")
+    printf '%-26s %-28s %s\n' "$label" "$o" "$q"
 }
-
-printf '%-12s %8s %8s %8s %8s   %s\n' config ready_med ready_min exit_med exit_min "JVM flags"
-IFS=';' read -ra entries <<<"$configs"
-for entry in "${entries[@]}"; do
-    name=${entry%%=*}
-    flags=${entry#*=}
-    ready=()
-    total=()
+elapsed_runs() {   # median and min of running "$@" to its exit
+    local i start end times=()
     for ((i = 0; i < runs; i++)); do
         start=${EPOCHREALTIME/[.,]/}
-        # A run that hangs must not hang the benchmark: it counts as a failure.
-        # "NO_AOT" in a configuration turns off ./orrery's own AOT cache (the default uses it)
-        no_aot=""; [[ $flags == *NO_AOT* ]] && no_aot=1
-        report=$(ORRERY_NO_AOT=$no_aot ORRERY_JAVA_OPTS="-Dorrery.startup.report=true ${flags//NO_AOT/}" timeout 60 "$ORRERY_ROOT/orrery" </dev/null 2>&1 >/dev/null | grep 'orrery: startup:' || true)
+        "$@" >/dev/null 2>&1
         end=${EPOCHREALTIME/[.,]/}
-        [[ $report =~ ready_ms=([0-9]+) ]] || orrery_die "no start-up report from configuration $name: $report"
-        ready+=("${BASH_REMATCH[1]}")
-        total+=($(((end - start) / 1000)))
+        times+=($(((end - start) / 1000)))
     done
-    read -r ready_median ready_min < <(printf '%s\n' "${ready[@]}" | median_min)
-    read -r total_median total_min < <(printf '%s\n' "${total[@]}" | median_min)
-    printf '%-12s %8s %8s %8s %8s   %s\n' "$name" "$ready_median" "$ready_min" "$total_median" "$total_min" "${flags:-(none)}"
-done
-echo "(milliseconds over $runs runs; ready = all bundles started and components counted, exit = back at the shell prompt)"
-rm -rf "$(dirname "$aot_cache")"
+    printf '%s\n' "${times[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "median %d min %d runs %d", v[int((NR + 1) / 2)], v[1], NR }'
+}
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)   ($(nproc) cores)"
+printf '%-26s %-28s %s\n' "milestone (ms)" "orrery" "qemu 7.2"
+row "launch -> QMP greeting" greeting SOCKET "${machine[@]}" -S -qmp unix:SOCKET,server=on,wait=off \
+    -- "${machine[@]}" -S -qmp unix:SOCKET,server=on,wait=off
+QEMU_ARG='^IN:' row "launch -> first insn" stderr 'first guest instruction' "${machine[@]}" -d startup \
+    -- "${machine[@]}" -d in_asm
+row "launch -> U-Boot banner" stdout 'U-Boot 20' -machine virt -m 256M -nographic -kernel "$uboot" \
+    -- -machine virt -m 256M -nographic -kernel "$uboot"
+printf '%-26s %-28s %s\n' "-version to exit" "$(elapsed_runs "$orrery" -version)" "$(elapsed_runs qemu-system-riscv64 -version)"
+printf '%-26s %-28s %s\n' "-h to exit" "$(elapsed_runs "$orrery" -h)" "$(elapsed_runs qemu-system-riscv64 -h)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -2,7 +2,8 @@
 # not run it. Every function prints one clear line and exits 1 when it cannot do its job.
 
 ORRERY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-ORRERY_DIST="$ORRERY_ROOT/bundles/distribution/target/orrery"
+# ORRERY_DIST may name another copy of the distribution to run (with ORRERY_NO_BUILD=1; tests do).
+ORRERY_DIST="${ORRERY_DIST:-$ORRERY_ROOT/bundles/distribution/target/orrery}"
 # Written by every build of the distribution module; sources newer than it mean "stale".
 ORRERY_BUILD_STAMP="$ORRERY_DIST/BUILD"
 ORRERY_PREFERRED_JDK=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -16,10 +17,15 @@ orrery_die() {
 # The feature release of the JDK at $1 (e.g. 25), read from its release file without
 # starting a JVM; empty if $1 is not a JDK.
 orrery_java_feature_version() {
-    local release="$1/release" version
+    local release="$1/release" line
     [[ -x $1/bin/java && -r $release ]] || return 0
-    version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release")
-    echo "$version"
+    # read with builtins: ./orrery runs this on every start
+    while IFS= read -r line; do
+        if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
+            echo "${BASH_REMATCH[1]}"
+            return
+        fi
+    done <"$release"
 }
 
 # Exports JAVA_HOME: the caller's JAVA_HOME when it is a JDK >= 25, else Temurin 25.
@@ -97,10 +103,17 @@ orrery_missing_test_packages() {
 # Installs the missing packages of list $1 (default: the test packages), running apt-get update once
 # and only when something is missing.
 orrery_install_test_packages() {
-    local missing list="${1:-$ORRERY_ROOT/cnf/scripts/test-packages.txt}"
+    local missing list="${1:-$ORRERY_ROOT/cnf/scripts/test-packages.txt}" checked
+    # A check that found everything is remembered until dpkg's database or the list changes (saves the
+    # dpkg-query on every start of ./orrery).
+    checked="$ORRERY_DIST/.packages-checked-$(basename "$list")"
+    [[ -f $checked && $checked -nt /var/lib/dpkg/status && $checked -nt $list ]] && return
     command -v dpkg-query >/dev/null || { echo "$(basename "$0"): not Debian; install the packages in ${list#"$ORRERY_ROOT"/} yourself" >&2; return; }
     missing=$(orrery_missing_test_packages "$list")
-    [[ -z $missing ]] && return
+    if [[ -z $missing ]]; then
+        [[ -d $ORRERY_DIST ]] && : >"$checked" 2>/dev/null
+        return 0
+    fi
     if [[ $(id -u) -ne 0 ]]; then
         echo "$(basename "$0"): warning: missing Debian packages (what needs them will fail): $(echo $missing)" >&2
         return
@@ -112,28 +125,71 @@ orrery_install_test_packages() {
     apt-get install -y -qq --no-install-recommends $missing || orrery_die "apt-get install failed"
 }
 
+# The JVM options of every Orrery run, in one place: ./orrery and the AOT training run (whose cache
+# must match them) take them from here. Sets the array ORRERY_JVM_OPTIONS.
+orrery_jvm_options() {
+    ORRERY_JVM_OPTIONS=(
+        # Felix reads a static field through sun.misc.Unsafe; allow it so JDK 25 does not warn.
+        --sun-misc-unsafe-memory-access=allow
+        # guest RAM: mmap through the FFM linker, and harts reach it by native address (restricted methods)
+        --enable-native-access=ALL-UNNAMED
+        # HotSpot compiles every path of a method instead of betting on the paths seen so far: the CPU
+        # interpreter's big dispatch switch and translated guest code otherwise deoptimize and recompile each
+        # time the guest starts using a new kind of instruction (a boot does that for a while)
+        -XX:PerMethodTrapLimit=0
+    )
+}
+
+# True when the arguments only ask for -version or -help: no container starts, so the JVM starts faster
+# without mapping the AOT cache.
+orrery_answers_without_container() {
+    local arg
+    for arg in "$@"; do
+        case $arg in
+            -version | --version | -h | --h | -help | --help) return 0 ;;
+        esac
+    done
+    return 1
+}
+
 # The JDK's ahead-of-time cache for the distribution (classes loaded and linked, profiles), keyed by
-# the jars it was trained on: JDK 25.0.3 may silently use a stale cache, so a changed jar means a new
-# file. Made once by a short training run (the container starting and stopping), written atomically
-# so concurrent runs never see half a file. Prints the option to use, or nothing when unavailable.
-# ORRERY_NO_AOT=1 turns it off.
+# the jars it was trained on and the JVM options: JDK 25.0.3 may silently use a stale cache, so a
+# changed jar means a new file. Made once by a training run that does what a real start does (the
+# launcher's AotTraining: a machine built, a QMP session, the guest running for a moment, quit), with
+# the bare container as the fallback when no machine can be built; written atomically so concurrent
+# runs never see half a file. Needs orrery_jvm_options. Prints the option to use, or nothing when
+# unavailable. ORRERY_NO_AOT=1 turns it off.
 orrery_aot_option() {
     [[ -z ${ORRERY_NO_AOT:-} && ${ORRERY_JAVA_OPTS:-} != *AOTCache* ]] || return 0
-    local key cache tmp
-    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME"; cat "$JAVA_HOME/release" 2>/dev/null) | cksum | cut -d' ' -f1)
+    local key cache tmp work
+    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; echo "$(<"$JAVA_HOME/release")") | cksum)
+    key=${key%% *}
     cache="$ORRERY_DIST/aot/orrery-$key.aot"
     if [[ ! -f $cache ]]; then
         mkdir -p "$ORRERY_DIST/aot" 2>/dev/null || return 0
         tmp="$cache.$$.tmp"
-        if echo 'lb' | timeout 120 "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
-                -XX:AOTCacheOutput="$tmp" -Dorrery.home="$ORRERY_DIST" -cp "$ORRERY_DIST/lib/*" org.orrery.launcher.Main \
-                >/dev/null 2>&1 && [[ -s $tmp ]]; then
+        work=$(mktemp -d)
+        if orrery_aot_train "$tmp" -Dorrery.aot.training="$work/qmp.sock" -machine virt -nographic -serial null -monitor none -S \
+                -qmp "unix:$work/qmp.sock,server=on,wait=off" </dev/null \
+           || echo 'lb' | orrery_aot_train "$tmp"; then
             find "$ORRERY_DIST/aot" -name 'orrery-*.aot' -delete 2>/dev/null || true
             mv -f "$tmp" "$cache"
         else
             rm -f "$tmp" "$tmp.config" 2>/dev/null
-            return 0
         fi
+        rm -rf "$work"
+        [[ -f $cache ]] || return 0
     fi
     echo "-XX:AOTCache=$cache"
+}
+
+# One training run writing the AOT cache $1; the remaining arguments are system properties (-D...) and
+# then the Orrery command line. Succeeds when the cache was written.
+orrery_aot_train() {
+    local output=$1 properties=()
+    shift
+    while [[ ${1:-} == -D* ]]; do properties+=("$1"); shift; done
+    rm -f "$output"
+    timeout 120 "$JAVA_HOME/bin/java" "${ORRERY_JVM_OPTIONS[@]}" -XX:AOTCacheOutput="$output" "${properties[@]}" \
+        -Dorrery.home="$ORRERY_DIST" -cp "$ORRERY_DIST/lib/*" org.orrery.launcher.Main "$@" >/dev/null 2>&1 && [[ -s $output ]]
 }

@@ -37,8 +37,34 @@ final class DistributionLayout {
         return Path.of(System.getProperty("orrery.root", "..")).toAbsolutePath().normalize();
     }
 
+    /**
+     * The third-party bundles: system/, and the framework-level bundles of lib/ that the launcher runs on
+     * the class path as part of the system bundle (Declarative Services, Jackson). The tests install those
+     * as ordinary bundles, which they equally are.
+     */
     static List<BundleJar> systemBundles() {
-        return bundlesIn(home().resolve("system"));
+        List<BundleJar> bundles = new java.util.ArrayList<>(classPathBundles());
+        bundles.addAll(bundlesIn(home().resolve("system")));
+        return bundles;
+    }
+
+    /** The bundles in lib/: every jar there with a symbolic name except the framework itself. */
+    static List<BundleJar> classPathBundles() {
+        try (Stream<Path> entries = Files.list(home().resolve("lib"))) {
+            return entries.filter(p -> p.toString().endsWith(".jar")).sorted()
+                    .filter(DistributionLayout::isClassPathBundle).map(DistributionLayout::read).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static boolean isClassPathBundle(Path jar) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            return file.getManifest() != null && file.getManifest().getMainAttributes().getValue("Bundle-SymbolicName") != null
+                    && file.getEntry("META-INF/services/org.osgi.framework.launch.FrameworkFactory") == null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static List<BundleJar> orreryBundles() {

@@ -33,12 +33,18 @@ final class OrreryProcess implements AutoCloseable {
 
     /** Starts the orrery script of this checkout with the given arguments. */
     static OrreryProcess start(String... arguments) throws IOException {
+        return startWith(java.util.Map.of(), arguments);
+    }
+
+    /** Starts the orrery script with extra environment variables (e.g. ORRERY_DIST for another copy). */
+    static OrreryProcess startWith(java.util.Map<String, String> environment, String... arguments) throws IOException {
         Path script = DistributionLayout.repositoryRoot().resolve("orrery");
         List<String> command = new ArrayList<>(List.of(script.toString()));
         command.addAll(List.of(arguments));
         ProcessBuilder builder = new ProcessBuilder(command).directory(DistributionLayout.repositoryRoot().toFile());
         // The build under test just assembled the distribution; the script must not rebuild it.
         builder.environment().put("ORRERY_NO_BUILD", "1");
+        builder.environment().putAll(environment);
         return new OrreryProcess(builder.start());
     }
 

@@ -51,6 +51,11 @@ final class BundleProblemReporter implements BundleListener, FrameworkListener, 
         this.err = err;
     }
 
+    /** The framework itself (the system bundle), whose state says whether it is stopping. */
+    Bundle systemBundle() {
+        return systemContext.getBundle();
+    }
+
     void attach() {
         systemContext.addBundleListener(this);
         systemContext.addFrameworkListener(this);

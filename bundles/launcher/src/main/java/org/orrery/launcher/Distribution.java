@@ -47,12 +47,25 @@ record Distribution(Path home) {
         return distribution;
     }
 
+    /** The class path: the launcher, the framework and the bundles that run as part of the system bundle. */
+    Path libraries() {
+        return home.resolve("lib");
+    }
+
     Path systemBundles() {
         return home.resolve("system");
     }
 
     Path orreryBundles() {
         return home.resolve("bundles");
+    }
+
+    /** Every jar of the distribution: the class path, system/ and bundles/. */
+    List<Path> allJars() throws IOException {
+        List<Path> jars = new java.util.ArrayList<>(jarsIn(libraries()));
+        jars.addAll(jarsIn(systemBundles()));
+        jars.addAll(jarsIn(orreryBundles()));
+        return jars;
     }
 
     static List<Path> jarsIn(Path folder) throws IOException {

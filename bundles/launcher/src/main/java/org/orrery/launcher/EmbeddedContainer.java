@@ -2,19 +2,17 @@ package org.orrery.launcher;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
@@ -23,12 +21,15 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
- * One run of the OSGi container: a framework with a bundle cache of its own, the
- * distribution's bundles installed and started, until something stops the framework.
+ * One run of the OSGi container: a framework on a bundle cache kept for this distribution (or a
+ * throw-away one), the distribution's bundles installed and started, until something stops the
+ * framework. ARCHITECTURE.md (Start-up) gives the order and the reasons.
  */
 final class EmbeddedContainer {
     /** Started last, so the first command typed or piped in sees every bundle. */
@@ -37,6 +38,14 @@ final class EmbeddedContainer {
     private static final String FILE_INSTALL = "org.apache.felix.fileinstall";
     /** FileInstall's scan period: a dropped jar is active well within a second. */
     private static final String FILE_INSTALL_POLL_MILLIS = "200";
+    /** Gogo's runtime and commands serve only the console and the orrery:/qmp: functions: started late. */
+    private static final Set<String> GOGO_RUNTIME = Set.of("org.apache.felix.gogo.runtime", "org.apache.felix.gogo.command");
+    /** A bundle with this manifest header set to "deferred" starts after the command line has begun. */
+    static final String START_HEADER = "Orrery-Start";
+    /** The property of the marker service that is up while bundles are still starting. */
+    static final String STARTUP_PROPERTY = "orrery.startup";
+    /** Bundles start side by side on this many threads (starting one is mostly its components activating). */
+    private static final int START_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     private final Distribution distribution;
@@ -44,6 +53,7 @@ final class EmbeddedContainer {
     private final Optional<Path> watchedFolder;
     private final boolean reportStartup;
     private final PrintStream err;
+    private final StartupTrace trace;
 
     EmbeddedContainer(Distribution distribution, CommandLine commandLine, Optional<Path> watchedFolder,
                       boolean reportStartup, PrintStream err) {
@@ -52,39 +62,61 @@ final class EmbeddedContainer {
         this.watchedFolder = watchedFolder;
         this.reportStartup = reportStartup;
         this.err = err;
+        this.trace = StartupTrace.fromSystemProperties(err);
     }
 
     /** Runs the container until the framework stops; returns the process exit status. */
     int runUntilStopped() throws IOException, BundleException, InterruptedException {
-        // A cache per process, so any number of Orrery processes can run side by side.
-        Path cache = Files.createTempDirectory("orrery-felix-cache-");
+        trace.mark("launcher running");
+        // Counted down once the cache is released, so a signal's shutdown hook lets the process end only then.
         CountDownLatch cleanedUp = new CountDownLatch(1);
-        Framework framework = newFramework(frameworkProperties(cache));
+        try (BundleCacheSlot cache = BundleCacheSlot.acquire(distribution.home().resolve("cache"), distribution.allJars())) {
+            return runUntilStopped(cache, cleanedUp);
+        } finally {
+            cleanedUp.countDown();
+        }
+    }
+
+    private int runUntilStopped(BundleCacheSlot cache, CountDownLatch cleanedUp) throws IOException, BundleException, InterruptedException {
+        Map<String, Object> properties = frameworkProperties(cache);
+        ClassPathBundles.in(Distribution.jarsIn(distribution.libraries())).addTo(properties);
+        Framework framework = newFramework(properties);
         Thread shutdownHook = new Thread(() -> stopOnSignal(framework, cleanedUp), "orrery-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         ExitRequest exitRequest = new ExitRequest(framework);
         Thread.setDefaultUncaughtExceptionHandler(new UncaughtFailures(exitRequest, Runtime.getRuntime()::halt));
         BundleProblemReporter reporter = null;
         try {
-            long t0 = System.nanoTime();
+            trace.mark("framework created");
             framework.init();
-            trace("initialising the framework", t0);
+            trace.mark("framework initialised" + (cache.reusable() ? " from the kept bundle cache" : ""));
             BundleContext systemContext = framework.getBundleContext();
             reporter = new BundleProblemReporter(systemContext, err);
             reporter.attach();
             Hashtable<String, Object> exitProperties = new Hashtable<>(Map.of(ExitRequest.SERVICE_PROPERTY, Boolean.TRUE));
             systemContext.registerService(IntConsumer.class, exitRequest, exitProperties);
+            // Registered while bundles are still starting: the command layer then waits for the start to finish
+            // before it answers that a command is unknown, or lists the commands.
+            ServiceRegistration<Runnable> starting = systemContext.registerService(Runnable.class, () -> { },
+                    new Hashtable<>(Map.of(STARTUP_PROPERTY, "pending")));
             framework.start();
             try {
-                List<Bundle> console = deployDistribution(systemContext, reporter);
-                // Tells the command-line bundle every distribution bundle is started, so every type and
-                // command is there before options become commands.
-                Runnable marker = () -> { };
-                systemContext.registerService(Runnable.class, marker, new Hashtable<>(Map.of("orrery.launch", "complete")));
+                StartPlan plan = deployDistribution(systemContext, cache);
+                startAll(plan.beforeCommandLine(), START_THREADS, reporter);
+                // Tells the command-line bundle that what it builds machines from is started.
+                systemContext.registerService(Runnable.class, () -> { }, new Hashtable<>(Map.of("orrery.launch", "complete")));
+                trace.mark("launch complete: the command line runs");
+                startAll(plan.deferred(), 1, reporter);   // the other core builds the machine meanwhile
+                starting.unregister();
+                trace.mark("every bundle started");
                 // The console comes last, once the command line has built the machine, so piped shell
                 // commands see it.
                 awaitCommandLine(systemContext);
-                startAll(console, reporter);
+                startAll(plan.console(), 1, reporter);
+                String trainingSocket = System.getProperty("orrery.aot.training");
+                if (trainingSocket != null) {
+                    Thread.ofPlatform().name("orrery-aot-training").daemon(true).start(() -> AotTraining.run(Path.of(trainingSocket)));
+                }
                 if (reportStartup) {
                     printStartupReport(systemContext);
                 }
@@ -97,24 +129,30 @@ final class EmbeddedContainer {
             if (reporter != null) {
                 reporter.close();
             }
-            deleteRecursively(cache);
-            cleanedUp.countDown();
         }
     }
 
-    private static Framework newFramework(Map<String, String> properties) {
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Framework newFramework(Map<String, Object> properties) {
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no OSGi framework on the class path (lib/ should hold the Felix jar)"));
-        return factory.newFramework(properties);
+        // Felix takes objects as well as strings: the system bundle's activators are a list of instances.
+        return factory.newFramework((Map) properties);
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private Map<String, String> frameworkProperties(Path cache) {
-        Map<String, String> properties = new HashMap<>();
+    private Map<String, Object> frameworkProperties(BundleCacheSlot cache) {
+        Map<String, Object> properties = new HashMap<>();
         // Felix's logger is an object, not a string: the map holds it as the framework expects
-        PlatformLog.configureFramework((Map) properties, PlatformLog.threshold(commandLine));
-        properties.put(Constants.FRAMEWORK_STORAGE, cache.toString());
-        properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        PlatformLog.configureFramework(properties, PlatformLog.threshold(commandLine));
+        properties.put(Constants.FRAMEWORK_STORAGE, cache.folder().toString());
+        if (!cache.reusable()) {
+            properties.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        }
+        if (cache.kept()) {
+            // Declarative Services keeps the component descriptions it parsed in the kept cache (valid as long
+            // as the cache is: it belongs to one set of jars).
+            properties.put("ds.cache.metadata", "true");
+        }
         // What Orrery bundles read: where the distribution is and the user's command line.
         properties.put("orrery.home", distribution.home().toString());
         properties.put("orrery.args", JsonText.arrayOfStrings(commandLine.arguments()));
@@ -134,54 +172,73 @@ final class EmbeddedContainer {
     }
 
     /**
-     * Installs every jar in system/ and bundles/ first, so the resolver sees them all at once,
-     * then starts them: third-party runtime, Orrery bundles, FileInstall, and the console last.
+     * The bundles in the order they start: what the command line builds machines from (with FileInstall
+     * when -bundles watches a folder), then the front-ends it may not need (manifest header
+     * {@code Orrery-Start: deferred}, and the Gogo runtime), and the Gogo console last.
      */
-    private List<Bundle> deployDistribution(BundleContext context, BundleProblemReporter reporter) throws IOException {
-        long t0 = System.nanoTime();
-        List<Bundle> systemBundles = install(context, Distribution.jarsIn(distribution.systemBundles()));
-        List<Bundle> orreryBundles = install(context, Distribution.jarsIn(distribution.orreryBundles()));
-        trace("installing the bundles", t0);
-        t0 = System.nanoTime();
-        // Resolve everything at once, before any bundle starts: a bundle starting (and holding its own lock)
-        // must never have to resolve lazily while a component of another bundle resolves on its thread.
-        List<Bundle> all = new ArrayList<>(systemBundles);
-        all.addAll(orreryBundles);
-        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class).resolveBundles(all);
-        trace("resolving them", t0);
-        List<Bundle> startOrder = new ArrayList<>();
-        systemBundles.stream().filter(b -> !isNamed(b, GOGO_SHELL) && !isNamed(b, FILE_INSTALL)).forEach(startOrder::add);
-        startOrder.addAll(orreryBundles);
-        if (watchedFolder.isPresent()) {
-            systemBundles.stream().filter(b -> isNamed(b, FILE_INSTALL)).forEach(startOrder::add);
+    record StartPlan(List<Bundle> beforeCommandLine, List<Bundle> deferred, List<Bundle> console) { }
+
+    /**
+     * Installs every jar in system/ and bundles/ first and resolves them all at once, before any starts:
+     * a bundle starting must never resolve lazily while a component of another bundle resolves on its
+     * own thread (bundles start on several threads).
+     */
+    private StartPlan deployDistribution(BundleContext context, BundleCacheSlot cache) throws IOException {
+        Map<String, Bundle> cached = new HashMap<>();
+        for (Bundle bundle : context.getBundles()) {
+            if (bundle.getBundleId() != 0) cached.put(bundle.getLocation(), bundle);
         }
-        startAll(startOrder, reporter);
-        List<Bundle> console = new ArrayList<>();
-        systemBundles.stream().filter(b -> isNamed(b, GOGO_SHELL)).forEach(console::add);
-        return console;
-    }
-
-    private static void trace(String what, long since) {
-        long ms = (System.nanoTime() - since) / 1_000_000;
-        if (Boolean.getBoolean("orrery.startup.trace")) System.err.println("orrery: " + what + " took " + ms + " ms");
-    }
-
-    private static void startAll(List<Bundle> bundles, BundleProblemReporter reporter) {
-        for (Bundle bundle : bundles) {
-            if (isFragment(bundle)) {
-                continue;
-            }
-            long started = System.nanoTime();
+        List<Bundle> all = new ArrayList<>(install(context, Distribution.jarsIn(distribution.systemBundles()), cached));
+        all.addAll(install(context, Distribution.jarsIn(distribution.orreryBundles()), cached));
+        // What the kept cache holds beyond the distribution (bundles hot-deployed in an earlier run) goes:
+        // this run's FileInstall installs what its folder holds now.
+        for (Bundle leftover : cached.values()) {
             try {
-                bundle.start();
+                leftover.uninstall();
             } catch (BundleException e) {
-                reporter.reportStartFailure(bundle, e);
+                err.println("orrery: cannot remove " + leftover.getLocation() + " from the bundle cache: " + BundleProblemReporter.oneLine(e));
             }
-            long ms = (System.nanoTime() - started) / 1_000_000;
-            // -Dorrery.startup.trace=true names the bundles that are slow to start (start-up tuning)
-            if (Boolean.getBoolean("orrery.startup.trace") && ms >= 20)
-                System.err.println("orrery: starting " + bundle.getSymbolicName() + " took " + ms + " ms");
         }
+        trace.mark("bundles installed");
+        context.getBundle(0).adapt(FrameworkWiring.class).resolveBundles(all);
+        trace.mark("bundles resolved");
+        cache.markComplete();
+        List<Bundle> first = new ArrayList<>();
+        List<Bundle> deferred = new ArrayList<>();
+        List<Bundle> console = new ArrayList<>();
+        for (Bundle bundle : all) {
+            if (isNamed(bundle, GOGO_SHELL)) {
+                console.add(bundle);
+            } else if (isNamed(bundle, FILE_INSTALL)) {
+                if (watchedFolder.isPresent()) first.add(bundle);
+            } else if (GOGO_RUNTIME.contains(bundle.getSymbolicName()) || "deferred".equals(bundle.getHeaders("").get(START_HEADER))) {
+                deferred.add(bundle);
+            } else {
+                first.add(bundle);
+            }
+        }
+        return new StartPlan(first, deferred, console);
+    }
+
+    private void startAll(List<Bundle> bundles, int threads, BundleProblemReporter reporter) throws InterruptedException {
+        Bundle framework = reporter.systemBundle();
+        ParallelStart.start(bundles, threads, bundle -> start(bundle, framework, reporter));
+    }
+
+    private void start(Bundle bundle, Bundle framework, BundleProblemReporter reporter) {
+        // The command line may end the process (bad input, -machine help) while front-ends are still starting.
+        if (isFragment(bundle) || framework.getState() != Bundle.ACTIVE) {
+            return;
+        }
+        long started = System.nanoTime();
+        try {
+            // transient: a kept bundle cache must not start bundles by itself in the next run's framework start
+            bundle.start(Bundle.START_TRANSIENT);
+        } catch (BundleException e) {
+            if (framework.getState() == Bundle.ACTIVE) reporter.reportStartFailure(bundle, e);
+        }
+        // names the bundles that are slow to start (start-up tuning)
+        trace.step("starting " + bundle.getSymbolicName(), started, 10);
     }
 
     /** Waits (bounded) for the command-line bundle's "done" marker, when that bundle is running. */
@@ -201,12 +258,19 @@ final class EmbeddedContainer {
         }
     }
 
-    private List<Bundle> install(BundleContext context, List<Path> jars) {
+    /** Installs {@code jars}, taking those the kept cache holds already (and removing them from {@code cached}). */
+    private List<Bundle> install(BundleContext context, List<Path> jars, Map<String, Bundle> cached) {
         List<Bundle> installed = new ArrayList<>();
         for (Path jar : jars) {
+            // reference: Felix reads the jar where it is instead of copying it into the cache
+            String location = "reference:" + jar.toUri();
+            Bundle known = cached.remove(location);
+            if (known != null) {
+                installed.add(known);
+                continue;
+            }
             try {
-                // reference: Felix reads the jar where it is instead of copying it into the (per-process) cache
-                installed.add(context.installBundle("reference:" + jar.toUri()));
+                installed.add(context.installBundle(location));
             } catch (BundleException e) {
                 err.println("orrery: cannot install " + jar + ": " + BundleProblemReporter.oneLine(e));
             }
@@ -223,25 +287,13 @@ final class EmbeddedContainer {
     }
 
     private void printStartupReport(BundleContext context) {
-        long elapsed = Duration.between(launchInstant(), Instant.now()).toMillis();
+        long elapsed = Duration.between(StartupTrace.launchInstant(), Instant.now()).toMillis();
         Bundle[] bundles = context.getBundles();
         long active = Stream.of(bundles).filter(b -> b.getState() == Bundle.ACTIVE).count();
         ComponentCensus components = ComponentCensus.take(context);
         err.printf("orrery: startup: ready_ms=%d bundles_active=%d/%d components=%d satisfied=%d unsatisfied=%d scr=%s%n",
                 elapsed, active, bundles.length, components.descriptions(), components.satisfied(),
                 components.unsatisfied(), components.runtimePresent() ? "present" : "absent");
-    }
-
-    /**
-     * When the user launched Orrery: the orrery script passes the time it started, else the
-     * process start time (which Linux gives with only coarse precision).
-     */
-    private static Instant launchInstant() {
-        String micros = System.getProperty("orrery.launch.epoch.micros");
-        if (micros != null && micros.matches("\\d+")) {
-            return Instant.EPOCH.plus(Long.parseLong(micros), java.time.temporal.ChronoUnit.MICROS);
-        }
-        return ProcessHandle.current().info().startInstant().orElse(Instant.now());
     }
 
     /** On SIGINT/SIGTERM: stop bundles cleanly and let the main thread delete the cache. */
@@ -251,21 +303,7 @@ final class EmbeddedContainer {
             framework.waitForStop(SHUTDOWN_GRACE.toMillis());
             cleanedUp.await(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (BundleException | InterruptedException | IllegalStateException e) {
-            // Exiting anyway; the temp cache is all that can be left behind.
-        }
-    }
-
-    private static void deleteRecursively(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                try {
-                    Files.deleteIfExists(path);
-                } catch (NoSuchFileException | java.nio.file.DirectoryNotEmptyException ignored) {
-                    // Raced with another deleter; harmless.
-                }
-            }
-        } catch (IOException e) {
-            System.err.println("orrery: could not delete bundle cache " + root + ": " + e.getMessage());
+            // Exiting anyway; a throw-away bundle cache is all that can be left behind.
         }
     }
 }

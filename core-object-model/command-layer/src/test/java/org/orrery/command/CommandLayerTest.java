@@ -115,6 +115,49 @@ class CommandLayerTest {
         assertEquals(ErrorClass.CommandNotFound, fails("x-hello", "{}").errorClass());
     }
 
+    /** A module that arrives while the container is still starting: what the deferred front-ends are. */
+    private static CommandModule helloModule() {
+        return new CommandModule() {
+            public String schema() { return "[{\"command\": \"x-hello\", \"returns\": \"str\"}]"; }
+            public Map<String, CommandHandler> handlers() {
+                return Map.of("x-hello", (a, c) -> com.fasterxml.jackson.databind.node.TextNode.valueOf("hello"));
+            }
+        };
+    }
+
+    @Test void whileBundlesStartAnUnknownCommandAndTheListingsWaitForThemButOthersDoNot() throws Exception {
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger waits = new java.util.concurrent.atomic.AtomicInteger();
+        layer.setStartupWait(() -> {
+            waits.incrementAndGet();
+            try {
+                started.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        // a command that is installed runs at once, without waiting
+        assertEquals("container", call("qom-get", "{\"path\": \"/machine\", \"property\": \"type\"}").asText());
+        assertEquals(0, waits.get());
+
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var hello = pool.submit(() -> call("x-hello", null));
+            var commands = pool.submit(() -> names(call("query-commands", null)));
+            while (waits.get() < 2) Thread.sleep(1);
+            assertFalse(hello.isDone() || commands.isDone(), "both wait while the start is pending");
+            layer.add(new Object(), helloModule(), "deferred front-end");
+            started.countDown();
+            assertEquals("hello", hello.get(10, java.util.concurrent.TimeUnit.SECONDS).asText());
+            assertTrue(commands.get(10, java.util.concurrent.TimeUnit.SECONDS).contains("x-hello"),
+                    "the listing is the fully started container's");
+        } finally {
+            pool.shutdownNow();
+        }
+        // once started, an unknown command is still an error (after the wait returns at once)
+        assertEquals(ErrorClass.CommandNotFound, fails("no-such", "{}").errorClass());
+    }
+
     @Test void aModuleWhoseSchemaAndHandlersDisagreeIsRefused() {
         QomException e = assertThrows(QomException.class, () -> layer.add(new Object(), new CommandModule() {
             public String schema() { return "[{\"command\": \"x-a\"}]"; }

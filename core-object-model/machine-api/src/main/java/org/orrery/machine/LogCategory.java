@@ -4,7 +4,9 @@ package org.orrery.machine;
 public enum LogCategory {
     GUEST_ERRORS("guest_errors", "log when the guest OS does something invalid (eg accessing a non-existent register)"),
     UNIMP("unimp", "log unimplemented functionality"),
-    IN_ASM("in_asm", "show target assembly code for each compiled TB");
+    IN_ASM("in_asm", "show target assembly code for each compiled TB"),
+    /** Orrery's own: when the machine was built and its guest began, in milliseconds since launch. */
+    STARTUP("startup", "log start-up milestones (machine built, first guest instruction) with the time since launch");
 
     private final String option;
     private final String help;

@@ -24,7 +24,46 @@ import java.util.logging.Logger;
 @Component(service = CommandLayer.class, immediate = true)
 public final class CommandLayerComponent implements CommandLayer {
     private static final Logger LOG = Logger.getLogger(CommandLayerComponent.class.getName());
+    /** How long a command waits at most for the container to finish starting its bundles. */
+    private static final long STARTUP_WAIT_MILLIS = 30_000;
     private final CommandLayerImpl layer = new CommandLayerImpl();
+    /** Markers the launcher keeps registered while it is still starting bundles. */
+    private final Object startup = new Object();
+    private int startupPending;
+
+    public CommandLayerComponent() {
+        layer.setStartupWait(this::awaitStartup);
+    }
+
+    @Reference(service = Runnable.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(orrery.startup=pending)")
+    void addStartupPending(Runnable marker) {
+        synchronized (startup) {
+            startupPending++;
+        }
+    }
+
+    void removeStartupPending(Runnable marker) {
+        synchronized (startup) {
+            startupPending--;
+            startup.notifyAll();
+        }
+    }
+
+    private void awaitStartup() {
+        long deadline = System.nanoTime() + STARTUP_WAIT_MILLIS * 1_000_000;
+        synchronized (startup) {
+            long left;
+            while (startupPending > 0 && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    startup.wait(left / 1_000_000 + 1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)

@@ -56,9 +56,15 @@ public final class CommandLayerImpl implements CommandLayer {
         }
     }
 
+    /** The commands whose answer lists what the installed bundles provide. */
+    private static final java.util.Set<String> LISTINGS = java.util.Set.of("query-commands", "query-qmp-schema");
+
     private final List<Module> modules = new ArrayList<>();
+    /** Waits while the container is still starting bundles (see {@link #setStartupWait}); a no-op by default. */
+    private volatile Runnable startupWait = () -> { };
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-    private volatile Snapshot snapshot = build(List.of());
+    /** The current view; null after a change until the next read builds it (many modules come at start). */
+    private volatile Snapshot snapshot;
 
     public synchronized void add(Object key, CommandModule module, String origin) {
         List<SchemaEntity> entities = SchemaParser.parse(module.schema(), origin);
@@ -78,9 +84,7 @@ public final class CommandLayerImpl implements CommandLayer {
     }
 
     private void rebuild() {
-        List<SchemaEntity> all = new ArrayList<>(BuiltinSchema.entities());
-        for (Module m : modules) all.addAll(m.entities());
-        snapshot = build(modules, all);
+        snapshot = null;
         for (Runnable l : listeners) {
             try {
                 l.run();
@@ -90,7 +94,19 @@ public final class CommandLayerImpl implements CommandLayer {
         }
     }
 
-    private static Snapshot build(List<Module> modules) { return build(modules, new ArrayList<>(BuiltinSchema.entities())); }
+    /** The current view, built from the installed modules on the first read after a change. */
+    private Snapshot snapshot() {
+        Snapshot s = snapshot;
+        if (s != null) return s;
+        synchronized (this) {
+            if (snapshot == null) {
+                List<SchemaEntity> all = new ArrayList<>(BuiltinSchema.entities());
+                for (Module m : modules) all.addAll(m.entities());
+                snapshot = build(modules, all);
+            }
+            return snapshot;
+        }
+    }
 
     private static Snapshot build(List<Module> modules, List<SchemaEntity> all) {
         SchemaSet set = new SchemaSet(all);
@@ -103,9 +119,20 @@ public final class CommandLayerImpl implements CommandLayer {
         return new Snapshot(set, Map.copyOf(handlers));
     }
 
+    /**
+     * Sets what waits, bounded, while the container is still starting bundles. A command that is not
+     * installed yet, and the listings of commands, wait for it, so a client that connects early gets the
+     * answers of the fully started container; every other command runs at once.
+     */
+    public void setStartupWait(Runnable wait) { this.startupWait = wait; }
+
     @Override
     public JsonNode execute(ObjectTree tree, String command, Value arguments, Session session) {
-        Snapshot s = snapshot;
+        Snapshot s = snapshot();
+        if (LISTINGS.contains(command) || !s.handlers().containsKey(command)) {
+            startupWait.run();
+            s = snapshot();
+        }
         CommandHandler handler = s.handlers().get(command);
         if (handler == null || !(s.schema().get(command) instanceof SchemaEntity.Command cmd))
             throw new QomException(ErrorClass.CommandNotFound, "The command " + command + " has not been found");
@@ -158,29 +185,35 @@ public final class CommandLayerImpl implements CommandLayer {
     }
 
     @Override public Optional<SchemaEntity.Command> command(String name) {
-        Snapshot s = snapshot;
+        Optional<SchemaEntity.Command> found = installed(snapshot(), name);
+        if (found.isPresent()) return found;
+        startupWait.run();
+        return installed(snapshot(), name);
+    }
+
+    private static Optional<SchemaEntity.Command> installed(Snapshot s, String name) {
         return s.schema().get(name) instanceof SchemaEntity.Command c && s.handlers().containsKey(name) ? Optional.of(c) : Optional.empty();
     }
 
     @Override public List<SchemaEntity.Command> commands() {
-        Snapshot s = snapshot;
+        Snapshot s = snapshot();
         List<SchemaEntity.Command> out = new ArrayList<>();
         for (SchemaEntity.Command c : s.schema().commands()) if (s.handlers().containsKey(c.name())) out.add(c);
         return out;
     }
 
-    @Override public List<SchemaEntity.Event> events() { return snapshot.schema().events(); }
+    @Override public List<SchemaEntity.Event> events() { return snapshot().schema().events(); }
 
-    @Override public Optional<SchemaEntity> entity(String name) { return Optional.ofNullable(snapshot.schema().get(name)); }
+    @Override public Optional<SchemaEntity> entity(String name) { return Optional.ofNullable(snapshot().schema().get(name)); }
 
     /** Members of a struct including its base's, for front-ends that map arguments themselves. */
-    public List<org.orrery.command.Member> members(String struct) { return snapshot.schema().membersOf(struct); }
+    public List<org.orrery.command.Member> members(String struct) { return snapshot().schema().membersOf(struct); }
 
-    @Override public ArrayNode introspect() { return snapshot.introspection(); }
+    @Override public ArrayNode introspect() { return snapshot().introspection(); }
 
     @Override public void addChangeListener(Runnable listener) { listeners.add(listener); }
 
     @Override public void removeChangeListener(Runnable listener) { listeners.remove(listener); }
 
-    Map<String, String> problems() { return new LinkedHashMap<>(snapshot.schema().problems()); }
+    Map<String, String> problems() { return new LinkedHashMap<>(snapshot().schema().problems()); }
 }

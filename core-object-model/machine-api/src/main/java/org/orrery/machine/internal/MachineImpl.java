@@ -58,6 +58,8 @@ final class MachineImpl implements Machine, SafePoint {
     private volatile RunState state = RunState.PRECONFIG;
     private volatile String pauseReason;
     private volatile boolean built;
+    /** Whether the guest has run its first slice (for -d startup). */
+    private boolean guestStarted;
     /** Read by front-end threads (to end a slice early), written on the machine thread. */
     private volatile List<Hart> harts = List.of();
     /** Set while the machine is paused because devices of its board went away with their types' bundles. */
@@ -165,6 +167,7 @@ final class MachineImpl implements Machine, SafePoint {
         for (Hart h : harts) h.reset();
         built = true;
         if (state == RunState.PRECONFIG) state = RunState.PRELAUNCH;
+        StartupMilestones.log(options, "machine built");
     }
 
     boolean isBuilt() { return built; }
@@ -344,6 +347,10 @@ final class MachineImpl implements Machine, SafePoint {
                 clock.fireDue();
                 idle = true;
                 if (state == RunState.RUNNING && !harts.isEmpty()) {
+                    if (!guestStarted) {
+                        guestStarted = true;
+                        StartupMilestones.log(options, "first guest instruction");
+                    }
                     StopReason r = harts.get(0).run(SLICE);
                     idle = r == StopReason.WAITING_FOR_INTERRUPT;
                     if (r == StopReason.BREAKPOINT || r == StopReason.STEP || r == StopReason.WATCHPOINT) debugStop(r);

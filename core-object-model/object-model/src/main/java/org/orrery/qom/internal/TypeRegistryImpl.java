@@ -34,6 +34,11 @@ public final class TypeRegistryImpl implements TypeRegistry {
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile Map<String, ObjectType> types = Map.of();
     private volatile Map<String, String> unavailable = Map.of();
+    /**
+     * Set when contributions changed while nobody listened (as at start-up, when every bundle adds its
+     * types before any machine exists): the types are then resolved once, on the next read.
+     */
+    private volatile boolean stale;
 
     public TypeRegistryImpl() {
         add("builtin:object", TypeDescription.named("object").parent(null).abstractType()
@@ -51,7 +56,7 @@ public final class TypeRegistryImpl implements TypeRegistry {
         changeLock.lock();
         try {
             contributions.add(new Contribution(key, description, provider));
-            rebuild();
+            changed();
         } finally {
             changeLock.unlock();
         }
@@ -61,6 +66,10 @@ public final class TypeRegistryImpl implements TypeRegistry {
     public void addBroken(Object key, String name, String reason) {
         changeLock.lock();
         try {
+            if (stale) {
+                stale = false;
+                rebuild();
+            }
             Map<String, String> u = new LinkedHashMap<>(unavailable);
             u.put(name, reason);
             unavailable = Map.copyOf(u);
@@ -72,7 +81,31 @@ public final class TypeRegistryImpl implements TypeRegistry {
     public void remove(Object key) {
         changeLock.lock();
         try {
-            if (contributions.removeIf(c -> c.key() == key)) rebuild();
+            if (contributions.removeIf(c -> c.key() == key)) changed();
+        } finally {
+            changeLock.unlock();
+        }
+    }
+
+    /** Re-resolves now when someone listens (they must hear of the change), else on the next read. */
+    private void changed() {
+        if (listeners.isEmpty()) {
+            stale = true;
+        } else {
+            stale = false;
+            rebuild();
+        }
+    }
+
+    /** Brings the resolved types up to date after changes nobody listened to. */
+    private void current() {
+        if (!stale) return;
+        changeLock.lock();
+        try {
+            if (stale) {
+                stale = false;
+                rebuild();
+            }
         } finally {
             changeLock.unlock();
         }
@@ -152,9 +185,13 @@ public final class TypeRegistryImpl implements TypeRegistry {
         return t;
     }
 
-    @Override public Optional<ObjectType> find(String name) { return Optional.ofNullable(types.get(name)); }
+    @Override public Optional<ObjectType> find(String name) {
+        current();
+        return Optional.ofNullable(types.get(name));
+    }
 
     @Override public ObjectType require(String name) {
+        current();
         ObjectType t = types.get(name);
         if (t != null) return t;
         String reason = unavailable.get(name);
@@ -163,6 +200,7 @@ public final class TypeRegistryImpl implements TypeRegistry {
     }
 
     @Override public List<ObjectType> list(String implementsType, boolean includeAbstract) {
+        current();
         List<ObjectType> out = new ArrayList<>();
         for (ObjectType t : types.values()) {
             if (!includeAbstract && t.isAbstract()) continue;
@@ -173,9 +211,24 @@ public final class TypeRegistryImpl implements TypeRegistry {
         return out;
     }
 
-    @Override public Map<String, String> unavailable() { return unavailable; }
+    @Override public Map<String, String> unavailable() {
+        current();
+        return unavailable;
+    }
 
-    @Override public void addListener(Listener listener) { listeners.add(listener); }
+    /** The listener hears of every change from now on; what was added before is resolved first. */
+    @Override public void addListener(Listener listener) {
+        changeLock.lock();
+        try {
+            if (stale) {
+                stale = false;
+                rebuild();
+            }
+            listeners.add(listener);
+        } finally {
+            changeLock.unlock();
+        }
+    }
 
     @Override public void removeListener(Listener listener) { listeners.remove(listener); }
 }
