@@ -99,6 +99,7 @@ final class EmbeddedContainer {
             // before it answers that a command is unknown, or lists the commands.
             ServiceRegistration<Runnable> starting = systemContext.registerService(Runnable.class, () -> { },
                     new Hashtable<>(Map.of(STARTUP_PROPERTY, "pending")));
+            dropLeftovers(systemContext);
             framework.start();
             try {
                 StartPlan plan = deployDistribution(systemContext, cache);
@@ -190,15 +191,6 @@ final class EmbeddedContainer {
         }
         List<Bundle> all = new ArrayList<>(install(context, Distribution.jarsIn(distribution.systemBundles()), cached));
         all.addAll(install(context, Distribution.jarsIn(distribution.orreryBundles()), cached));
-        // What the kept cache holds beyond the distribution (bundles hot-deployed in an earlier run) goes:
-        // this run's FileInstall installs what its folder holds now.
-        for (Bundle leftover : cached.values()) {
-            try {
-                leftover.uninstall();
-            } catch (BundleException e) {
-                err.println("orrery: cannot remove " + leftover.getLocation() + " from the bundle cache: " + BundleProblemReporter.oneLine(e));
-            }
-        }
         trace.mark("bundles installed");
         context.getBundle(0).adapt(FrameworkWiring.class).resolveBundles(all);
         trace.mark("bundles resolved");
@@ -259,11 +251,32 @@ final class EmbeddedContainer {
     }
 
     /** Installs {@code jars}, taking those the kept cache holds already (and removing them from {@code cached}). */
+    /**
+     * What the kept cache holds beyond the distribution (bundles hot-deployed in an earlier run) goes before
+     * the framework starts, which would otherwise start them again: this run's FileInstall installs what its
+     * folder holds now.
+     */
+    private void dropLeftovers(BundleContext context) throws IOException {
+        java.util.Set<String> distributed = new java.util.HashSet<>();
+        for (Path jar : Distribution.jarsIn(distribution.systemBundles())) distributed.add(location(jar));
+        for (Path jar : Distribution.jarsIn(distribution.orreryBundles())) distributed.add(location(jar));
+        for (Bundle bundle : context.getBundles()) {
+            if (bundle.getBundleId() == 0 || distributed.contains(bundle.getLocation())) continue;
+            try {
+                bundle.uninstall();
+            } catch (BundleException e) {
+                err.println("orrery: cannot remove " + bundle.getLocation() + " from the bundle cache: " + BundleProblemReporter.oneLine(e));
+            }
+        }
+    }
+
+    /** Reference: Felix reads the jar where it is instead of copying it into the cache. */
+    private static String location(Path jar) { return "reference:" + jar.toUri(); }
+
     private List<Bundle> install(BundleContext context, List<Path> jars, Map<String, Bundle> cached) {
         List<Bundle> installed = new ArrayList<>();
         for (Path jar : jars) {
-            // reference: Felix reads the jar where it is instead of copying it into the cache
-            String location = "reference:" + jar.toUri();
+            String location = location(jar);
             Bundle known = cached.remove(location);
             if (known != null) {
                 installed.add(known);
