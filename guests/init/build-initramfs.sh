@@ -30,7 +30,7 @@ work="$(mktemp -d "$cache/.initramfs-$key.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root/dev" "$work/root/proc" "$work/root/sys" "$work/root/mnt"
 # -ffp-contract=off: the FPU self-test expects exact IEEE results of separate multiply and add.
-"$cc" -static -O2 -Wall -Wextra -ffp-contract=off -o "$work/root/init" "$source_file" -lm
+"$cc" -static -pthread -O2 -Wall -Wextra -ffp-contract=off -o "$work/root/init" "$source_file" -lm
 riscv64-linux-gnu-strip "$work/root/init"
 (cd "$work/root" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) \
     | gzip -9 -n > "$work/initramfs.cpio.gz"

@@ -3,7 +3,8 @@
  *
  * It mounts proc, sysfs and devtmpfs, prints the CPU and the kernel version, runs a self-test
  * that prints one "SELFTEST <name>: PASS" or "SELFTEST <name>: FAIL <details>" line per item,
- * and then reads commands from the console (echo, cat, ls, poweroff, help).
+ * and then reads commands from the console (echo, cat, ls, poweroff, help). The SMP items use every
+ * CPU the kernel brought online (one with a single hart).
  *
  * The same binary is its own helper: "/init --exit N" (run by the exec test) exits with N.
  */
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <linux/rtc.h>
 #include <math.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -466,6 +468,155 @@ static void test_disk(void)
         printf("umount %s: %s\n", DISK_MOUNT, strerror(errno));
 }
 
+/* ---- SMP: every CPU online, a parallel job, atomics across CPUs ---- */
+
+#define PARALLEL_TOTAL 2000000u
+#define ATOMIC_ROUNDS 100000
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static uint64_t mix_range(uint64_t lo, uint64_t hi)
+{
+    uint64_t s = 0;
+    for (uint64_t i = lo; i < hi; i++)
+        s += mix(i);
+    return s;
+}
+
+/* The CPUs the kernel brought up, as sysfs lists them ("0-3"). */
+static void test_smp_online(void)
+{
+    char online[64] = "?";
+    FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+    if (f) {
+        if (!fgets(online, sizeof online, f))
+            strcpy(online, "?");
+        fclose(f);
+        online[strcspn(online, "\n")] = 0;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN), configured = sysconf(_SC_NPROCESSORS_CONF);
+    result("smp-online", n >= 1 && n == configured, "%ld CPUs online (%s) of %ld", n, online, configured);
+}
+
+/*
+ * One process per online CPU, each pinned to its CPU, sums a hash over its share of a fixed range and
+ * reports the sum and the CPU it ran on through a pipe; the parent checks the total against its own sum.
+ */
+static void test_smp_parallel(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1 || n > 64) {
+        result("smp-parallel", 0, "sysconf says %ld CPUs", n);
+        return;
+    }
+    int fds[2];
+    if (pipe(fds) < 0) {
+        result("smp-parallel", 0, "pipe: %s", strerror(errno));
+        return;
+    }
+    double start = now(CLOCK_MONOTONIC);
+    for (long c = 0; c < n; c++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            result("smp-parallel", 0, "fork: %s", strerror(errno));
+            return;
+        }
+        if (pid == 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(c, &set);
+            int pinned = sched_setaffinity(0, sizeof set, &set) == 0;
+            uint64_t lo = PARALLEL_TOTAL / n * c, hi = c == n - 1 ? PARALLEL_TOTAL : PARALLEL_TOTAL / n * (c + 1);
+            uint64_t msg[3] = {mix_range(lo, hi), (uint64_t)c, (uint64_t)(pinned ? sched_getcpu() : -1)};
+            ssize_t w = write(fds[1], msg, sizeof msg);
+            _exit(w == sizeof msg ? 0 : 1);
+        }
+    }
+    close(fds[1]);
+    uint64_t total = 0, msg[3];
+    int reports = 0, misplaced = 0;
+    while (read(fds[0], msg, sizeof msg) == sizeof msg) {
+        total += msg[0];
+        reports++;
+        if (msg[2] != msg[1])
+            misplaced++;
+    }
+    close(fds[0]);
+    int status, clean = 1;
+    while (wait(&status) > 0)
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            clean = 0;
+    double took = now(CLOCK_MONOTONIC) - start;
+    uint64_t expected = mix_range(0, PARALLEL_TOTAL);
+    if (reports != n || total != expected || misplaced || !clean)
+        result("smp-parallel", 0, "%d of %ld workers reported, %d not on their CPU, sum %016llx expected %016llx",
+               reports, n, misplaced, (unsigned long long)total, (unsigned long long)expected);
+    else
+        result("smp-parallel", 1, "(%ld workers, one per CPU: %.2f s)", n, took);
+}
+
+/* Shared by the atomics test's threads. */
+static volatile uint64_t amo_count, cas_count, locked_count;
+static volatile int spin_lock;
+static volatile int go;
+
+static void *atomics_worker(void *arg)
+{
+    long cpu = (long)arg;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    sched_setaffinity(0, sizeof set, &set);
+    while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
+        ;
+    for (int i = 0; i < ATOMIC_ROUNDS; i++) {
+        __atomic_fetch_add(&amo_count, 1, __ATOMIC_RELAXED);                 /* amoadd.d */
+        uint64_t old = __atomic_load_n(&cas_count, __ATOMIC_RELAXED);
+        while (!__atomic_compare_exchange_n(&cas_count, &old, old + 1, 1,    /* lr.d / sc.d */
+                                            __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            ;
+        while (__atomic_exchange_n(&spin_lock, 1, __ATOMIC_ACQUIRE))         /* amoswap.w.aq */
+            ;
+        locked_count = locked_count + 1;                                      /* plain load and store */
+        __atomic_store_n(&spin_lock, 0, __ATOMIC_RELEASE);
+    }
+    return NULL;
+}
+
+/* One thread per CPU hammers three shared counters: no update may be lost. */
+static void test_smp_atomics(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1 || n > 64) {
+        result("smp-atomics", 0, "sysconf says %ld CPUs", n);
+        return;
+    }
+    pthread_t threads[64];
+    double start = now(CLOCK_MONOTONIC);
+    for (long c = 0; c < n; c++)
+        if (pthread_create(&threads[c], NULL, atomics_worker, (void *)c) != 0) {
+            result("smp-atomics", 0, "pthread_create failed");
+            return;
+        }
+    __atomic_store_n(&go, 1, __ATOMIC_RELEASE);
+    for (long c = 0; c < n; c++)
+        pthread_join(threads[c], NULL);
+    uint64_t want = (uint64_t)n * ATOMIC_ROUNDS;
+    if (amo_count != want || cas_count != want || locked_count != want)
+        result("smp-atomics", 0, "amoadd %llu, lr/sc %llu, under a lock %llu; expected %llu each",
+               (unsigned long long)amo_count, (unsigned long long)cas_count, (unsigned long long)locked_count,
+               (unsigned long long)want);
+    else
+        result("smp-atomics", 1, "(%ld threads x %d rounds: %.2f s)", n, ATOMIC_ROUNDS, now(CLOCK_MONOTONIC) - start);
+}
+
 static void test_hwrng(void)
 {
     int fd = open("/dev/hwrng", O_RDONLY);
@@ -622,6 +773,9 @@ int main(int argc, char **argv)
     test_timers();
     test_disk();
     test_hwrng();
+    test_smp_online();
+    test_smp_parallel();
+    test_smp_atomics();
     printf("SELFTEST summary: %d passed, %d failed (%.2f s)\n", passed, failed, now(CLOCK_MONOTONIC) - start);
     printf("orrery-init: type help for commands\n");
     prompt();

@@ -30,6 +30,8 @@ import org.osgi.framework.BundleContext;
  * instance at a safe point with DEVICE_DELETED and takes its command out of query-commands and
  * query-qmp-schema, and the guest runs on; a bundle the board itself needs (the UART's) pauses the machine
  * with a clear reason, and when it comes back the board makes the device again and the machine resumes.
+ * The CPU bundle going stops every hart of a four-hart machine; its return makes all four again, each on
+ * its own thread, and resets the machine (hart state is not carried over yet), which boots again.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -127,6 +129,40 @@ public class BundleRemovalIT {
             PluginRig.await(() -> rig.events.stream().filter(e -> e.name().equals("RESUME")).count() > resumes, "RESUME after the update");
             assertEquals("running", rig.status());
             assertNotSame(again, rig.machine.tree().resolve(UART));
+            rig.ubootAnswers();
+        }
+    }
+
+    @Test
+    public void theCpuBundleGoingStopsEveryHartAndItsReturnMakesThemAllAgain() throws Exception {
+        try (PluginRig rig = new PluginRig(machines, layer).uboot(4)) {
+            com.fasterxml.jackson.databind.JsonNode before = rig.qmp("query-cpus-fast", null);
+            assertEquals(before.toString(), 4, before.size());
+            Bundle cpu = bundle("org.orrery.riscv-cpu");
+            String location = cpu.getLocation();
+
+            String serialText = rig.serialText();
+            cpu.uninstall();
+            assertEquals("paused", rig.status());
+            assertTrue(rig.machine.pauseReason(), rig.machine.pauseReason().contains("was removed with its bundle"));
+            rig.awaitEvent("STOP", null);
+            assertTrue(rig.qmpError("cont", null).contains("removed with its bundle"));
+
+            Bundle back = context.installBundle(location);
+            back.start();
+            PluginRig.await(() -> "running".equals(rig.status()), () -> "the machine to resume; status " + rig.status() + ", reason " + rig.machine.pauseReason());
+            // every hart made again runs on its own thread (a thread reports its id once it has started)
+            PluginRig.await(() -> {
+                java.util.Set<Long> threads = new java.util.HashSet<>();
+                for (com.fasterxml.jackson.databind.JsonNode c : rig.qmp("query-cpus-fast", null)) threads.add(c.get("thread-id").asLong());
+                return threads.size() == 4;
+            }, () -> "four CPUs on four threads: " + rig.qmp("query-cpus-fast", null));
+            // new harts start from reset, so the machine resets and the firmware boots again on all four
+            rig.awaitEvent("RESET", "subsystem-reset");
+            int from = serialText.length();
+            PluginRig.await(() -> rig.serialText().indexOf("Hit any key", from) >= 0, () -> "U-Boot to boot again: " + rig.tail());
+            rig.type("\r");
+            PluginRig.await(() -> rig.serialText().indexOf("=>", from) >= 0, () -> "U-Boot's prompt: " + rig.tail());
             rig.ubootAnswers();
         }
     }

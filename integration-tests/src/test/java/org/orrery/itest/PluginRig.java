@@ -80,9 +80,15 @@ final class PluginRig implements AutoCloseable {
 
     /** A virt machine whose serial port is a ring buffer; {@code firmware} "none" with a kernel ELF, or null for OpenSBI. */
     PluginRig virt(String firmware, String kernel, boolean startPaused, String... devices) {
+        return virt(1, firmware, kernel, startPaused, devices);
+    }
+
+    /** As {@link #virt(String, String, boolean, String...)} with {@code harts} harts (-smp). */
+    PluginRig virt(int harts, String firmware, String kernel, boolean startPaused, String... devices) {
         connectConsole();
         qmp("x-machine-options", "{\"start-paused\":" + startPaused + ",\"no-shutdown\":true}");
         qmp("x-machine-init", "{\"type\":\"virt\"}");
+        if (harts != 1) qomSet("/machine", "smp", harts);
         if (firmware != null) qomSet("/machine", "firmware", firmware);
         qomSet("/machine", "kernel", kernel);
         for (String d : devices) qmp("device_add", d);
@@ -127,7 +133,12 @@ final class PluginRig implements AutoCloseable {
 
     /** U-Boot on OpenSBI, stopped at its prompt. */
     PluginRig uboot() {
-        virt(null, UBOOT, false);
+        return uboot(1);
+    }
+
+    /** As {@link #uboot()} on {@code harts} harts. */
+    PluginRig uboot(int harts) {
+        virt(harts, null, UBOOT, false);
         awaitSerial("Hit any key");
         type("\r");
         awaitSerial("=>");

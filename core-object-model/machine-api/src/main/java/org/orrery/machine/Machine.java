@@ -48,6 +48,13 @@ public interface Machine {
     /** Starts or resumes the guest (QMP cont). */
     void resume();
 
+    /**
+     * As {@link #resume()}, but only the harts at {@code hartIndexes} (places in the board's hart list)
+     * execute; the others stay where they are until the machine next stops and resumes (gdb's vCont naming
+     * some threads). Null lets every hart run.
+     */
+    void resumeOnly(java.util.Set<Integer> hartIndexes);
+
     /** Pauses the guest at the next safe point (QMP stop). */
     void pause();
 
@@ -67,10 +74,21 @@ public interface Machine {
     void quit(int status);
 
     /**
-     * Installs the debugger's hook (null removes it): called on the machine thread when a hart stops at a
-     * breakpoint, a watchpoint or after a single step; the machine is then in {@link RunState#DEBUG}.
+     * Installs the debugger's hook (null removes it): called when a hart stops at a breakpoint, a watchpoint
+     * or after a single step, with that hart's index (its place in the board's hart list) and the reason; the
+     * machine is then in {@link RunState#DEBUG}. With several harts, the first to stop is reported; the
+     * others park where they are.
      */
-    void setDebugListener(java.util.function.Consumer<org.orrery.machine.cpu.StopReason> listener);
+    void setDebugListener(DebugListener listener);
+
+    /** The debugger's hook (see {@link #setDebugListener}). */
+    @FunctionalInterface
+    interface DebugListener {
+        void stopped(int hartIndex, org.orrery.machine.cpu.StopReason reason);
+    }
+
+    /** The host thread id of each hart's thread, in hart order (as QEMU's query-cpus-fast reports them); -1 where unknown. */
+    default java.util.List<Long> hartThreadIds() { return java.util.List.of(); }
 
     /**
      * Logs something the guest did wrong (-d guest_errors) or an access to an unimplemented register

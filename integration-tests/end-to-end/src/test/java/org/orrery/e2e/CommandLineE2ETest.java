@@ -128,7 +128,8 @@ class CommandLineE2ETest {
         assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "no-such-device")), "'no-such-device' is not a valid device model name");
         assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "virtio-rng-device,colour=red")), "colour");
         assertFailsClearly(cat(List.of("-machine", "virt", "-S"), disk, List.of("-device", "virtio-rng-device,id=x", "-device", "virtio-rng-device,id=x")), "Duplicate ID 'x'");
-        assertFailsClearly(List.of("-machine", "virt", "-smp", "4"), "-smp 4");
+        assertFailsClearly(List.of("-machine", "virt", "-smp", "cpus=4,cores=3"), "-smp cpus=4,cores=3: Invalid CPU topology");
+        assertFailsClearly(List.of("-machine", "virt", "-smp", "600"), "The max CPUs supported by machine 'virt' is 512");
         assertArrayEquals(before, Files.readAllBytes(img), "nothing was written to the disk image");
         assertEquals(stamp, Files.getLastModifiedTime(img).toMillis());
         assertFalse(Files.exists(tmp.resolve("q.sock")));

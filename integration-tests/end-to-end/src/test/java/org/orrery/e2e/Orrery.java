@@ -62,12 +62,19 @@ final class Orrery implements AutoCloseable {
     /** Waits for the QMP socket to appear and connects to it. */
     QmpClient qmp(Path socket) throws Exception {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!Files.exists(socket)) {
+        // the socket file appears when it is bound, a moment before the server listens: retry until it answers
+        while (true) {
             if (!process.isAlive()) throw new AssertionError("orrery exited: " + output());
+            if (Files.exists(socket)) {
+                try {
+                    return QmpClient.connectUnix(socket);
+                } catch (Exception e) {
+                    if (System.nanoTime() > deadline) throw new AssertionError("cannot connect to " + socket + ": " + e + "\n" + output(), e);
+                }
+            }
             if (System.nanoTime() > deadline) throw new AssertionError("no QMP socket after 60 s: " + output());
             Thread.sleep(20);
         }
-        return QmpClient.connectUnix(socket);
     }
 
     /** Waits until the output contains {@code text}. */

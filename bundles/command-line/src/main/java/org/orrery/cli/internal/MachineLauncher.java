@@ -242,8 +242,6 @@ final class MachineLauncher {
                 case "m" -> qomSet(machine, o, "/machine", "ram-size", OptionValues.sizeJson(OptionValues.ramSize(o)));
                 case "smp" -> {
                     Long cpus = OptionValues.smp(o).cpus();
-                    if (cpus != null && cpus != 1)
-                        throw new CommandLineException(o, "only 1 hart is supported until SMP lands (use -smp 1)");
                     if (cpus != null) qomSet(machine, o, "/machine", "smp", F.numberNode(cpus));
                 }
                 case "cpu" -> {

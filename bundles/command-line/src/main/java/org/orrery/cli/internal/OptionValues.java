@@ -85,7 +85,11 @@ final class OptionValues {
         }
     }
 
-    /** -smp [cpus=]N[,maxcpus=N][,sockets=N,dies=N,clusters=N,cores=N,threads=N]. */
+    /**
+     * -smp [cpus=]N[,maxcpus=N][,sockets=N,dies=N,clusters=N,cores=N,threads=N], completed and checked as
+     * QEMU does: missing counts are derived from the others (cores before sockets, threads last), the
+     * hierarchy must multiply to maxcpus and maxcpus must cover cpus. The virt board has no dies or clusters.
+     */
     static Smp smp(Option o) {
         ObjectNode s = keyval(o, "cpus");
         for (Iterator<String> it = s.fieldNames(); it.hasNext(); ) {
@@ -93,21 +97,49 @@ final class OptionValues {
             if (!key.equals("cpus") && !key.equals("maxcpus") && !TOPOLOGY.contains(key))
                 throw new CommandLineException(o, "Parameter 'smp." + key + "' is unexpected");
         }
-        Long cpus = smpValue(o, s, "cpus");
-        Long maxCpus = smpValue(o, s, "maxcpus");
-        long topology = 1;
-        boolean topologyGiven = false;
-        for (String key : TOPOLOGY) {
-            Long v = smpValue(o, s, key);
-            if (v == null) continue;
-            topologyGiven = true;
-            topology = Math.multiplyExact(topology, Math.min(v, 1L << 20));
+        long cpus = smpCount(o, s, "cpus"), maxCpus = smpCount(o, s, "maxcpus");
+        long sockets = smpCount(o, s, "sockets"), cores = smpCount(o, s, "cores"), threads = smpCount(o, s, "threads");
+        for (String level : List.of("dies", "clusters"))
+            if (smpCount(o, s, level) > 1) throw new CommandLineException(o, level + " not supported by this machine's CPU topology");
+        if (cpus == 0 && maxCpus == 0) {
+            sockets = Math.max(sockets, 1);
+            cores = Math.max(cores, 1);
+            threads = Math.max(threads, 1);
+        } else {
+            if (maxCpus == 0) maxCpus = cpus;
+            if (cores == 0) {
+                sockets = Math.max(sockets, 1);
+                threads = Math.max(threads, 1);
+                cores = maxCpus / (sockets * threads);
+            } else if (sockets == 0) {
+                threads = Math.max(threads, 1);
+                sockets = maxCpus / (cores * threads);
+            }
+            if (threads == 0) threads = maxCpus / (sockets * cores);
         }
-        if (cpus == null && topologyGiven) cpus = topology;
-        if (cpus == null && maxCpus != null) cpus = maxCpus;
-        if (cpus != null && maxCpus != null && maxCpus < cpus)
-            throw new CommandLineException(o, "Invalid CPU topology: maxcpus (" + maxCpus + ") must be equal to or greater than cpus (" + cpus + ")");
+        long product;
+        try {
+            product = Math.multiplyExact(Math.multiplyExact(sockets, cores), threads);
+        } catch (ArithmeticException e) {
+            throw new CommandLineException(o, "Invalid CPU topology: sockets (" + sockets + ") * cores (" + cores + ") * threads ("
+                    + threads + ") is too large");
+        }
+        if (maxCpus == 0) maxCpus = product;
+        if (cpus == 0) cpus = maxCpus;
+        String hierarchy = "sockets (" + sockets + ") * cores (" + cores + ") * threads (" + threads + ")";
+        if (product != maxCpus)
+            throw new CommandLineException(o, "Invalid CPU topology: product of the hierarchy must match maxcpus: "
+                    + hierarchy + " != maxcpus (" + maxCpus + ")");
+        if (maxCpus < cpus)
+            throw new CommandLineException(o, "Invalid CPU topology: maxcpus must be equal to or greater than smp: "
+                    + hierarchy + " == maxcpus (" + maxCpus + ") < smp_cpus (" + cpus + ")");
         return new Smp(cpus);
+    }
+
+    /** One count of -smp, 0 when not given (QEMU's "absent"). */
+    private static long smpCount(Option o, ObjectNode s, String key) {
+        Long v = smpValue(o, s, key);
+        return v == null ? 0 : v;
     }
 
     private static Long smpValue(Option o, ObjectNode s, String key) {

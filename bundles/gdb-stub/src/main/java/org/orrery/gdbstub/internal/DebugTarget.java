@@ -1,12 +1,12 @@
 package org.orrery.gdbstub.internal;
 
+import org.orrery.machine.Machine;
 import org.orrery.machine.RunState;
 import org.orrery.machine.cpu.Hart;
 import org.orrery.machine.cpu.StopReason;
 
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 
 /**
  * What the stub needs of a machine: its harts, its run state, the debugger hook and a way to run code on
@@ -22,13 +22,16 @@ interface DebugTarget {
     /** Starts or resumes the guest. Machine thread only. */
     void resume();
 
+    /** Resumes the guest with only the harts at {@code hartIndexes} executing (null: all). Machine thread only. */
+    void resumeOnly(java.util.Set<Integer> hartIndexes);
+
     /** Pauses the guest with the given state. Machine thread only. */
     void pause(RunState state);
 
     /** Ends the emulator (gdb's k). */
     void quit(int status);
 
-    void setDebugListener(Consumer<StopReason> listener);
+    void setDebugListener(Machine.DebugListener listener);
 
     <T> T call(Callable<T> task);
 

@@ -72,11 +72,14 @@ final class GdbServer implements AutoCloseable {
 
     boolean connected() { Connection c = current; return c != null && c.alive; }
 
-    /** Machine thread: a hart stopped for the debugger. */
-    private void debugStop(StopReason reason) {
-        if (reason == StopReason.STEP) for (Hart h : target.harts()) h.debug().setSingleStep(false);
+    /** A hart's thread: its hart stopped for the debugger (the machine is in DEBUG). */
+    private void debugStop(int hart, StopReason reason) {
+        if (reason == StopReason.STEP) target.call(() -> {
+            for (Hart h : target.harts()) h.debug().setSingleStep(false);
+            return null;
+        });
         Connection c = current;
-        if (c != null && c.alive) c.events.add(new Event.Stop(reason));
+        if (c != null && c.alive) c.events.add(new Event.Stop(hart, reason));
     }
 
     private void acceptLoop() {
@@ -136,7 +139,7 @@ final class GdbServer implements AutoCloseable {
     /** What the dispatcher reacts to. */
     private sealed interface Event {
         record Input(PacketReader.Input input) implements Event { }
-        record Stop(StopReason reason) implements Event { }
+        record Stop(int hart, StopReason reason) implements Event { }
         record Closed() implements Event { }
     }
 
@@ -211,7 +214,7 @@ final class GdbServer implements AutoCloseable {
                     if (e == null) { session.poll(); continue; }
                     switch (e) {
                         case Event.Closed c -> alive = false;
-                        case Event.Stop s -> session.stopped(s.reason());
+                        case Event.Stop s -> session.stopped(s.hart(), s.reason());
                         case Event.Input(PacketReader.Input.Packet p) -> session.packet(p.payload());
                         case Event.Input(PacketReader.Input.Overlong o) -> send("E22");
                         case Event.Input(PacketReader.Input.Interrupt i) -> session.interrupt();

@@ -7,9 +7,11 @@ import org.orrery.machine.cpu.StopReason;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntPredicate;
 
 /**
@@ -256,11 +258,14 @@ final class GdbSession {
             long pc = Rsp.parseHex(addressArg);
             onHart(hart, d -> { d.setPc(pc); return Boolean.TRUE; });
         }
-        resume(step ? hart : -1);
+        resume(step ? hart : -1, null);
     }
 
-    /** Lets the guest run (stepping {@code stepHart} if it is not -1) and waits for the machine to stop. */
-    private void resume(int stepHart) {
+    /**
+     * Lets the guest run (stepping {@code stepHart} if it is not -1) and waits for the machine to stop.
+     * Only the harts in {@code running} execute (null: all), as QEMU does for a vCont that names threads.
+     */
+    private void resume(int stepHart, Set<Integer> running) {
         waiting = true;
         debugPolls = 0;
         steppingHart = stepHart;
@@ -269,7 +274,7 @@ final class GdbSession {
             if (needsReset(s)) return s;
             List<Hart> harts = target.harts();
             if (stepHart >= 0 && stepHart < harts.size()) harts.get(stepHart).debug().setSingleStep(true);
-            target.resume();
+            target.resumeOnly(running);
             return null;
         });
         if (refused != null) {
@@ -293,18 +298,23 @@ final class GdbSession {
         };
     }
 
-    /** A hart stopped for the debugger (breakpoint, watchpoint or step): the machine is in DEBUG. */
-    void stopped(StopReason reason) {
+    /**
+     * A hart stopped for the debugger (breakpoint, watchpoint or step): the machine is in DEBUG. The
+     * machine names the hart ({@code stoppedHart}, -1 when it cannot); it becomes gdb's current thread.
+     */
+    void stopped(int stoppedHart, StopReason reason) {
         if (!waiting) return; // gdb does not wait (a QMP cont resumed behind its back): '?' tells later
         waiting = false;
         record Hit(int hart, String detail) { }
         Hit hit = target.call(() -> {
             List<Hart> harts = target.harts();
             for (Hart h : harts) h.debug().setSingleStep(false);
-            int hart = steppingHart >= 0 ? steppingHart : Math.max(0, cHart >= 0 ? cHart : gHart);
+            int hart = stoppedHart >= 0 && stoppedHart < harts.size() ? stoppedHart
+                    : steppingHart >= 0 ? steppingHart : Math.max(0, cHart >= 0 ? cHart : gHart);
             String detail = "";
             if (reason == StopReason.BREAKPOINT) {
                 for (int i = 0; i < harts.size(); i++) {
+                    if (stoppedHart >= 0 && i != hart) continue;
                     int[] counts = breakpoints.get(harts.get(i).debug().pc());
                     if (counts != null) {
                         hart = i;
@@ -315,10 +325,11 @@ final class GdbSession {
                 }
             } else if (reason == StopReason.WATCHPOINT) {
                 for (int i = 0; i < harts.size(); i++) {
+                    if (stoppedHart >= 0 && i != hart) continue;
                     HartDebug d = harts.get(i).debug();
                     long a = d.lastWatchpointAddress();
                     Watch w = watchpoints.stream().filter(x -> x.covers(a)).findFirst().orElse(null);
-                    if (w != null || harts.size() == 1) {
+                    if (w != null || harts.size() == 1 || stoppedHart >= 0) {
                         hart = i;
                         String kind = w == null || w.kind == 2 ? "watch" : w.kind == 3 ? "rwatch" : "awatch";
                         detail = kind + ":" + address(w == null ? a : w.address, d.xlen()) + ";";
@@ -605,7 +616,8 @@ final class GdbSession {
 
     private void vCont(String actions) {
         int step = -1;
-        boolean any = false;
+        boolean any = false, all = false;
+        Set<Integer> running = new HashSet<>();
         for (String a : actions.split(";")) {
             if (a.isEmpty()) throw new IllegalArgumentException("empty vCont action");
             int colon = a.indexOf(':');
@@ -614,18 +626,17 @@ final class GdbSession {
             char c = act.charAt(0);
             if ((c == 'C' || c == 'S') && act.length() > 1) Rsp.parseHex(act.substring(1));
             else if (act.length() != 1) throw new IllegalArgumentException("bad vCont action " + a);
-            if (c == 's' || c == 'S') {
-                if (step < 0) {
-                    int t = parseThread(thread);
-                    step = isAllThreads(thread) || t < 0 ? Math.max(0, gHart) : t;
-                }
-            } else if (c != 'c' && c != 'C') {
+            if (c != 's' && c != 'S' && c != 'c' && c != 'C')
                 throw new IllegalArgumentException("vCont action " + a + " is not offered"); // t, r
-            }
+            int t = parseThread(thread);
+            boolean allThreads = isAllThreads(thread) || t < 0;
+            if ((c == 's' || c == 'S') && step < 0) step = allThreads ? Math.max(0, gHart) : t;
+            if (allThreads) all = true;
+            else running.add(t);
             any = true;
         }
         if (!any) throw new IllegalArgumentException("vCont without actions");
-        resume(step);
+        resume(step, all ? null : running);
     }
 
     // ---- helpers ----

@@ -7,14 +7,12 @@ import org.orrery.command.Session;
 import org.orrery.machine.Machine;
 import org.orrery.machine.RunState;
 import org.orrery.machine.cpu.Hart;
-import org.orrery.machine.cpu.StopReason;
 import org.orrery.machine.device.Board;
 import org.orrery.qom.QomException;
 import org.orrery.qom.Value;
 
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 
 /** A real machine as the stub sees it; monitor commands go through the command layer's human-monitor-command. */
 final class MachineTarget implements DebugTarget {
@@ -41,11 +39,13 @@ final class MachineTarget implements DebugTarget {
 
     @Override public void resume() { machine.resume(); }
 
+    @Override public void resumeOnly(java.util.Set<Integer> hartIndexes) { machine.resumeOnly(hartIndexes); }
+
     @Override public void pause(RunState state) { machine.pause(state, null); }
 
     @Override public void quit(int status) { machine.quit(status); }
 
-    @Override public void setDebugListener(Consumer<StopReason> listener) { machine.setDebugListener(listener); }
+    @Override public void setDebugListener(Machine.DebugListener listener) { machine.setDebugListener(listener); }
 
     @Override public <T> T call(Callable<T> task) { return machine.call(task); }
 

@@ -1,5 +1,6 @@
 package org.orrery.gdbstub.internal;
 
+import org.orrery.machine.Machine;
 import org.orrery.machine.RunState;
 import org.orrery.machine.cpu.Hart;
 import org.orrery.machine.cpu.StopReason;
@@ -8,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * A machine for the stub's tests: harts that do not execute, a run state, and a "machine thread" that is
@@ -19,7 +19,7 @@ final class FakeMachine implements DebugTarget {
     final List<String> monitorCommands = new ArrayList<>();
     final ReentrantLock machineThread = new ReentrantLock();
     volatile RunState state = RunState.PRELAUNCH;
-    volatile Consumer<StopReason> listener;
+    volatile Machine.DebugListener listener;
     volatile int quitStatus = -1;
     volatile int resumes;
     String monitorOutput = "VM status: paused (debug)\n";
@@ -38,17 +38,30 @@ final class FakeMachine implements DebugTarget {
 
     /** The guest "hits" something: as the machine does, go to DEBUG and tell the listener. */
     void hit(StopReason reason) {
+        hit(-1, reason);
+    }
+
+    /** As {@link #hit(StopReason)}, the machine naming the hart that stopped (-1: it cannot tell). */
+    void hit(int hart, StopReason reason) {
         call(() -> {
             state = RunState.DEBUG;
-            Consumer<StopReason> l = listener;
-            if (l != null) l.accept(reason);
+            Machine.DebugListener l = listener;
+            if (l != null) l.stopped(hart, reason);
             return null;
         });
     }
 
     @Override public List<Hart> harts() { return List.copyOf(harts); }
     @Override public RunState runState() { return state; }
+    /** The harts the last resume let run (null: all). */
+    volatile java.util.Set<Integer> running;
+
     @Override public void resume() {
+        resumeOnly(null);
+    }
+
+    @Override public void resumeOnly(java.util.Set<Integer> hartIndexes) {
+        running = hartIndexes;
         resumes++;
         state = RunState.RUNNING;
         if (autoRun) execute();
@@ -75,13 +88,13 @@ final class FakeMachine implements DebugTarget {
         }
         if (r != null) {
             state = RunState.DEBUG;
-            Consumer<StopReason> l = listener;
-            if (l != null) l.accept(r);
+            Machine.DebugListener l = listener;
+            if (l != null) l.stopped(0, r);
         }
     }
     @Override public void pause(RunState s) { state = s; }
     @Override public void quit(int status) { quitStatus = status; state = RunState.SHUTDOWN; }
-    @Override public void setDebugListener(Consumer<StopReason> l) { listener = l; }
+    @Override public void setDebugListener(Machine.DebugListener l) { listener = l; }
 
     @Override public <T> T call(Callable<T> task) {
         machineThread.lock();

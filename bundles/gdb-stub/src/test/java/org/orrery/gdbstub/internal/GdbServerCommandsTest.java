@@ -21,7 +21,6 @@ import org.orrery.qom.internal.TypeRegistryImpl;
 import java.lang.reflect.Proxy;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.Callable;
-import java.util.function.Consumer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,7 +36,7 @@ class GdbServerCommandsTest {
     private final GdbServerCommands module = new GdbServerCommands();
     private ObjectTree tree;
     private volatile RunState state = RunState.PRELAUNCH;
-    private volatile Consumer<StopReason> listener;
+    private volatile Machine.DebugListener listener;
 
     @BeforeEach void setUp() {
         tree = new ObjectTree(new TypeRegistryImpl(), SafePoint.inline());
@@ -48,7 +47,7 @@ class GdbServerCommandsTest {
             case "board" -> null;
             case "pause" -> { state = (RunState) a[0]; yield null; }
             case "resume" -> { state = RunState.RUNNING; yield null; }
-            case "setDebugListener" -> { listener = (Consumer<StopReason>) a[0]; yield null; }
+            case "setDebugListener" -> { listener = (Machine.DebugListener) a[0]; yield null; }
             case "call" -> ((Callable<?>) a[0]).call();
             case "toString" -> "fake machine";
             case "hashCode" -> 1;

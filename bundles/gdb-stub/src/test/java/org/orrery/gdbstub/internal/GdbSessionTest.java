@@ -196,6 +196,17 @@ class GdbSessionTest {
         assertTrue(h0().breakpoints.isEmpty());
     }
 
+    @Test void theHartTheMachineNamesIsTheOneReportedEvenWhenAnotherSitsOnABreakpointToo() {
+        assertEquals("OK", ask("Z0,80000014,4"));
+        session.packet("vCont;c:p1.-1".getBytes());
+        sent.clear();
+        h0().pc = 0x80000014L;               // hart 0 waits on the breakpoint's address (not yet executed)
+        machine.hart(1).pc = 0x80000014L;    // hart 1 is the one that hit it
+        machine.hit(1, StopReason.BREAKPOINT);
+        assertEquals(List.of("T05thread:p01.02;swbreak:;"), sent);
+        assertEquals("QCp01.02", ask("qC"), "the hart that stopped becomes the current thread");
+    }
+
     @Test void hardwareBreakpointsSayHwbreakAndShareAddressesWithSoftwareOnes() {
         assertEquals("OK", ask("Z1,80000042,2"));
         assertEquals("OK", ask("Z0,80000042,2"));
@@ -230,6 +241,18 @@ class GdbSessionTest {
         assertEquals("E22", ask("Z2,80000200,0"));
         assertEquals("", ask("Z5,80000200,1"));
         assertEquals("E22", ask("Z2,80000200"));
+    }
+
+    @Test void aVContNamingSomeThreadsRunsOnlyThoseHarts() {
+        session.packet("vCont;c:p1.2".getBytes());   // gdb's software single step with scheduler-locking on
+        assertEquals(java.util.Set.of(1), machine.running);
+        machine.hit(1, StopReason.BREAKPOINT);
+        session.packet("vCont;s:p1.1;c:p1.-1".getBytes());
+        assertEquals(null, machine.running, "a continue for all threads lets every hart run");
+        assertTrue(h0().singleStep);
+        machine.hit(0, StopReason.STEP);
+        session.packet("c".getBytes());
+        assertEquals(null, machine.running);
     }
 
     @Test void steppingSetsAndClearsSingleStepOnTheRightHart() {

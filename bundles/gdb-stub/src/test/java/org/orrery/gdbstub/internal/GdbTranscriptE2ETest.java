@@ -33,12 +33,16 @@ class GdbTranscriptE2ETest {
 
     /** Runs the session against an emulator started with {@code command} (PORT replaced) and returns the transcript. */
     private static String session(String name, List<String> command) throws Exception {
+        return session(name, "session.gdb", command);
+    }
+
+    private static String session(String name, String script, List<String> command) throws Exception {
         int port = Tools.freePort();
         List<String> cmd = command.stream().map(s -> s.replace("PORT", Integer.toString(port))).toList();
         Process emulator = Tools.spawn(dir, name + ".log", cmd);
         String out;
         try {
-            out = Tools.gdbAgainst(dir, Tools.script(dir, port), elf, 600, emulator, dir.resolve(name + ".log"));
+            out = Tools.gdbAgainst(dir, Tools.script(dir, script, port), elf, 600, emulator, dir.resolve(name + ".log"));
         } finally {
             Tools.stop(emulator);
         }
@@ -91,6 +95,22 @@ class GdbTranscriptE2ETest {
         assumeTrue(Tools.present(Tools.QEMU), "qemu-system-riscv64 missing");
         String reference = session("qemu", qemu());
         String ours = session("orrery-translated", orrery("-accel", "tcg,x-warmup=0,x-hot-threshold=1"));
+        assertEquals(reference, ours);
+    }
+
+    /**
+     * Four harts are four threads: gdb lists them, switches between them, and with scheduler-locking on
+     * steps one while the others stay at the reset vector (smp-session.gdb); the host thread ids that the
+     * monitor's info cpus prints are the only difference allowed.
+     */
+    @Test void fourHartsAreFourThreadsAsInQemu() throws Exception {
+        assumeTrue(Tools.present(Tools.QEMU), "qemu-system-riscv64 missing");
+        List<String> smp = List.of("-smp", "4");
+        List<String> qemu = new java.util.ArrayList<>(qemu());
+        qemu.addAll(smp);
+        String reference = session("qemu-smp", "smp-session.gdb", qemu).replaceAll("thread_id=\\d+", "thread_id=N");
+        String ours = session("orrery-smp", "smp-session.gdb", orrery("-smp", "4")).replaceAll("thread_id=\\d+", "thread_id=N");
+        assertTrue(reference.contains("4    Thread 1.4 (CPU#3 [running])") && reference.contains("a0             0x2\t2"), reference);
         assertEquals(reference, ours);
     }
 

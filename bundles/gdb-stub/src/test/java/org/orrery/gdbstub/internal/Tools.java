@@ -27,7 +27,7 @@ final class Tools {
 
     /** Copies the guest's sources into {@code dir} and builds prog.elf there (FP on, linked for 0x80000000). */
     static Path buildGuest(Path dir) throws IOException, InterruptedException {
-        for (String f : List.of("prog.c", "prog.ld", "session.gdb")) {
+        for (String f : List.of("prog.c", "prog.ld", "session.gdb", "smp-session.gdb")) {
             try (InputStream in = Tools.class.getResourceAsStream("/guest/" + f)) {
                 Files.copy(in, dir.resolve(f));
             }
@@ -39,8 +39,13 @@ final class Tools {
 
     /** The gdb session script with the port filled in (-Dgdbstub.debugRemote=true logs every packet to stderr). */
     static Path script(Path dir, int port) throws IOException {
-        Path s = dir.resolve("session-" + port + ".gdb");
-        String text = Files.readString(dir.resolve("session.gdb")).replace("PORT", Integer.toString(port));
+        return script(dir, "session.gdb", port);
+    }
+
+    /** As {@link #script(Path, int)} for another of the guest's session scripts. */
+    static Path script(Path dir, String name, int port) throws IOException {
+        Path s = dir.resolve(name.replace(".gdb", "-" + port + ".gdb"));
+        String text = Files.readString(dir.resolve(name)).replace("PORT", Integer.toString(port));
         if (Boolean.getBoolean("gdbstub.debugRemote")) text = "set debug remote 1\n" + text;
         Files.writeString(s, text);
         return s;

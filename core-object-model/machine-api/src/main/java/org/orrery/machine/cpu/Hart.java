@@ -3,8 +3,10 @@ package org.orrery.machine.cpu;
 import org.orrery.machine.irq.IrqLine;
 
 /**
- * One hardware thread as the machine drives it. Every method is called on the machine thread only,
- * except {@link #requestExit()}, which any thread may call.
+ * One hardware thread as the machine drives it. The machine runs each hart on a thread of its own (its
+ * vCPU thread), which calls {@link #run}; the other methods are called while the hart is not running (the
+ * machine stops it at a safe point first), except {@link #requestExit()}, {@link #interruptPin} lines and
+ * {@link #waitingForInterrupt()}, which any thread may use at any time.
  */
 public interface Hart {
     int hartId();
@@ -26,6 +28,12 @@ public interface Hart {
 
     /** Makes the current or next {@link #run(long)} return at the next block boundary. Thread-safe. */
     void requestExit();
+
+    /**
+     * Tells the hart whom to wake when something may end its wait for an interrupt (a pin changed, an exit
+     * was requested): the machine parks a hart's thread while the hart waits. Called from any thread.
+     */
+    default void setWakeListener(Runnable wake) { }
 
     /** True while the hart sits in WFI with no enabled interrupt pending. */
     boolean waitingForInterrupt();

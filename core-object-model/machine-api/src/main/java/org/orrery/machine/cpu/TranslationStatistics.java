@@ -8,6 +8,7 @@ package org.orrery.machine.cpu;
  * @param codeBytes               bytes of generated code held by those regions now
  * @param capacityBytes           the cap on codeBytes; reaching it evicts every region (the cache is flushed)
  * @param translations            regions translated
+ * @param sharedRegions           regions taken from another hart's translation of the same code
  * @param translationNanos        time spent translating (generating and loading code)
  * @param pendingTranslations     translations queued or running in the background now
  * @param discardedTranslations   translations thrown away because their code changed while they were made
@@ -19,7 +20,7 @@ package org.orrery.machine.cpu;
  * @param flushes                 times all code was dropped (FENCE.I, memory map changes, reset, the cap)
  * @param evictions               regions dropped to keep under the cap
  */
-public record TranslationStatistics(long regions, long codeBytes, long capacityBytes, long translations,
+public record TranslationStatistics(long regions, long codeBytes, long capacityBytes, long translations, long sharedRegions,
                                     long translationNanos, long pendingTranslations, long discardedTranslations,
                                     long regionEntries, long interpretedBlocks, long translatedInstructions,
                                     long interpretedInstructions, long invalidations, long flushes, long evictions) {

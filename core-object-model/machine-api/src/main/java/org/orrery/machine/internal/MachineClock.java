@@ -6,14 +6,15 @@ import java.util.PriorityQueue;
 
 /**
  * Virtual time: host monotonic time minus the time the machine spent stopped. Timers are kept in a
- * deadline queue and fired by the machine loop; all timer calls happen on the machine thread.
+ * deadline queue and fired by the machine thread. Harts arm their own timers from their threads, so the
+ * queue is guarded by this object's monitor; callbacks run outside it.
  */
 final class MachineClock implements VirtualClock {
     private volatile long offset;
     private volatile long frozenAt;
     private volatile boolean running;
     private long sequence;
-    private Runnable onArm = () -> { };
+    private volatile Runnable onArm = () -> { };
 
     /** Told whenever a timer is armed (the machine wakes its thread when that happens off the thread). */
     void onArm(Runnable hook) { this.onArm = hook; }
@@ -22,13 +23,13 @@ final class MachineClock implements VirtualClock {
 
     @Override public long nanos() { return running ? System.nanoTime() - offset : frozenAt; }
 
-    void start() {
+    synchronized void start() {
         if (running) return;
         offset = System.nanoTime() - frozenAt;
         running = true;
     }
 
-    void stop() {
+    synchronized void stop() {
         if (!running) return;
         frozenAt = System.nanoTime() - offset;
         running = false;
@@ -39,7 +40,7 @@ final class MachineClock implements VirtualClock {
     @Override public Timer newTimer(Runnable callback) { return new TimerImpl(callback); }
 
     /** Virtual nanoseconds until the earliest armed timer, or Long.MAX_VALUE. */
-    long nanosToNextDeadline() {
+    synchronized long nanosToNextDeadline() {
         TimerImpl t = queue.peek();
         return t == null ? Long.MAX_VALUE : Math.max(0, t.deadline - nanos());
     }
@@ -47,20 +48,17 @@ final class MachineClock implements VirtualClock {
     /** Fires every timer whose deadline has passed; returns how many fired. */
     int fireDue() {
         int fired = 0;
-        long now = nanos();
-        while (!queue.isEmpty() && queue.peek().deadline <= now) {
-            TimerImpl t = queue.poll();
-            t.armed = false;
+        while (true) {
+            TimerImpl t;
+            synchronized (this) {
+                t = queue.peek();
+                if (t == null || t.deadline > nanos()) return fired;
+                queue.poll();
+                t.armed = false;
+            }
             t.callback.run();
             fired++;
-            now = nanos();
         }
-        return fired;
-    }
-
-    void clearTimers() {
-        for (TimerImpl t : queue) t.armed = false;
-        queue.clear();
     }
 
     private final class TimerImpl implements Timer {
@@ -72,18 +70,24 @@ final class MachineClock implements VirtualClock {
         TimerImpl(Runnable callback) { this.callback = callback; }
 
         @Override public void armAt(long deadlineNanos) {
-            if (armed) queue.remove(this);
-            deadline = deadlineNanos;
-            order = sequence++;
-            armed = true;
-            queue.add(this);
+            synchronized (MachineClock.this) {
+                if (armed) queue.remove(this);
+                deadline = deadlineNanos;
+                order = sequence++;
+                armed = true;
+                queue.add(this);
+            }
             onArm.run();
         }
 
         @Override public void cancel() {
-            if (armed) { queue.remove(this); armed = false; }
+            synchronized (MachineClock.this) {
+                if (armed) { queue.remove(this); armed = false; }
+            }
         }
 
-        @Override public boolean armed() { return armed; }
+        @Override public boolean armed() {
+            synchronized (MachineClock.this) { return armed; }
+        }
     }
 }

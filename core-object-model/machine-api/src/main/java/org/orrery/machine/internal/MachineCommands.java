@@ -74,9 +74,13 @@ public final class MachineCommands extends AbstractCommandModule {
             Board b = machine(c).board();
             if (b == null) return out;
             int i = 0;
-            for (CpuDevice cpu : b.cpus())
-                out.addObject().put("cpu-index", i++).put("qom-path", cpu.path()).put("thread-id", ProcessHandle.current().pid())
-                        .put("target", cpu.targetName());
+            List<Long> threads = machine(c).hartThreadIds();
+            for (CpuDevice cpu : b.cpus()) {
+                long tid = i < threads.size() && threads.get(i) >= 0 ? threads.get(i) : ProcessHandle.current().pid();
+                ObjectNode o = out.addObject().put("cpu-index", i).put("qom-path", cpu.path()).put("thread-id", tid);
+                o.putObject("props").put("core-id", i++); // the virt board's harts are cores of one socket, as QEMU numbers them
+                o.put("target", cpu.targetName());
+            }
             return out;
         });
         on("x-query-jit", (a, c) -> {
@@ -90,6 +94,7 @@ public final class MachineCommands extends AbstractCommandModule {
                 if (s == null) { o.put("engine", "interpreter"); continue; }
                 o.put("engine", "translator").put("regions", s.regions()).put("code-bytes", s.codeBytes())
                         .put("code-cache-size", s.capacityBytes()).put("translations", s.translations())
+                        .put("shared", s.sharedRegions())
                         .put("translation-ns", s.translationNanos()).put("pending", s.pendingTranslations())
                         .put("discarded", s.discardedTranslations()).put("hits", s.regionEntries()).put("misses", s.interpretedBlocks())
                         .put("translated-instructions", s.translatedInstructions())

@@ -30,15 +30,15 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * A machine and its thread. The thread alternates between work posted by other threads (commands,
- * backend I/O completions), due timers, and slices of guest execution; it parks when there is nothing
- * to do. Everything that touches devices runs here, so devices need no locks.
+ * A machine, its thread and its harts' threads. The machine thread runs work posted by other threads
+ * (backend I/O completions), due timers, and requests that need every hart stopped (a reset the guest asked
+ * for); it parks when there is nothing to do. Each hart runs on a thread of its own ({@link Vcpus}). Devices
+ * are only ever entered under the big lock, so they need no locks of their own; commands stop every hart
+ * at a safe point before they take the lock.
  */
 final class MachineImpl implements Machine, SafePoint {
     private static final Logger LOG = Logger.getLogger(MachineImpl.class.getName());
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
-    /** Instructions per slice: short enough for timely timers and commands, long enough to amortize the loop. */
-    private static final long SLICE = 50_000;
     /** Guest physical address space size (56-bit, as Sv39/Sv48 physical addresses allow). */
     private static final long PHYSICAL_SPACE = 1L << 56;
 
@@ -48,6 +48,8 @@ final class MachineImpl implements Machine, SafePoint {
     private final AddressSpace systemMemory = new AddressSpace("system", MemoryRegion.container("system", PHYSICAL_SPACE));
     private final MachineOptions options = new MachineOptions();
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Work a hart's thread asked for that needs every hart stopped: the machine thread does it. */
+    private final ConcurrentLinkedQueue<Runnable> stoppedWorldTasks = new ConcurrentLinkedQueue<>();
     /** Set under the lock when the machine thread must re-plan its sleep (guest started, timer armed). */
     private boolean wakeNeeded;
     /** The machine's big lock: held by whoever touches devices, harts and the tree. */
@@ -58,12 +60,18 @@ final class MachineImpl implements Machine, SafePoint {
     private volatile RunState state = RunState.PRECONFIG;
     private volatile String pauseReason;
     private volatile boolean built;
-    /** Whether the guest has run its first slice (for -d startup). */
-    private boolean guestStarted;
-    /** Read by front-end threads (to end a slice early), written on the machine thread. */
+    /** The harts, in hart order; changed only with every hart stopped. */
     private volatile List<Hart> harts = List.of();
+    private final Vcpus vcpus = new Vcpus(new Vcpus.Owner() {
+        @Override public boolean mayRun() { return alive && state == RunState.RUNNING; }
+        @Override public void debugStop(Hart hart, StopReason why) { hartStoppedForDebugger(hart, why); }
+        @Override public void failed(Hart hart, Throwable t) { hartFailed(t); }
+        @Override public void firstInstruction() { StartupMilestones.log(options, "first guest instruction"); }
+    });
     /** Set while the machine is paused because devices of its board went away with their types' bundles. */
     private boolean pausedForMissingTypes;
+    /** Set when a returning CPU bundle made harts again: the machine resets before it goes on. */
+    private boolean hartsRemade;
     /** The state to return to when they come back (running, or a paused state such as prelaunch). */
     private RunState stateBeforeMissingTypes;
     private final TypeRegistry registry;
@@ -147,7 +155,7 @@ final class MachineImpl implements Machine, SafePoint {
                 sink.flush();
             });
         }
-        return new HartEnvironment(systemMemory, clock, 10_000_000L, accel);
+        return new HartEnvironment(systemMemory, clock, 10_000_000L, accel, lock);
     }
 
     // ---- run state ----
@@ -163,7 +171,7 @@ final class MachineImpl implements Machine, SafePoint {
         for (QObject holder : new QObject[]{peripherals, anon})
             if (holder != null) for (QObject d : List.copyOf(holder.children().values())) if (!d.isRealized()) d.realize();
         b.loadImages();
-        harts = b.harts();
+        setHarts(b.harts());
         for (Hart h : harts) h.reset();
         built = true;
         if (state == RunState.PRECONFIG) state = RunState.PRELAUNCH;
@@ -173,15 +181,21 @@ final class MachineImpl implements Machine, SafePoint {
     boolean isBuilt() { return built; }
 
     @Override public void resume() {
+        resumeOnly(null);
+    }
+
+    @Override public void resumeOnly(java.util.Set<Integer> hartIndexes) {
         if (pausedForMissingTypes) throw new QomException(pauseReason);
         if (state == RunState.PRECONFIG) build();
         if (state == RunState.SHUTDOWN || state == RunState.INTERNAL_ERROR || state == RunState.GUEST_PANICKED)
             throw new QomException("Resetting the Virtual Machine is required");
+        vcpus.runOnly(hartIndexes);
         if (state == RunState.RUNNING) return;
         state = RunState.RUNNING;
         pauseReason = null;
         clock.start();
         wakeNeeded = true;
+        vcpus.wake();
         tree.events().emit("RESUME", null);
     }
 
@@ -192,12 +206,20 @@ final class MachineImpl implements Machine, SafePoint {
         clock.stop();
         state = newState;
         pauseReason = reason;
-        for (Hart h : harts) h.requestExit();
+        vcpus.requestExitAll();
         if (wasRunning) tree.events().emit("STOP", null);
         if (reason != null) LOG.warning("machine " + name + " paused: " + reason);
     }
 
     @Override public void reset(String reason) {
+        if (!vcpus.isWorldStopped()) {
+            // the guest asked (a device write on a hart's thread, or a task a device posted): every hart must
+            // stop first, and a hart's thread cannot wait here for the others, so the machine thread does it
+            stoppedWorldTasks.add(() -> reset(reason));
+            for (Hart h : harts) h.requestExit();
+            LockSupport.unpark(thread);
+            return;
+        }
         boolean guest = reason.startsWith("guest");
         ObjectNode data = F.objectNode().put("guest", guest).put("reason", reason);
         tree.events().emit("RESET", data);
@@ -289,7 +311,10 @@ final class MachineImpl implements Machine, SafePoint {
             try {
                 for (QObject o : b.recreateMissing()) {
                     LOG.info("machine " + name + ": " + o.path() + " (" + o.type().name() + ") is back");
-                    if (o instanceof org.orrery.machine.device.CpuDevice) harts = b.harts();
+                    if (o instanceof org.orrery.machine.device.CpuDevice) {
+                        setHarts(b.harts());
+                        hartsRemade = true;
+                    }
                 }
             } catch (RuntimeException e) {
                 LOG.warning("machine " + name + ": could not make a board device again: " + e.getMessage());
@@ -299,6 +324,13 @@ final class MachineImpl implements Machine, SafePoint {
                 return null;
             }
             pausedForMissingTypes = false;
+            if (hartsRemade) {
+                // new harts start from reset, and devices mid-conversation with the old ones would confuse the
+                // guest: the whole machine resets, as after a reset button (carrying hart state over is issue 22's)
+                hartsRemade = false;
+                LOG.info("machine " + name + ": its harts were made again by the returning CPU bundle; the machine resets");
+                reset("subsystem-reset");
+            }
             RunState before = stateBeforeMissingTypes;
             if (before == RunState.RUNNING) {
                 resume();
@@ -336,46 +368,73 @@ final class MachineImpl implements Machine, SafePoint {
         pause(RunState.INTERNAL_ERROR, "internal error: " + t);
     }
 
+    // ---- harts ----
+
+    private void setHarts(List<Hart> list) {
+        harts = List.copyOf(list);
+        vcpus.set(harts);
+    }
+
+    @Override public List<Long> hartThreadIds() { return vcpus.osThreadIds(); }
+
+    /** A hart's thread caught something from its hart: the guest stops, the machine stays. */
+    private void hartFailed(Throwable t) {
+        lock.lock();
+        try {
+            if (alive) internalError(t);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     // ---- the machine thread ----
 
     private void loop() {
         while (alive) {
-            boolean idle;
+            Runnable stopped;
+            while ((stopped = stoppedWorldTasks.poll()) != null) {
+                Runnable task = stopped;
+                try {
+                    call(() -> { task.run(); return null; });
+                } catch (RuntimeException e) {
+                    LOG.log(Level.WARNING, "task on machine " + name + " failed", e);
+                }
+            }
             lock.lock();
             try {
                 runTasks();
                 clock.fireDue();
-                idle = true;
-                if (state == RunState.RUNNING && !harts.isEmpty()) {
-                    if (!guestStarted) {
-                        guestStarted = true;
-                        StartupMilestones.log(options, "first guest instruction");
-                    }
-                    StopReason r = harts.get(0).run(SLICE);
-                    idle = r == StopReason.WAITING_FOR_INTERRUPT;
-                    if (r == StopReason.BREAKPOINT || r == StopReason.STEP || r == StopReason.WATCHPOINT) debugStop(r);
-                }
             } catch (Throwable t) {
-                idle = false;
                 if (alive) internalError(t);
             } finally {
                 lock.unlock();
             }
-            if (idle) idle();
-            // let a front-end thread waiting for the lock in before the next slice
-            for (int i = 0; i < 1000 && lock.hasQueuedThreads(); i++) Thread.yield();
+            idle();
         }
     }
 
-    private volatile java.util.function.Consumer<StopReason> debugListener;
+    private volatile DebugListener debugListener;
 
     /** The gdb stub's hook: told when a hart stops at a breakpoint, watchpoint or after a step. */
-    @Override public void setDebugListener(java.util.function.Consumer<StopReason> listener) { this.debugListener = listener; }
+    @Override public void setDebugListener(DebugListener listener) { this.debugListener = listener; }
 
-    private void debugStop(StopReason r) {
-        pause(RunState.DEBUG, null);
-        java.util.function.Consumer<StopReason> l = debugListener;
-        if (l != null) l.accept(r);
+    /**
+     * On the hart's thread: the machine stops for the debugger (the other harts park as soon as they see it).
+     * When two harts stop at once, only the first one to take the lock is reported: the second finds the
+     * machine stopped already and its stop would only confuse the debugger.
+     */
+    private void hartStoppedForDebugger(Hart hart, StopReason r) {
+        int index;
+        lock.lock();
+        try {
+            if (state == RunState.DEBUG) return;
+            pause(RunState.DEBUG, null);
+            index = harts.indexOf(hart);
+        } finally {
+            lock.unlock();
+        }
+        DebugListener l = debugListener;
+        if (l != null) l.stopped(index, r);
     }
 
     private void runTasks() {
@@ -390,7 +449,7 @@ final class MachineImpl implements Machine, SafePoint {
     }
 
     private void idle() {
-        if (!tasks.isEmpty()) return;
+        if (!tasks.isEmpty() || !stoppedWorldTasks.isEmpty()) return;
         long wait = state == RunState.RUNNING ? clock.nanosToNextDeadline() : Long.MAX_VALUE;
         if (wait <= 0) return;
         LockSupport.parkNanos(this, Math.min(wait, 100_000_000L));
@@ -398,36 +457,37 @@ final class MachineImpl implements Machine, SafePoint {
 
     // ---- SafePoint ----
 
-    /** True on the machine thread while it works, and on any thread running a command under the lock. */
+    /** True on any thread that holds the big lock: the machine thread at work, a command, a hart in a device. */
     @Override public boolean isCurrentThread() { return lock.isHeldByCurrentThread(); }
 
+    /** Runs on the machine thread under the lock, while the harts go on (backend completions, device work). */
     @Override public void post(Runnable task) {
         tasks.add(task);
-        for (Hart h : harts) h.requestExit();
         LockSupport.unpark(thread);
     }
 
     /**
-     * Runs {@code task} with the machine lock held, on the calling thread: the machine thread holds the
-     * lock while it runs guest slices, timers and posted work and lets go between them, so a command
-     * never runs concurrently with device code (QEMU's big lock) and pays no thread hand-off.
+     * Runs {@code task} on the calling thread with every hart stopped at a safe point and the big lock held,
+     * so it may change anything (devices, harts, the memory map, the tree) and pays no thread hand-off. Code
+     * that already holds the lock (a device, a nested command) runs it inline.
      */
     @Override public <T> T call(Callable<T> task) {
-        if (!lock.isHeldByCurrentThread()) {
-            if (!alive) throw new QomException("machine " + name + " is gone");
-            for (Hart h : harts) h.requestExit();
-            lock.lock();
-        } else {
-            return run(task);
-        }
+        if (lock.isHeldByCurrentThread()) return run(task);
+        if (!alive) throw new QomException("machine " + name + " is gone");
+        vcpus.stopWorld();
         try {
-            return run(task);
+            lock.lock();
+            try {
+                return run(task);
+            } finally {
+                boolean wake = wakeNeeded;
+                wakeNeeded = false;
+                lock.unlock();
+                // the task started the guest or armed a timer: the parked machine thread must look again
+                if (wake) LockSupport.unpark(thread);
+            }
         } finally {
-            boolean wake = wakeNeeded;
-            wakeNeeded = false;
-            lock.unlock();
-            // the task started the guest or armed a timer: the parked machine thread must look again
-            if (wake) LockSupport.unpark(thread);
+            vcpus.startWorld();
         }
     }
 
@@ -449,6 +509,7 @@ final class MachineImpl implements Machine, SafePoint {
             LOG.log(Level.WARNING, "disposing machine " + name, e);
         }
         alive = false;
+        vcpus.shutdown();
         LockSupport.unpark(thread);
         try {
             thread.join(5000);

@@ -19,7 +19,7 @@ public final class AddressSpace {
     private final String name;
     private final MemoryRegion root;
     private final List<Runnable> topologyListeners = new CopyOnWriteArrayList<>();
-    private final List<WriteListener> writeListeners = new CopyOnWriteArrayList<>();
+    private final CodePages codePages = new CodePages();
     private volatile FlatView view;
 
     public AddressSpace(String name, MemoryRegion root) {
@@ -38,20 +38,12 @@ public final class AddressSpace {
     public void removeTopologyListener(Runnable listener) { topologyListeners.remove(listener); }
 
     /**
-     * Told of every write that goes through this address space's accessors ({@link #write}, {@link #writeBytes}:
-     * DMA, loaders, debuggers) to RAM or ROM, so a CPU can drop code it decoded or translated from that memory.
-     * CPUs' own stores do not come through here.
+     * The pages CPUs hold code from. Writes through this address space's accessors ({@link #write},
+     * {@link #writeBytes}: DMA, loaders, debuggers) are announced there; CPUs announce their own stores.
      */
-    public interface WriteListener {
-        void written(long address, long length);
-    }
+    public CodePages codePages() { return codePages; }
 
-    public void addWriteListener(WriteListener listener) { writeListeners.add(listener); }
-    public void removeWriteListener(WriteListener listener) { writeListeners.remove(listener); }
-
-    private void written(long address, long length) {
-        for (WriteListener l : writeListeners) l.written(address, length);
-    }
+    private void written(long address, long length) { codePages.written(address, length, null); }
 
     private void rebuild() {
         view = FlatView.of(root);

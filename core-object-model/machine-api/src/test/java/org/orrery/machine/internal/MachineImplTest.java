@@ -44,7 +44,11 @@ class MachineImplTest {
             return StopReason.BUDGET;
         }
         public long instructionsRetired() { return executed.get(); }
-        public void reset() { resets.incrementAndGet(); }
+        volatile boolean resetWhileRunning;
+        public void reset() {
+            if (inRun) resetWhileRunning = true;
+            resets.incrementAndGet();
+        }
         public IrqLine interruptPin(InterruptPin pin) { return IrqLine.UNCONNECTED; }
         public void requestExit() { exitRequested = true; }
         public boolean waitingForInterrupt() { return false; }
@@ -134,6 +138,20 @@ class MachineImplTest {
         Event e = events.get(events.size() - 1);
         assertEquals("RESET", e.name());
         assertEquals(false, e.data().get("guest").asBoolean());
+    }
+
+    /** A device asks for a reset from a posted task (the SiFive test device does): the harts are stopped first. */
+    @Test void aResetPostedByADeviceWaitsForEveryHartToStop() throws Exception {
+        TestBoard b = (TestBoard) machine.call(() -> machine.createBoard("test"));
+        machine.call(() -> { machine.build(); machine.resume(); return null; });
+        waitFor(() -> b.hart.executed.get() > 0);
+        for (int i = 0; i < 200; i++) {
+            int resets = b.hart.resets.get();
+            machine.post(() -> machine.reset("guest-reset"));
+            waitFor(() -> b.hart.resets.get() > resets);
+            assertTrue(!b.hart.resetWhileRunning, "a hart was reset in the middle of running");
+        }
+        assertEquals(RunState.RUNNING, machine.runState(), "the guest goes on after its reset");
     }
 
     @Test void guestShutdownEndsTheProcessUnlessNoShutdown() throws Exception {

@@ -3,14 +3,17 @@ package org.orrery.cpu.riscv.internal;
 import static org.orrery.cpu.riscv.internal.Csr.*;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 import org.orrery.machine.memory.AddressSpace;
 import org.orrery.machine.memory.Section;
 
 /**
  * The A extension: LR/SC with a reservation on the physical address and value, and the AMOs, all on RAM
- * only (an AMO to MMIO raises an access fault). Atomic with respect to this hart; harts on other threads
- * come with SMP.
+ * only (an AMO to MMIO raises an access fault). Atomic across harts: every AMO is one atomic read-modify-write
+ * of host memory (lock-prefixed on x86, so also a full fence), SC a compare-and-swap against what LR read.
  */
 final class Atomics {
     private final RiscvHart h;
@@ -60,33 +63,69 @@ final class Atomics {
             seg = s.segment();
             if (h.watching() && h.watchCheck(va, size, true)) return;
         }
-        long old = AddressSpace.load(seg, off, size);
+        if (!seg.isNative()) { h.raise(C_SACCESS, va); return; } // guest RAM is native memory; atomics need it
+        long src = x[rs2];
         if (funct == Op.SC) {
-            boolean ok = h.resAddr == pa && h.resSize == size && old == h.resValue;
+            // succeeds if the reserved word still holds what LR read, compared and swapped atomically (as
+            // QEMU's cmpxchg does): a store by any hart in between fails it, unless it wrote the same value
+            boolean ok = h.resAddr == pa && h.resSize == size
+                    && (dbl ? AVH64.compareAndSet(seg, off, h.resValue, src) : AVH32.compareAndSet(seg, off, (int) h.resValue, (int) src));
             h.resAddr = -1;
-            if (ok) {
-                AddressSpace.store(seg, off, size, x[rs2]);
-                if (!tlbHit) m.invalidateCode(pa, size);
-            }
+            if (ok && !tlbHit) m.codeStored(pa, size);
             x[rd] = ok ? 0 : 1;
             return;
         }
-        long src = x[rs2];
-        long a = dbl ? old : (int) old, b = dbl ? src : (int) src;
-        long res = switch (funct) {
-            case Op.AMOSWAP -> b;
-            case Op.AMOADD -> a + b;
-            case Op.AMOXOR -> a ^ b;
-            case Op.AMOAND -> a & b;
-            case Op.AMOOR -> a | b;
-            case Op.AMOMIN -> Math.min(a, b);
-            case Op.AMOMAX -> Math.max(a, b);
-            case Op.AMOMINU -> Long.compareUnsigned(dbl ? a : a & 0xffffffffL, dbl ? b : b & 0xffffffffL) < 0 ? a : b;
-            default -> Long.compareUnsigned(dbl ? a : a & 0xffffffffL, dbl ? b : b & 0xffffffffL) > 0 ? a : b;
-        };
-        AddressSpace.store(seg, off, size, res);
-        if (!tlbHit) m.invalidateCode(pa, size);
+        long old = dbl ? amo64(seg, off, funct, src) : amo32(seg, off, funct, (int) src);
+        if (!tlbHit) m.codeStored(pa, size);
         if (h.resAddr != -1 && h.resAddr == pa) h.resAddr = -1;
-        x[rd] = a;
+        x[rd] = old;
+    }
+
+    /** Naturally aligned little-endian words with atomic access modes (harts on other threads use them too). */
+    static final VarHandle AVH64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle(),
+        AVH32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
+
+    /** The AMO on a doubleword; returns the old value. */
+    private static long amo64(MemorySegment seg, long off, int funct, long b) {
+        switch (funct) {
+            case Op.AMOSWAP: return (long) AVH64.getAndSet(seg, off, b);
+            case Op.AMOADD: return (long) AVH64.getAndAdd(seg, off, b);
+            case Op.AMOXOR: return (long) AVH64.getAndBitwiseXor(seg, off, b);
+            case Op.AMOAND: return (long) AVH64.getAndBitwiseAnd(seg, off, b);
+            case Op.AMOOR: return (long) AVH64.getAndBitwiseOr(seg, off, b);
+            default:
+                while (true) {
+                    long a = (long) AVH64.getVolatile(seg, off);
+                    long r = switch (funct) {
+                        case Op.AMOMIN -> Math.min(a, b);
+                        case Op.AMOMAX -> Math.max(a, b);
+                        case Op.AMOMINU -> Long.compareUnsigned(a, b) < 0 ? a : b;
+                        default -> Long.compareUnsigned(a, b) > 0 ? a : b;
+                    };
+                    if (AVH64.compareAndSet(seg, off, a, r)) return a;
+                }
+        }
+    }
+
+    /** The AMO on a word; returns the old value, sign-extended. */
+    private static long amo32(MemorySegment seg, long off, int funct, int b) {
+        switch (funct) {
+            case Op.AMOSWAP: return (int) AVH32.getAndSet(seg, off, b);
+            case Op.AMOADD: return (int) AVH32.getAndAdd(seg, off, b);
+            case Op.AMOXOR: return (int) AVH32.getAndBitwiseXor(seg, off, b);
+            case Op.AMOAND: return (int) AVH32.getAndBitwiseAnd(seg, off, b);
+            case Op.AMOOR: return (int) AVH32.getAndBitwiseOr(seg, off, b);
+            default:
+                while (true) {
+                    int a = (int) AVH32.getVolatile(seg, off);
+                    int r = switch (funct) {
+                        case Op.AMOMIN -> Math.min(a, b);
+                        case Op.AMOMAX -> Math.max(a, b);
+                        case Op.AMOMINU -> Integer.compareUnsigned(a, b) < 0 ? a : b;
+                        default -> Integer.compareUnsigned(a, b) > 0 ? a : b;
+                    };
+                    if (AVH32.compareAndSet(seg, off, a, r)) return a;
+                }
+        }
     }
 }

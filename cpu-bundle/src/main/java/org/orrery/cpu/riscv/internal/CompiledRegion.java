@@ -3,7 +3,9 @@ package org.orrery.cpu.riscv.internal;
 /**
  * A region of guest code translated to a JVM method: all the code reachable from one entry point inside one
  * 4 KiB physical page, with guest registers in JVM locals. The translator generates one hidden subclass per
- * region; the class goes away (and is unloaded) when no page refers to the region any more.
+ * region; the class goes away (and is unloaded) when no page refers to the region any more. A region depends
+ * only on the code and on how the harts translate it (their flavor), never on one hart: harts of a machine
+ * share regions through {@link org.orrery.machine.memory.CodePages}.
  *
  * <p>{@link #run} returns the next guest pc and leaves the number of instructions it retired in
  * {@link RiscvHart#regionRetired}. It leaves early, with every register written back, when an instruction
@@ -23,8 +25,6 @@ abstract class CompiledRegion {
      *  the instructions of its block retired before it. */
     int[] siteOffset, siteLength, siteBefore;
     long amask;
-    /** False once the region was dropped (its code overwritten, or the cache flushed). */
-    boolean valid = true;
 
     /** Executes the region from its entry; {@code vpage} is the virtual address of its page. */
     abstract long run(RiscvHart h, long vpage, int budget);

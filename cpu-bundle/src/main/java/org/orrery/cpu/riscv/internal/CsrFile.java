@@ -27,8 +27,18 @@ final class CsrFile {
     long stvec, sscratch, sepc, scause, stval, satp;
     long mcounteren, scounteren, menvcfg, senvcfg, stimecmp, mcountinhibit;
     int frm;
-    /** mip bits written by software (SSIP, STIP without Sstc, SEIP) and driven by wires (the platform's lines). */
-    long mipSw, mipWires;
+    /** mip bits written by software (SSIP, STIP without Sstc, SEIP). */
+    long mipSw;
+    /** mip bits driven by the platform's wires; devices drive them from any thread (see {@link #setWire}). */
+    private volatile long mipWires;
+    private static final java.lang.invoke.VarHandle MIP_WIRES;
+    static {
+        try {
+            MIP_WIRES = java.lang.invoke.MethodHandles.lookup().findVarHandle(CsrFile.class, "mipWires", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     long instretAdjust, cycleAdjust;
     final int[] pmpcfg = new int[NPMP];
     final long[] pmpaddr = new long[NPMP];
@@ -39,7 +49,7 @@ final class CsrFile {
         this.hart = hart;
         this.cfg = hart.cfg;
         this.rv64 = hart.rv64;
-        this.stimecmpTimer = hart.env.clock().newTimer(() -> hart.attention = true);
+        this.stimecmpTimer = hart.env.clock().newTimer(hart::poke);
     }
 
     void reset() {
@@ -62,6 +72,11 @@ final class CsrFile {
     void close() { stimecmpTimer.cancel(); }
 
     // ---- interrupts ----
+
+    /** A platform wire into mip changed; any thread. */
+    void setWire(long bit, boolean level) {
+        if (level) MIP_WIRES.getAndBitwiseOr(this, bit); else MIP_WIRES.getAndBitwiseAnd(this, ~bit);
+    }
 
     long mip() {
         long v = mipSw | mipWires;

@@ -73,7 +73,6 @@ final class DecodedPage {
     }
 
     private void remove(CompiledRegion r) {
-        r.valid = false;
         regions.remove(r);
         if (entries[r.entrySlot] == r) entries[r.entrySlot] = null;
         if (heat != null && heat[r.entrySlot] > 0) heat[r.entrySlot] = 0;
@@ -82,7 +81,6 @@ final class DecodedPage {
     /** Drops every region (the page itself is being forgotten or the code cache is flushed). */
     int discardRegions() {
         int n = regions.size();
-        for (CompiledRegion r : regions) r.valid = false;
         regions.clear();
         entries = null;
         heat = null;

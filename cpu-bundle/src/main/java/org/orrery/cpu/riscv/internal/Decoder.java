@@ -14,6 +14,9 @@ final class Decoder {
         this.rv64 = rv64; this.extM = m; this.extA = a; this.extF = f; this.extD = d; this.extC = c;
     }
 
+    /** pause: fence with pred = W, succ = 0, fm = 0, rs1 = rd = x0. */
+    static final int PAUSE_ENCODING = 0x0100000f;
+
     private static long r(int w, int imm) { return (long) imm << 32 | (w & 0xffffffffL); }
     private static int xd(int rd) { return rd == 0 ? 32 : rd; }
     private static long illegal(boolean len32) { return r(pack(ILLEGAL, 0, 0, 0, 0, len32), 0); }
@@ -97,7 +100,8 @@ final class Decoder {
                 return op < 0 ? illegal(true) : i32(op, rd, rs1, rs2, 0);
             }
             case 0x0f:
-                if (f3 == 0) return r(pack(FENCE, 0, 0, 0, 0, true), 0);
+                // PAUSE (Zihintpause) is a FENCE that orders nothing; imm 1 marks it as a spin-wait hint
+                if (f3 == 0) return r(pack(FENCE, 0, 0, 0, 0, true), raw == PAUSE_ENCODING ? 1 : 0);
                 if (f3 == 1) return r(pack(FENCE_I, 0, 0, 0, 0, true), 0);
                 return illegal(true);
             case 0x73: {

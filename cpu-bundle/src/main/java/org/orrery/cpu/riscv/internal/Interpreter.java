@@ -58,7 +58,12 @@ final class Interpreter {
             long npc = pc + 2 + ((w >>> 28) & 2);
             int rd = (w >>> 8) & 63, rs1 = (w >>> 14) & 31, rs2 = (w >>> 19) & 31;
             switch (w & 0xff) {
-                case Op.NOP, Op.FENCE -> pc = npc;
+                case Op.NOP -> pc = npc;
+                case Op.FENCE -> { // other harts' memory order; PAUSE lets the harts it waits for run
+                    if (imm == 1) Thread.yield();
+                    else java.lang.invoke.VarHandle.fullFence();
+                    pc = npc;
+                }
                 case Op.LUI -> { x[rd] = imm; pc = npc; }
                 case Op.AUIPC -> { x[rd] = (pc + imm) << xshift >> xshift; pc = npc; }
                 case Op.JAL -> {

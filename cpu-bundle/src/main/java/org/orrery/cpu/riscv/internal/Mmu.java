@@ -7,6 +7,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.concurrent.locks.Lock;
 
 import org.orrery.machine.memory.AddressSpace;
 import org.orrery.machine.memory.Section;
@@ -158,13 +159,26 @@ final class Mmu {
             if (((pte & 0x40) == 0 || (acc == ACC_STORE && (pte & 0x80) == 0)) && sideEffects) {
                 if (s.isRom()) return fault(accessFault, va, sideEffects);
                 long npte = pte | 0x40 | (acc == ACC_STORE ? 0x80 : 0);
-                if (pteSize == 8) s.segment().set(L64, segOff, npte); else s.segment().set(L32, segOff, (int) npte);
-                invalidateCode(pteAddr, pteSize);
+                // atomically, as hardware does: another hart (or the kernel) may be changing the same entry
+                if (!setPte(s, segOff, pteSize, pte, npte)) return translate(va, acc, effPriv, sideEffects);
+                codeStored(pteAddr, pteSize);
             }
             long offMask = (1L << (12 + i * vpnBits)) - 1;
             return ((ppn << 12) & ~offMask) | (va & offMask);
         }
         return fault(pageFault, va, sideEffects);
+    }
+
+    private static boolean setPte(Section s, long segOff, int pteSize, long pte, long npte) {
+        MemorySegment seg = s.segment();
+        if (pteSize == 8) {
+            if ((segOff & 7) == 0) return Atomics.AVH64.compareAndSet(seg, segOff, pte, npte);
+            seg.set(L64, segOff, npte);
+        } else {
+            if ((segOff & 3) == 0) return Atomics.AVH32.compareAndSet(seg, segOff, (int) pte, (int) npte);
+            seg.set(L32, segOff, (int) npte);
+        }
+        return true;
     }
 
     private long fault(int cause, long va, boolean sideEffects) {
@@ -227,11 +241,15 @@ final class Mmu {
         if (s == null || !s.contains(pa + size - 1) || !pmpAllows(pa, size, ACC_LOAD, ep)) { hart.raise(C_LACCESS, va); return 0; }
         long off = s.regionOffset() + (pa - s.start());
         if (s.isMmio()) {
+            Lock devices = hart.env.deviceLock();
+            devices.lock();
             try {
                 return s.mmio().read(off, size);
             } catch (RuntimeException e) {
                 hart.raise(C_LACCESS, va);
                 return 0;
+            } finally {
+                devices.unlock();
             }
         }
         long pageStart = pa & ~0xfffL;
@@ -264,11 +282,15 @@ final class Mmu {
         if (s == null || !s.contains(pa + size - 1) || !pmpAllows(pa, size, ACC_STORE, ep)) { hart.raise(C_SACCESS, va); return; }
         long off = s.regionOffset() + (pa - s.start());
         if (s.isMmio()) {
+            Lock devices = hart.env.deviceLock();
+            devices.lock();
             try {
                 s.mmio().write(off, size, value);
             } catch (RuntimeException e) {
                 hart.raise(C_SACCESS, va);
                 return;
+            } finally {
+                devices.unlock();
             }
             hart.attention = true; // the device may have raised an interrupt or changed the map
             return;
@@ -276,9 +298,8 @@ final class Mmu {
         if (s.isRom()) return;
         AddressSpace.store(s.segment(), off, size, value);
         long pageStart = pa & ~0xfffL;
-        DecodedPage dp = pages.get(pa >>> 12);
-        if (dp != null) {
-            invalidate(dp, (int) (pa & 0xfff), size);
+        if (hart.codePages.isHeld(pa >>> 12)) {
+            codeStored(pa, size); // code, this hart's or another's: never mapped for fast stores
         } else if (cacheable(s, pageStart) && pmpAllows(pageStart, 4096, ACC_STORE, ep)) {
             int i = slot(va);
             wTlb[i] = va & ~0xfffL;
@@ -293,8 +314,23 @@ final class Mmu {
         return !hart.watching() && s.segment().isNative() && s.contains(pageStart) && s.contains(pageStart + 0xfff);
     }
 
-    /** Drops decoded and translated code that covers [pa, pa+size). */
-    void invalidateCode(long pa, long size) {
+    /** This hart stored into [pa, pa+size): its own code there goes now, the other holders hear of it. */
+    void codeStored(long pa, long size) {
+        invalidateOwnCode(pa, size);
+        hart.codePages.written(pa, size, hart.codeHolder);
+    }
+
+    /** Another hart's page of code: forget any fast write mapping of it (on this hart's thread). */
+    void dropWriteMappings(long page) {
+        long paPage = page << 12;
+        for (int set = 0; set < 4; set++) {
+            long[] tlb = wTlbSet[set], pas = wPaSet[set];
+            for (int k = 0; k < TLB_SIZE; k++) if (tlb[2 * k] != -1 && pas[k] == paPage) tlb[2 * k] = -1;
+        }
+    }
+
+    /** Drops decoded and translated code of this hart that covers [pa, pa+size). */
+    void invalidateOwnCode(long pa, long size) {
         if (pages.size() == 0 || size <= 0) return;
         for (long page = pa >>> 12, last = (pa + size - 1) >>> 12; page <= last; page++) {
             DecodedPage dp = pages.get(page);
@@ -333,11 +369,9 @@ final class Mmu {
             int valid = (int) Math.min(4096, s.end() - paPage);
             dp = new DecodedPage(paPage, s.segment(), off, valid);
             pages.put(pa >>> 12, dp);
-            // stores to this page must now take the slow path that invalidates decoded code
-            for (int set = 0; set < 4; set++) {
-                long[] tlb = wTlbSet[set], pas = wPaSet[set];
-                for (int k = 0; k < TLB_SIZE; k++) if (tlb[2 * k] != -1 && pas[k] == paPage) tlb[2 * k] = -1;
-            }
+            // stores to this page, by any hart, must now take the slow path that invalidates decoded code
+            hart.codePages.hold(hart.codeHolder, pa >>> 12);
+            dropWriteMappings(pa >>> 12);
         }
         if (!pmpAllows(paPage, 4096, ACC_FETCH, priv)) {
             if (!pmpAllows(pa, 2, ACC_FETCH, priv)) { hart.raise(C_IACCESS, va); return null; }

@@ -49,6 +49,7 @@ final class RegionCompiler {
     private static final ClassDesc CD_SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
     private static final ClassDesc CD_MATH = ClassDesc.of("java.lang.Math");
     private static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
+    private static final ClassDesc CD_THREAD = ClassDesc.of("java.lang.Thread");
     private static final ClassDesc CD_FPFAST = ClassDesc.of(FpFast.class.getName());
     private static final ClassDesc CD_FPU = ClassDesc.of(Fpu.class.getName());
     private static final ClassDesc CD_CSR = ClassDesc.of(CsrFile.class.getName());
@@ -72,6 +73,9 @@ final class RegionCompiler {
         this.classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
                 ClassHierarchyResolver.defaultResolver().orElse(ClassHierarchyResolver.ofClassLoading(LOOKUP))));
     }
+
+    /** What the code a hart gets from guest instructions depends on: harts that agree share regions. */
+    record Flavor(int xlen, boolean m, boolean a, boolean f, boolean d, boolean c) { }
 
     /** A translated region with its guest listing (for -d in_asm). */
     record Result(CompiledRegion region, String listing) { }
@@ -486,7 +490,9 @@ final class RegionCompiler {
             int op = i.op(), rd = i.rd(), rs1 = i.rs1(), rs2 = i.rs2();
             long imm = i.imm;
             switch (op) {
-                case Op.NOP, Op.FENCE -> { }
+                case Op.NOP -> { }
+                // a spin-wait hint gives the host CPU to other threads (the hart it waits for may need it)
+                case Op.FENCE -> c.invokestatic(imm == 1 ? CD_THREAD : CD_VarHandle, imm == 1 ? "yield" : "fullFence", MTD_void);
                 case Op.LB, Op.LH, Op.LW, Op.LD, Op.LBU, Op.LHU, Op.LWU -> load(i);
                 case Op.SB, Op.SH, Op.SW, Op.SD -> store(i);
                 case Op.AMO_W, Op.AMO_D -> atomic(i);

@@ -17,6 +17,7 @@ import org.orrery.machine.cpu.StopReason;
 import org.orrery.machine.cpu.TranslationStatistics;
 import org.orrery.machine.irq.IrqLine;
 import org.orrery.machine.memory.AddressSpace;
+import org.orrery.machine.memory.CodePages;
 
 /**
  * A RISC-V hart: its architectural registers, the run loop that delivers traps and interrupts between
@@ -51,7 +52,18 @@ public final class RiscvHart implements Hart {
     private final IrqLine[] pins = new IrqLine[InterruptPin.values().length];
     private final HartDebug debug;
     private final Runnable topologyListener = this::onTopologyChange;
-    private final AddressSpace.WriteListener dmaListener;
+    /** Pages of code shared by every hart of the address space; how this hart hears of writes to its code. */
+    final CodePages codePages;
+    final CodePages.Holder codeHolder = new CodePages.Holder() {
+        @Override public void codeWritten(long address, long length) {
+            if (onOwnThread()) mmu.invalidateOwnCode(address, length);
+            else { codeWrites.add(new long[] {address, length}); deferWork(); }
+        }
+        @Override public void pageHeld(long page) {
+            if (onOwnThread()) mmu.dropWriteMappings(page);
+            else { pagesHeldElsewhere.add(page); deferWork(); }
+        }
+    };
     /** Told of each translated region a store overwrote. */
     final java.util.function.Consumer<CompiledRegion> regionDropped;
 
@@ -75,6 +87,13 @@ public final class RiscvHart implements Hart {
 
     // ---- execution control ----
     volatile boolean exitRequested;
+    /** The thread that runs this hart (its vCPU thread); other threads only queue work for it. */
+    private volatile Thread owner;
+    private volatile Runnable wake = () -> { };
+    /** Work other threads queued: the code they overwrote, pages another hart began holding, a map change. */
+    private volatile boolean deferred, flushRequested;
+    private final java.util.concurrent.ConcurrentLinkedQueue<long[]> codeWrites = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> pagesHeldElsewhere = new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Something the run loop must look at before going on: interrupts, privilege, translation, debugging. */
     boolean attention;
     boolean trapped;
@@ -114,21 +133,68 @@ public final class RiscvHart implements Hart {
         for (InterruptPin p : InterruptPin.values()) {
             long bit = 1L << p.mipBit();
             pins[p.ordinal()] = level -> {
-                if (level) csr.mipWires |= bit; else csr.mipWires &= ~bit;
-                attention = true;
+                csr.setWire(bit, level);
+                poke();
             };
         }
-        this.dmaListener = mmu::invalidateCode;
+        this.codePages = bus.codePages();
+        codePages.attach(codeHolder);
         bus.addTopologyListener(topologyListener);
-        bus.addWriteListener(dmaListener);
         reset();
     }
 
     private void onTopologyChange() {
-        mmu.flushTlb();
-        flushCode();
+        if (onOwnThread()) {
+            mmu.flushTlb();
+            flushCode();
+            attention = true;
+        } else {
+            flushRequested = true;
+            deferWork();
+        }
+    }
+
+    /** True on the thread that runs this hart, or while no thread has run it yet. */
+    private boolean onOwnThread() {
+        Thread o = owner;
+        return o == null || o == Thread.currentThread();
+    }
+
+    private void deferWork() {
+        deferred = true;
+        exitRequested = true;
+    }
+
+    /** On the hart's thread, before it executes anything: the work other threads queued. */
+    private void doDeferredWork() {
+        if (!deferred) return;
+        deferred = false;
+        if (flushRequested) {
+            flushRequested = false;
+            mmu.flushTlb();
+            flushCode();
+        }
+        Long page;
+        while ((page = pagesHeldElsewhere.poll()) != null) mmu.dropWriteMappings(page);
+        long[] w;
+        while ((w = codeWrites.poll()) != null) mmu.invalidateOwnCode(w[0], w[1]);
         attention = true;
     }
+
+    /**
+     * Something another thread did may need this hart (an interrupt wire moved, a timer fired): it looks at
+     * interrupts again, and its thread wakes if it parked in WFI.
+     */
+    void poke() {
+        if (onOwnThread()) {
+            attention = true;
+        } else {
+            exitRequested = true;
+            wake.run();
+        }
+    }
+
+    @Override public void setWakeListener(Runnable wake) { this.wake = wake; }
 
     // ---- Hart ----
 
@@ -164,7 +230,7 @@ public final class RiscvHart implements Hart {
     @Override
     public void close() {
         bus.removeTopologyListener(topologyListener);
-        bus.removeWriteListener(dmaListener);
+        codePages.detach(codeHolder);
         csr.close();
         if (translator != null) translator.close();
         flushCode();
@@ -172,6 +238,8 @@ public final class RiscvHart implements Hart {
 
     @Override
     public StopReason run(long budget) {
+        owner = Thread.currentThread();
+        doDeferredWork();
         if (waiting) {
             if ((csr.mip() & csr.mie) == 0) return StopReason.WAITING_FOR_INTERRUPT;
             waiting = false;
@@ -179,6 +247,7 @@ public final class RiscvHart implements Hart {
         long n = 0;
         while (true) {
             if (exitRequested) { exitRequested = false; return StopReason.EXIT_REQUESTED; }
+            doDeferredWork();
             attention = false;
             checkInterrupts();
             if (n >= budget) return StopReason.BUDGET;
@@ -283,17 +352,20 @@ public final class RiscvHart implements Hart {
     }
 
     /**
-     * FENCE.I: instruction fetches see every earlier store. They already do: every store into decoded or
-     * translated code (the hart's own, DMA, the debugger's) drops exactly what it overwrote.
+     * FENCE.I: instruction fetches see every earlier store. This hart's own stores into its code dropped what
+     * they overwrote at once; stores by other harts and DMA were queued for it, and are applied now.
      */
     void fenceI() {
-        attention = true;
+        java.lang.invoke.VarHandle.fullFence();
+        deferred = true;
+        doDeferredWork();
     }
 
     /** Drops all decoded and translated code. */
     private void flushCode() {
         if (translator != null) translator.flush(mmu.pages);
         mmu.flushCode();
+        codePages.releaseAll(codeHolder);
     }
 
     // ---- watchpoints ----

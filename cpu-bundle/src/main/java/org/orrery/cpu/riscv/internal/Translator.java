@@ -28,7 +28,12 @@ final class Translator {
     private final Consumer<String> log;
     private final TranslatorTuning tuning;
 
-    private record Job(DecodedPage page, int slot, long vpage, int generation) { }
+    /** A translation to make: the page's generation (this hart's own count, and the machine's) when it was asked for. */
+    private record Job(DecodedPage page, int slot, long vpage, int generation, long codeGeneration) { }
+    /** What decides how this hart translates: harts of the same flavor share their regions. */
+    private final RegionCompiler.Flavor flavor;
+    /** Block entries after which a hart looks for a region another hart translated (far fewer than to translate itself). */
+    private static final int SHARED_LOOKUP_HEAT = 4;
     private record Done(Job job, RegionCompiler.Result result, long nanos, Throwable failure) { }
 
     private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
@@ -40,7 +45,7 @@ final class Translator {
     Throwable firstFailure;
 
     // statistics
-    private long regions, codeBytes, translations, translationNanos, discarded, entries, interpretedBlocks,
+    private long regions, codeBytes, translations, sharedInstalls, translationNanos, discarded, entries, interpretedBlocks,
         translatedInstructions, interpretedInstructions, invalidations, flushes, evictions;
 
     Translator(RiscvHart h, Acceleration acceleration, TranslatorTuning tuning) {
@@ -48,6 +53,7 @@ final class Translator {
         this.mmu = h.mmu;
         this.interpreter = h.interpreter;
         this.compiler = new RegionCompiler(h.decoder, h.rv64, h.cfg.c());
+        this.flavor = new RegionCompiler.Flavor(h.cfg.xlen(), h.cfg.m(), h.cfg.a(), h.cfg.f(), h.cfg.d(), h.cfg.c());
         this.capacity = acceleration.codeCacheSize();
         this.log = acceleration.translationLog();
         this.tuning = tuning;
@@ -56,7 +62,6 @@ final class Translator {
     /** Runs about {@code max} instructions; returns those attempted (traps included), as the interpreter does. */
     long execute(long max) {
         final RiscvHart h = this.h;
-        if (h.retired < tuning.warmup()) return interpret(max, null);
         long n = 0;
         while (n < max) {
             if (finishedReady) installFinished();
@@ -122,9 +127,10 @@ final class Translator {
         if (heat == null) heat = page.heat = new short[DecodedPage.SLOTS];
         int v = heat[slot];
         if (v < 0) return; // never translatable, or being translated
-        if (++v < tuning.hotThreshold()) { heat[slot] = (short) v; return; }
+        if (++v == SHARED_LOOKUP_HEAT && installShared(page, slot)) return;
+        if (v < (h.retired < tuning.warmup() ? tuning.warmupThreshold() : tuning.hotThreshold())) { heat[slot] = (short) v; return; }
         heat[slot] = DecodedPage.NEVER; // until the translation comes back
-        Job job = new Job(page, slot, pc & ~0xfffL, page.generation);
+        Job job = new Job(page, slot, pc & ~0xfffL, page.generation, h.codePages.generation(page.paPage >>> 12));
         if (tuning.background()) {
             startWorker();
             pending++;
@@ -132,6 +138,14 @@ final class Translator {
         } else {
             install(translate(job));
         }
+    }
+
+    /** Takes the region another hart translated from the same code, if there is one. */
+    private boolean installShared(DecodedPage page, int slot) {
+        if (!(h.codePages.shared(flavor, page.paPage + 2L * slot) instanceof CompiledRegion r)) return false;
+        add(page, r);
+        sharedInstalls++;
+        return true;
     }
 
     private Done translate(Job job) {
@@ -183,16 +197,22 @@ final class Translator {
         }
         if (d.result == null) return; // nothing translatable starts here: the slot stays NEVER
         CompiledRegion region = d.result.region();
+        add(job.page, region);
+        translations++;
+        h.codePages.share(flavor, job.page.paPage + 2L * job.slot, job.codeGeneration, region);
+        if (log != null && d.result.listing() != null) log.accept(d.result.listing());
+    }
+
+    private void add(DecodedPage page, CompiledRegion region) {
         if (codeBytes + region.codeBytes > capacity) {
             evictions += regions;
             flush(mmu.pages);
+            h.codePages.forgetShared(); // nothing may keep the dropped code alive
         }
-        job.page.install(region);
-        if (job.page.heat != null) job.page.heat[job.slot] = 0;
+        page.install(region);
+        if (page.heat != null) page.heat[region.entrySlot] = 0;
         regions++;
         codeBytes += region.codeBytes;
-        translations++;
-        if (log != null && d.result.listing() != null) log.accept(d.result.listing());
     }
 
     /** A store overwrote a region's code. */
@@ -211,7 +231,7 @@ final class Translator {
     }
 
     TranslationStatistics statistics() {
-        return new TranslationStatistics(regions, codeBytes, capacity, translations, translationNanos, pending, discarded,
+        return new TranslationStatistics(regions, codeBytes, capacity, translations, sharedInstalls, translationNanos, pending, discarded,
                 entries, interpretedBlocks, translatedInstructions, interpretedInstructions, invalidations, flushes, evictions);
     }
 

@@ -3,15 +3,22 @@ package org.orrery.cpu.riscv.internal;
 import org.orrery.machine.cpu.Acceleration;
 
 /**
- * How eagerly the translator works: a hart only interprets until it has retired {@code warmup} instructions,
- * then a block start is translated once the interpreter has entered it {@code hotThreshold} times, on a
- * background thread or synchronously (tests, to translate deterministically).
+ * How eagerly the translator works: a block start is translated once the interpreter has entered it
+ * {@code hotThreshold} times, on a background thread or synchronously (tests, to translate deterministically).
+ * While a hart warms up (its first {@code warmup} instructions: a boot runs most of its code a few times, and
+ * there the interpreter beats translating) only blocks {@link #WARMUP_FACTOR} times hotter are translated: the
+ * loops that pay back their translation even then.
  */
 record TranslatorTuning(int hotThreshold, boolean background, long warmup) {
+    static final int WARMUP_FACTOR = 20;
+
     TranslatorTuning {
         if (hotThreshold < 1 || hotThreshold > Short.MAX_VALUE) throw new IllegalArgumentException("hotThreshold " + hotThreshold);
         if (warmup < 0) throw new IllegalArgumentException("warmup " + warmup);
     }
+
+    /** The entries that make a block hot during the warm-up. */
+    int warmupThreshold() { return (int) Math.min(Short.MAX_VALUE, (long) hotThreshold * WARMUP_FACTOR); }
 
     /** The machine's settings, translating in the background. */
     static TranslatorTuning of(Acceleration a) { return new TranslatorTuning(a.hotThreshold(), true, a.warmupInstructions()); }

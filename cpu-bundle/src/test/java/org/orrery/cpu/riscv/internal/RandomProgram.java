@@ -205,7 +205,7 @@ public final class RandomProgram {
         } else if (k < 95) {
             plain(new int[] {0x00000073, 0x00100073, 0x00000000, 0xffffffff}[rnd.nextInt(4)]); // ecall ebreak illegal
         } else if (k < 96) {
-            if (rnd.nextInt(8) == 0) plain(0x0000100f); else plain(0x0ff0000f); // fence.i, fence
+            plain(new int[] {0x0000100f, 0x0ff0000f, 0x0ff0000f, 0x0100000f}[rnd.nextInt(4)]); // fence.i, fence, pause
         } else {
             insns.add(new long[] {CODE_STORE, 28, target()});
         }

@@ -19,13 +19,15 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 11: Linux 6.1 (guests/linux) with the Orrery init (guests/init) boots to user space on Orrery's
  * virt machine under Debian's OpenSBI, passes every item of the init's self-test, writes a file to its
  * virtio-blk ext2 disk that the host then reads, and powers off with status 0. The same kernel,
- * initramfs and disk boot on qemu-system-riscv64 as the reference.
+ * initramfs and disk boot on qemu-system-riscv64 as the reference. Issue 19: with -smp 4 every hart comes
+ * online, a job with one process per CPU gives the serial result, and threads on every CPU lose no update
+ * of counters they share (AMO, LR/SC, a lock).
  */
 class LinuxBootIT {
     static final String INIT_FIRST_LINE = "ORRERY-INIT: started";
     /** Every item of the init's self-test (guests/init/init.c), in the order it runs them. */
     static final List<String> SELFTESTS = List.of("fork-exec-wait", "pipe", "mmap-anonymous", "mmap-file-private",
-            "fpu", "preemption", "nanosleep-rtc", "virtio-blk-ext2", "hwrng");
+            "fpu", "preemption", "nanosleep-rtc", "virtio-blk-ext2", "hwrng", "smp-online", "smp-parallel", "smp-atomics");
     static final Duration ORRERY_BOOT = Duration.ofSeconds(240);
     static final Duration QEMU_BOOT = Duration.ofSeconds(60);
 
@@ -43,20 +45,25 @@ class LinuxBootIT {
         if (!Files.isDirectory(root.resolve("bundles/distribution/target/orrery")))
             throw new AssertionError("the distribution is not built: run mvn install (it assembles bundles/distribution before this module)");
         List<String> command = new ArrayList<>(List.of(orrery.toString()));
-        bootAndCheck("orrery", command, dir, ORRERY_BOOT, Map.of("ORRERY_NO_BUILD", "1"));
+        bootAndCheck("orrery-smp4", command, 4, dir, ORRERY_BOOT, Map.of("ORRERY_NO_BUILD", "1"));
+    }
+
+    @Test void bootsOnOrreryWithOneHart(@TempDir Path dir) throws Exception {
+        Path orrery = GuestImages.root().resolve("orrery");
+        bootAndCheck("orrery", new ArrayList<>(List.of(orrery.toString())), 1, dir, ORRERY_BOOT, Map.of("ORRERY_NO_BUILD", "1"));
     }
 
     @Test void bootsOnQemu(@TempDir Path dir) throws Exception {
-        bootAndCheck("qemu", new ArrayList<>(List.of("qemu-system-riscv64")), dir, QEMU_BOOT, Map.of());
+        bootAndCheck("qemu-smp4", new ArrayList<>(List.of("qemu-system-riscv64")), 4, dir, QEMU_BOOT, Map.of());
     }
 
-    private void bootAndCheck(String name, List<String> command, Path dir, Duration bootTimeout, Map<String, String> env)
+    private void bootAndCheck(String name, List<String> command, int harts, Path dir, Duration bootTimeout, Map<String, String> env)
             throws Exception {
         Path disk = GuestImages.disk(dir);
         // A second, blank disk after the first: the first -drive must still be /dev/vda (QEMU's order).
         Path scratch = dir.resolve("scratch.img");
         try (var f = new java.io.RandomAccessFile(scratch.toFile(), "rw")) { f.setLength(2 << 20); }
-        command.addAll(List.of("-machine", "virt", "-m", "256M", "-nographic",
+        command.addAll(List.of("-machine", "virt", "-m", "256M", "-smp", Integer.toString(harts), "-nographic",
                 "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
                 "-append", "console=ttyS0 earlycon",
                 "-drive", "file=" + disk + ",format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d0",
@@ -87,6 +94,8 @@ class LinuxBootIT {
                 if (!m.find()) failures.add(test + ": no result line");
                 else if (!m.group(1).equals("PASS")) failures.add(test + ": " + m.group(1) + m.group(2));
             }
+            String online = harts + " CPUs online (" + (harts == 1 ? "0" : "0-" + (harts - 1)) + ") of " + harts;
+            if (!console.contains("SELFTEST smp-online: PASS " + online)) failures.add("smp-online: expected '" + online + "'");
             if (!failures.isEmpty())
                 throw vm.failure("self-test items failed: " + String.join("; ", failures) + " (" + summary.group() + ")");
 

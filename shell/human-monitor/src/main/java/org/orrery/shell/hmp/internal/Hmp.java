@@ -297,9 +297,11 @@ public final class Hmp {
         info("cpus", "", "show infos for each CPU", a -> {
             Board b = machine().board();
             List<Hart> hs = b == null || !b.isRealized() ? List.of() : b.harts();
-            // every hart runs on the machine thread; QEMU's clients only parse the number
-            for (int i = 0; i < hs.size(); i++)
-                println((i == cpuIndex ? "* " : "  ") + "CPU #" + i + ": thread_id=" + ProcessHandle.current().pid());
+            List<Long> threads = machine().hartThreadIds(); // each hart runs on a host thread of its own
+            for (int i = 0; i < hs.size(); i++) {
+                long tid = i < threads.size() && threads.get(i) >= 0 ? threads.get(i) : ProcessHandle.current().pid();
+                println((i == cpuIndex ? "* " : "  ") + "CPU #" + i + ": thread_id=" + tid);
+            }
         });
         info("jit", "", "show dynamic compiler info", a -> {
             for (JsonNode j : call("x-query-jit", null)) {
@@ -309,8 +311,9 @@ public final class Hmp {
                 println(cpu + " translation cache:");
                 println(String.format("  regions              %d alive, %d bytes of bytecode (cap %d MiB)", j.path("regions").asLong(),
                         j.path("code-bytes").asLong(), j.path("code-cache-size").asLong() >> 20));
-                println(String.format("  translations         %d in %d ms, %d pending, %d discarded", j.path("translations").asLong(),
-                        j.path("translation-ns").asLong() / 1_000_000, j.path("pending").asLong(), j.path("discarded").asLong()));
+                println(String.format("  translations         %d in %d ms, %d pending, %d discarded, %d shared by other CPUs",
+                        j.path("translations").asLong(), j.path("translation-ns").asLong() / 1_000_000, j.path("pending").asLong(),
+                        j.path("discarded").asLong(), j.path("shared").asLong()));
                 println(String.format("  cache hits/misses    %d / %d", j.path("hits").asLong(), j.path("misses").asLong()));
                 println(String.format("  instructions         %d translated, %d interpreted (%.1f%% translated)", tr, in,
                         100.0 * tr / Math.max(1, tr + in)));
