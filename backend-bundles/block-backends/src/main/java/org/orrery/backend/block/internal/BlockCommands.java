@@ -187,6 +187,11 @@ public final class BlockCommands extends AbstractCommandModule {
             r.put("read-only", json("read-only", F.booleanNode(ro)));
             r.put("snapshot", json("snapshot", F.booleanNode(snapshot)));
             r.put("write-through", json("write-through", F.booleanNode(writeThrough)));
+            for (String k : new String[] {"lazy-refcounts", "cache-size", "l2-cache-size", "refcount-cache-size", "cache-clean-interval"}) {
+                if (!a.has(k)) continue;
+                if (!format.equals("qcow2")) throw new QomException("Block format '" + format + "' does not support the option '" + k + "'");
+                r.put(k, json(k, a.get(k)));
+            }
             BlockNode formatNode = addNode(tree, id, format, r, "");
             formatNode.ownedChildren.add(file);
             formatNode.driveId = id;
