@@ -76,12 +76,14 @@ public final class BlockCommands extends AbstractCommandModule {
         Map<String, Value> props = new LinkedHashMap<>();
         flatten(members, "", props);
         List<BlockNode> inline = new ArrayList<>();
+        boolean noBacking = false;
         try {
             for (String child : new String[] {"file", "backing"}) {
                 Value v = members.get(child);
                 if (v == null || driver.equals("file") || child.equals("backing") && !driver.equals("qcow2")) continue;
-                if (v.isNull()) {                        // backing: null means none
-                    props.put(child, Value.ofText(child, ""));
+                if (v.isNull() || v.json().isTextual() && v.json().asText().isEmpty()) {   // backing: null means none
+                    props.remove(child);
+                    noBacking = child.equals("backing");
                     continue;
                 }
                 if (!v.json().isObject()) continue;
@@ -102,6 +104,7 @@ public final class BlockCommands extends AbstractCommandModule {
             }
             BlockNode node = (BlockNode) o;
             node.ownedChildren.addAll(inline);
+            if (noBacking && node instanceof Qcow2Node q) q.backingNone = true;
             if (beforeRealize != null) beforeRealize.accept(node);
             container.addChild(nodeName, o);
             try {

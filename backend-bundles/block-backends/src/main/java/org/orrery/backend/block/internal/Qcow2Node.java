@@ -51,6 +51,8 @@ final class Qcow2Node extends BlockNode {
     private final Runnable closeFirst = this::closeImage;
     /** The image files above this one in its chain, to refuse loops (set by the node that opens this one). */
     List<Path> chainAbove = List.of();
+    /** {@code backing: null}: the image is read alone. */
+    boolean backingNone;
 
     @Override protected void open() {
         if (!(get(FILE) instanceof FileNode f)) throw new QomException("node '" + name() + "': 'file' must be a file node (driver=file)");
@@ -61,9 +63,9 @@ final class Qcow2Node extends BlockNode {
         String fileName = f.filename();
         try {
             Qcow2Header h = Qcow2Image.probe(f, fileName);
-            if (isSet(BACKING)) {
-                if (get(BACKING) instanceof BlockNode b) backing = b;
-            } else if (h.backingFile() != null) {
+            if (get(BACKING) instanceof BlockNode b) {
+                backing = b;
+            } else if (!backingNone && h.backingFile() != null) {
                 backing = openBacking(fileName, h.backingFile(), h.backingFormat());
             }
             long l2 = get(L2_CACHE_SIZE) != null ? get(L2_CACHE_SIZE) : get(CACHE_SIZE) != null ? get(CACHE_SIZE) * 4 / 5 : -1;

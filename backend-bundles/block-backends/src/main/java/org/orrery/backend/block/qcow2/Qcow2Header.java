@@ -85,7 +85,8 @@ public final class Qcow2Header {
     /** Parses and checks the header in {@code first} (at least the first cluster, or the whole file if shorter). */
     static Qcow2Header parse(ByteBuffer first, long fileLength, String file) throws ImageException {
         ByteBuffer b = first.duplicate().order(java.nio.ByteOrder.BIG_ENDIAN);
-        if (b.remaining() < V2_LENGTH || b.getInt(0) != MAGIC) throw new ImageException("'" + file + "' is not a qcow2 image (no QFI magic)");
+        if (b.remaining() < 4 || b.getInt(0) != MAGIC) throw new ImageException("Could not open '" + file + "': it is not a qcow2 image (no QFI magic)");
+        if (b.remaining() < V2_LENGTH) throw new ImageException("Could not open '" + file + "': the qcow2 header is cut short (the file has " + b.remaining() + " bytes)");
         Qcow2Header h = new Qcow2Header();
         h.version = b.getInt(4);
         if (h.version != 2 && h.version != 3) throw new ImageException("Could not open '" + file + "': unsupported qcow2 version " + Integer.toUnsignedString(h.version));
