@@ -37,6 +37,8 @@ public final class Qcow2Image implements AutoCloseable {
     static final long ZERO = 1L;
     /** Frees queued beyond this many clusters force a metadata write, so the queue stays small. */
     private static final long MAX_PENDING_FREES = 4096;
+    /** Refcount rebuilds count in memory (8 bytes a cluster): a bound on what an image can make us allocate. */
+    private static final long MAX_REBUILD_CLUSTERS = 16L << 20;
 
     private final HostFile file;
     private final String name;
@@ -56,6 +58,8 @@ public final class Qcow2Image implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final L2Cache l2cache;
     private final Set<Long> l2Offsets = new HashSet<>();
+    /** Clusters of the snapshots' L1 tables (first to last, merged), which data must never overwrite. */
+    private final java.util.TreeMap<Long, Long> snapshotL1Clusters = new java.util.TreeMap<>();
     private final boolean lazyRefcounts;
     private boolean markedDirty;
     private boolean corruptionReported;
@@ -139,6 +143,16 @@ public final class Qcow2Image implements AutoCloseable {
 
     /** Refuses tables that point into the header or into each other (loops), which no writer produces. */
     private void checkStructure(long fileLength) throws ImageException {
+        for (SnapshotTable.Snapshot sn : snapshots.entries()) {
+            if (sn.l1Size() == 0) continue;
+            long first = sn.l1Offset() >> clusterBits, last = (sn.l1Offset() + sn.l1Size() * 8L - 1) >> clusterBits;
+            Map.Entry<Long, Long> before = snapshotL1Clusters.floorEntry(first);
+            if (before != null && before.getValue() >= first) {
+                first = before.getKey();
+                last = Math.max(last, before.getValue());
+            }
+            snapshotL1Clusters.put(first, last);
+        }
         for (int i = 0; i < l1.length; i++) {
             long off = l1[i] & L1_OFFSET_MASK;
             if (off == 0) continue;
@@ -159,6 +173,8 @@ public final class Qcow2Image implements AutoCloseable {
         if (inRange(c, refcounts.tableOffset(), (long) refcounts.tableClusters() * clusterSize)) return "refcount table";
         if (refcounts.isBlock(off & ~(long) (clusterSize - 1))) return "refcount block";
         if (header.nbSnapshots > 0 && inRange(c, header.snapshotsOffset, 40L * header.nbSnapshots)) return "snapshot table";
+        Map.Entry<Long, Long> snapshotL1 = snapshotL1Clusters.floorEntry(c);
+        if (snapshotL1 != null && snapshotL1.getValue() >= c) return "L1 table of a snapshot";
         return null;
     }
 
@@ -615,7 +631,8 @@ public final class Qcow2Image implements AutoCloseable {
     private void rebuildRefcounts() throws IOException {
         long fileLength = file.length();
         long fileClusters = (fileLength + clusterSize - 1) >> clusterBits;
-        if (fileClusters > (64L << 20)) throw new ImageException("'" + name + "': too large to rebuild its refcounts here (" + fileClusters + " clusters)");
+        if (fileClusters > MAX_REBUILD_CLUSTERS)
+            throw new ImageException("'" + name + "': too large to rebuild its refcounts here (" + fileClusters + " clusters); open it read-only or repair it with qemu-img check -r all");
         long[] counts = new long[(int) fileClusters + 1];
         java.util.function.BiConsumer<Long, Long> ref = (off, bytes) -> {
             long a = off >> clusterBits, b = (off + bytes - 1) >> clusterBits;
@@ -632,25 +649,37 @@ public final class Qcow2Image implements AutoCloseable {
                 l1s.add(readL1(s.l1Offset(), s.l1Size(), fileLength, "snapshot L1 table"));
             }
         }
+        // each L2 table is read once, however many L1 entries share it; its references count once per sharer
+        Map<Long, Long> sharers = new LinkedHashMap<>();
         for (long[] table : l1s) {
             for (long l1e : table) {
                 long l2 = l1e & L1_OFFSET_MASK;
                 if (l2 == 0) continue;
                 if (l2 >= fileLength) throw new ImageException("'" + name + "': an L2 table at 0x" + Long.toHexString(l2) + " is past the end of the file");
-                ref.accept(l2, (long) clusterSize);
-                ByteBuffer b = ByteBuffer.allocate(clusterSize);
-                file.read(l2, b);
-                b.flip();
-                for (int i = 0; i < l2Entries; i++) {
-                    long e = b.getLong();
-                    if ((e & COMPRESSED) != 0) {
-                        long host = e & ((1L << compressedShift) - 1);
-                        long sectors = ((e >>> compressedShift) & compressedSectorMask) + 1;
-                        ref.accept(host & ~511L, sectors * 512);
-                    } else if ((e & L2_OFFSET_MASK) != 0) {
-                        ref.accept(e & L2_OFFSET_MASK, (long) clusterSize);
-                    }
+                sharers.merge(l2, 1L, Long::sum);
+            }
+        }
+        ByteBuffer b = ByteBuffer.allocate(clusterSize);
+        for (Map.Entry<Long, Long> e2 : sharers.entrySet()) {
+            long l2 = e2.getKey(), times = e2.getValue();
+            counts[(int) (l2 >> clusterBits)] += times;
+            b.clear();
+            file.read(l2, b);
+            b.flip();
+            for (int i = 0; i < l2Entries; i++) {
+                long e = b.getLong();
+                long first, last;
+                if ((e & COMPRESSED) != 0) {
+                    long host = (e & ((1L << compressedShift) - 1)) & ~511L;
+                    long sectors = ((e >>> compressedShift) & compressedSectorMask) + 1;
+                    first = host >> clusterBits;
+                    last = (host + sectors * 512 - 1) >> clusterBits;
+                } else if ((e & L2_OFFSET_MASK) != 0) {
+                    first = last = (e & L2_OFFSET_MASK) >> clusterBits;
+                } else {
+                    continue;
                 }
+                for (long c = first; c <= last && c < counts.length; c++) counts[(int) c] += times;
             }
         }
         long entriesPerBlock = (long) clusterSize * 8 >> header.refcountOrder;
