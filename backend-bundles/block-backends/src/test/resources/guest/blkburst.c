@@ -8,6 +8,10 @@
  * Word i of sector s written in round r holds (r << 48) | (s << 8) | i.
  * Prints "flushed R" after each round's flush, "done" at the end, or "verify ok" / "verify BAD ..." and powers
  * the board off through the SiFive test device.
+ *
+ * -DMODE_BENCH (benchmarks/qcow2-guest.sh): 4 KiB requests over the first BENCH_MIB MiB, sequential write (then a
+ * flush), sequential read, random write (then a flush), random read; prints "bench NAME requests=N us=T" for
+ * each, timed with the ACLINT's mtime (10 MHz on the virt board).
  */
 #include <stdint.h>
 
@@ -20,6 +24,10 @@
 #define SECTOR 512u
 
 #define UART 0x10000000UL
+#define MTIME 0x0200bff8UL
+#ifndef BENCH_MIB
+#define BENCH_MIB 32
+#endif
 #define TEST_DEVICE 0x100000UL
 #define VIRTIO_FIRST 0x10001000UL
 #define VIRTIO_SLOTS 8
@@ -137,6 +145,22 @@ static void verify_region(uint64_t round, uint64_t base, uint32_t bytes) {
     }
 }
 
+#if defined(MODE_BENCH)
+static uint64_t now_us(void) { return *(volatile uint64_t *)MTIME / 10; }
+
+static void bench(const char *name, uint32_t type, int random) {
+    uint32_t chunks = (uint32_t)BENCH_MIB * (1u << 20) / CHUNK;
+    uint64_t t0 = now_us();
+    for (uint32_t k = 0; k < chunks; k++) {
+        uint32_t c = random ? scrambled(k * 7919u % chunks, chunks) : k;
+        request(type, (uint64_t)c * (CHUNK / SECTOR), buffer, CHUNK);
+    }
+    if (type == 1) request(4, 0, 0, 0);
+    uint64_t t = now_us() - t0;
+    puts_("bench "); puts_(name); puts_(" requests="); putn(chunks); puts_(" us="); putn(t); putc_('\n');
+}
+#endif
+
 int main(void) {
     setup();
 #if defined(MODE_WRITE)
@@ -150,12 +174,19 @@ int main(void) {
         puts_("flushed "); putn(r); putc_('\n');
     }
     puts_("done\n");
+#elif defined(MODE_BENCH)
+    for (uint32_t i = 0; i < CHUNK / 8; i++) buffer[i] = 0x0123456789abcdefULL ^ i;
+    bench("seq-write", 1, 0);
+    bench("seq-read", 0, 0);
+    bench("rand-write", 1, 1);
+    bench("rand-read", 0, 1);
+    puts_("done\n");
 #elif defined(MODE_VERIFY)
     verify_region(ROUNDS, 0, COMMON);
     for (uint64_t r = 1; r <= ROUNDS; r++) verify_region(r, COMMON * 2 + (r - 1) * FRESH, FRESH);
     puts_("verify ok\n");
 #else
-#error "MODE_WRITE or MODE_VERIFY"
+#error "MODE_WRITE, MODE_VERIFY or MODE_BENCH"
 #endif
     power_off(1);
     return 0;

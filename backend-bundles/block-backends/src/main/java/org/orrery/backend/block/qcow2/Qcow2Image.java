@@ -334,18 +334,22 @@ public final class Qcow2Image implements AutoCloseable {
                 return;
             }
             markDirtyIfLazy();
-            // the cluster's new contents: what it read as before, with this write laid over it
             long clusterStart = guestCluster << clusterBits;
             int clusterBytes = (int) Math.min(clusterSize, roundUp(size, 512) - clusterStart);
-            ByteBuffer whole = ByteBuffer.allocate(clusterSize);
-            if (part.remaining() < clusterBytes) {
-                ByteBuffer old = whole.slice(0, clusterBytes);
-                readCluster(clusterStart, entry, 0, old);
-            }
-            whole.put(inCluster, part.duplicate(), part.position(), part.remaining());
             long host = refcounts.allocate(1);
             if (l2Offsets.contains(host)) throw corruption("a newly allocated cluster 0x" + Long.toHexString(host) + " is in use as an L2 table");
-            file.write(host, whole.limit(Math.max(clusterBytes, inCluster + part.remaining())));
+            boolean readsAsZeros = (entry & COMPRESSED) == 0 && ((entry & ZERO) != 0 && header.version >= 3
+                    || (entry & L2_OFFSET_MASK) == 0 && (backing == null || clusterStart >= backing.size()));
+            if (readsAsZeros && host >= file.length()) {
+                // a new cluster past the end of the file reads as zeros already: only the guest's bytes need writing
+                file.write(host + inCluster, part.duplicate());
+            } else {
+                // the cluster's new contents: what it read as before, with this write laid over it
+                ByteBuffer whole = ByteBuffer.allocate(clusterBytes);
+                if (part.remaining() < clusterBytes) readCluster(clusterStart, entry, 0, whole.duplicate());
+                whole.put(inCluster, part.duplicate(), part.position(), part.remaining());
+                file.write(host, whole);
+            }
             t.entries[index] = host | COPIED;
             t.dirty = true;
             release(entry);
