@@ -37,6 +37,9 @@ public final class BlockCommands extends AbstractCommandModule {
         on("x-drive-add", this::driveAdd);
         on("query-block", this::queryBlock);
         on("block_resize", this::blockResize);
+        on("blockdev-create", (a, c) -> { jobs(c.tree()).start(a.str("job-id"), (ObjectNode) a.get("options")); return F.objectNode(); });
+        on("job-dismiss", (a, c) -> { jobs(c.tree()).dismiss(a.str("id")); return F.objectNode(); });
+        on("query-jobs", (a, c) -> jobs(c.tree()).query());
         on("query-named-block-nodes", (a, c) -> {
             ArrayNode out = F.arrayNode();
             for (BlockNode n : nodes(c.tree())) out.add(deviceInfo(n));
@@ -215,6 +218,11 @@ public final class BlockCommands extends AbstractCommandModule {
             return false; // opening reports the real problem
         }
     }
+
+    /** Each machine's creation jobs (a machine's tree is used only under its lock). */
+    private final Map<ObjectTree, CreateJobs> jobs = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private CreateJobs jobs(ObjectTree tree) { return jobs.computeIfAbsent(tree, CreateJobs::new); }
 
     // ---- resize ----
 

@@ -152,4 +152,39 @@ class Qcow2NodeTest {
         assertTrue(e.contains("loop") && e.contains("chain"), e);
         assertEquals(0, m.qmp("query-named-block-nodes", null).size(), "nothing is left behind");
     }
+
+    private void awaitConcluded(String job) throws InterruptedException {
+        for (int i = 0; i < 500; i++) {
+            for (JsonNode j : m.qmp("query-jobs", null))
+                if (j.get("id").asText().equals(job) && j.get("status").asText().equals("concluded")) {
+                    assertFalse(j.has("error"), j.toString());
+                    return;
+                }
+            Thread.sleep(10);
+        }
+        fail("job " + job + " did not conclude: " + m.qmp("query-jobs", null));
+    }
+
+    @Test void blockdevCreateMakesImagesAsQemuDoes() throws Exception {
+        Path img = dir.resolve("new.qcow2");
+        m.qmp("blockdev-create", "{\"job-id\":\"j0\",\"options\":{\"driver\":\"file\",\"filename\":\"" + img + "\",\"size\":0}}");
+        awaitConcluded("j0");
+        m.qmp("job-dismiss", "{\"id\":\"j0\"}");
+        m.qmp("blockdev-add", "{\"driver\":\"file\",\"node-name\":\"f\",\"filename\":\"" + img + "\"}");
+        m.qmp("blockdev-create", "{\"job-id\":\"j1\",\"options\":{\"driver\":\"qcow2\",\"file\":\"f\",\"size\":67108864,"
+                + "\"cluster-size\":4096,\"lazy-refcounts\":true}}");
+        awaitConcluded("j1");
+        String e = assertThrows(QomException.class, () -> m.qmp("blockdev-create", "{\"job-id\":\"j1\",\"options\":{\"driver\":\"file\",\"filename\":\"x\",\"size\":0}}")).getMessage();
+        assertTrue(e.contains("already in use"), e);
+        m.qmp("job-dismiss", "{\"id\":\"j1\"}");
+        assertEquals(0, m.qmp("query-jobs", null).size());
+        m.qmp("blockdev-add", "{\"driver\":\"qcow2\",\"node-name\":\"q\",\"file\":\"f\"}");
+        BlockIo.write(m, node("q"), 1 << 20, new byte[] {5, 6, 7});
+        BlockIo.ok(m, node("q")::flush);
+        m.qmp("blockdev-del", "{\"node-name\":\"q\"}");
+        m.qmp("blockdev-del", "{\"node-name\":\"f\"}");
+        String info = qemuImg("info", img.toString());
+        assertTrue(info.contains("virtual size: 64 MiB") && info.contains("cluster_size: 4096") && info.contains("lazy refcounts: true"), info);
+        assertTrue(qemuImg("check", img.toString()).contains("No errors"));
+    }
 }
