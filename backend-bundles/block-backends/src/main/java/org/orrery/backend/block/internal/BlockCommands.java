@@ -308,9 +308,7 @@ public final class BlockCommands extends AbstractCommandModule {
             String backingName = img.header().backingFile();
             if (backingName != null) {
                 image.put("backing-filename", backingName);
-                Path full = Path.of(backingName);
-                Path dir = Path.of(n.filename()).getParent();
-                image.put("full-backing-filename", full.isAbsolute() || dir == null ? backingName : dir.resolve(full).toString());
+                image.put("full-backing-filename", fullBackingName(n.filename(), backingName));
                 if (img.header().backingFormat() != null) image.put("backing-filename-format", img.header().backingFormat());
             }
             if (!img.snapshots().isEmpty()) {
@@ -327,6 +325,13 @@ public final class BlockCommands extends AbstractCommandModule {
             if (b != null && depth < Qcow2Node.MAX_CHAIN) image.set("backing-image", imageInfo(b, depth + 1));
         }
         return image;
+    }
+
+    /** A backing file name as the image names it, made relative to the image's folder (as QEMU shows it). */
+    static String fullBackingName(String image, String backing) {
+        Path full = Path.of(backing);
+        Path dir = Path.of(image).getParent();
+        return full.isAbsolute() || dir == null ? backing : dir.resolve(full).toString();
     }
 
     private static long fileLength(FileNode f) {
@@ -369,7 +374,7 @@ public final class BlockCommands extends AbstractCommandModule {
             if (n.driveId == null && devices.isEmpty()) continue;
             ObjectNode b = out.addObject();
             b.put("device", n.driveId == null ? "" : n.driveId);
-            if (!devices.isEmpty()) b.put("qdev", devices.get(0));
+            if (!devices.isEmpty()) b.put("qdev", devices.get(0)).put("io-status", "ok");
             b.put("locked", false).put("removable", false);
             b.set("inserted", deviceInfo(n));
             b.put("type", "unknown");
@@ -386,7 +391,7 @@ public final class BlockCommands extends AbstractCommandModule {
         int depth = 0;
         for (BlockNode b = backingOf(n); b != null && depth < Qcow2Node.MAX_CHAIN; b = backingOf(b)) depth++;
         if (n instanceof Qcow2Node q && q.image() != null && q.image().header().backingFile() != null)
-            i.put("backing_file", q.image().header().backingFile());
+            i.put("backing_file", fullBackingName(n.filename(), q.image().header().backingFile()));
         i.put("backing_file_depth", depth);
         i.put("encrypted", false);
         i.put("detect_zeroes", "off");
