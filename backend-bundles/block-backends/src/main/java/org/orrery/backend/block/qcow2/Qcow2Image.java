@@ -284,7 +284,7 @@ public final class Qcow2Image implements AutoCloseable {
 
     public void write(long offset, ByteBuffer src) throws IOException {
         checkRange(offset, src.remaining());
-        if (readOnly) throw new IOException("'" + name + "' is open read-only");
+        checkWritable();
         long pos = offset;
         while (src.hasRemaining()) {
             int inCluster = (int) (pos & (clusterSize - 1));
@@ -385,7 +385,7 @@ public final class Qcow2Image implements AutoCloseable {
     /** Discards whole clusters in the range: they read as zeros afterwards (or from the backing image when there is none). */
     public void discard(long offset, long length) throws IOException {
         checkRange(offset, length);
-        if (readOnly) throw new IOException("'" + name + "' is open read-only");
+        checkWritable();
         long first = (offset + clusterSize - 1) >> clusterBits;
         long end = Math.min(offset + length, size);
         long last = end == size ? (end + clusterSize - 1 >> clusterBits) : end >> clusterBits; // exclusive
@@ -560,6 +560,7 @@ public final class Qcow2Image implements AutoCloseable {
         lock.writeLock().lock();
         try {
             if (closed || readOnly) return;
+            if (corruptionReported) throw new ImageException("'" + name + "' is corrupt; its metadata is not written back");
             writeMetadata();
             file.flush();
         } finally {
@@ -569,7 +570,7 @@ public final class Qcow2Image implements AutoCloseable {
 
     /** Grows the virtual disk (shrinking is refused). */
     public void resize(long newSize) throws IOException {
-        if (readOnly) throw new IOException("'" + name + "' is open read-only");
+        checkWritable();
         if (newSize < 0 || newSize % 512 != 0) throw new ImageException("'" + name + "': the new size must be a multiple of 512");
         lock.writeLock().lock();
         try {
@@ -738,16 +739,32 @@ public final class Qcow2Image implements AutoCloseable {
         if (closed) throw new IOException("'" + name + "' is closed");
     }
 
-    /** Reports metadata damage found while running: logged once, and the request fails (QEMU marks the image corrupt). */
+    /**
+     * Reports metadata damage found while running, as QEMU does: logged once, the image marked corrupt on disk
+     * (version 3) so it is next opened read-only, and every later write refused; the request fails.
+     */
     private IOException corruption(String what) {
         String msg = "'" + name + "' is corrupt: " + what;
         synchronized (this) {
             if (!corruptionReported) {
                 corruptionReported = true;
                 LOG.warning(msg + "; further writes are refused (check it with qemu-img check)");
+                if (!readOnly && header.version >= 3) {
+                    try {
+                        header.incompatible |= Qcow2Header.INCOMPAT_CORRUPT;
+                        writeHeaderLong(Qcow2Header.OFF_INCOMPATIBLE, header.incompatible);
+                    } catch (IOException ignored) {
+                        // the request fails anyway; the flag is a courtesy to the next user
+                    }
+                }
             }
         }
         return new ImageException(msg);
+    }
+
+    private void checkWritable() throws IOException {
+        if (readOnly) throw new IOException("'" + name + "' is open read-only");
+        if (corruptionReported) throw new ImageException("'" + name + "' is corrupt; writes are refused (check it with qemu-img check)");
     }
 
     /** Writes everything back, clears the dirty bit of a lazy-refcounts image, and releases the image. */
@@ -755,7 +772,7 @@ public final class Qcow2Image implements AutoCloseable {
         lock.writeLock().lock();
         try {
             if (closed) return;
-            if (!readOnly) {
+            if (!readOnly && !corruptionReported) {
                 writeMetadata();
                 file.flush();
                 if (markedDirty) {

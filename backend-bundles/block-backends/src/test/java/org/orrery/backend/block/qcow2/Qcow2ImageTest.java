@@ -255,4 +255,27 @@ class Qcow2ImageTest {
         e = assertThrows(IOException.class, () -> new Opened(x, false, null).close());
         assertTrue(e.getMessage().contains("x.qcow2") && e.getMessage().contains("extended L2"), e.getMessage());
     }
+
+    @Test void damageFoundWhileRunningMarksTheImageCorruptAndStopsWrites() throws Exception {
+        Path img = dir.resolve("d.qcow2");
+        QemuImg.ok("create", "-q", "-f", "qcow2", img.toString(), "1M");
+        try (Opened o = new Opened(img, true, null)) { o.image.write(0, ByteBuffer.wrap(new byte[] {1})); }
+        byte[] b = Files.readAllBytes(img);
+        ByteBuffer h = ByteBuffer.wrap(b);
+        long l1 = h.getLong(40), l2 = h.getLong((int) l1) & Qcow2Image.L1_OFFSET_MASK;
+        h.putLong((int) l2, l1 | Qcow2Image.COPIED);   // guest cluster 0 now "lives" in the L1 table
+        Files.write(img, b);
+        try (Opened o = new Opened(img, true, null)) {
+            IOException e = assertThrows(IOException.class, () -> o.image.write(10, ByteBuffer.wrap(new byte[] {2})));
+            assertTrue(e.getMessage().contains("overlaps the active L1 table"), e.getMessage());
+            e = assertThrows(IOException.class, () -> o.image.write(500_000, ByteBuffer.wrap(new byte[] {3})));
+            assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+        } catch (IOException closing) {
+            // closing reports that nothing more was written
+        }
+        IOException e = assertThrows(IOException.class, () -> new Opened(img, true, null).close());
+        assertTrue(e.getMessage().contains("marked corrupt") && e.getMessage().contains("d.qcow2"), e.getMessage());
+        try (Opened o = new Opened(img, false, null)) { readAll(o.image); }   // read-only still opens, as in QEMU
+        assertTrue(QemuImg.ok("info", img.toString()).contains("corrupt: true"));
+    }
 }
