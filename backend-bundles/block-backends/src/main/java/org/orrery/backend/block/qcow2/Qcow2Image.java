@@ -50,7 +50,7 @@ public final class Qcow2Image implements AutoCloseable {
     private final long l2Entries;
     private final int compressedShift;
     private final long compressedSectorMask;
-    private long size;
+    private volatile long size;
     private long[] l1;
     private long l1Offset;
     private Refcounts refcounts;

@@ -55,12 +55,22 @@ class Qcow2QmpE2ETest {
             pb.environment().put("ORRERY_NO_BUILD", "1");
             process = pb.start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(socket)) {
+            SocketChannel c = null;
+            while (c == null) {
                 if (!process.isAlive() || System.nanoTime() > deadline) throw new AssertionError("no QMP socket from " + command);
-                Thread.sleep(20);
+                if (Files.exists(socket)) {
+                    // the socket file appears when it is bound, a moment before it listens
+                    SocketChannel attempt = SocketChannel.open(StandardProtocolFamily.UNIX);
+                    try {
+                        attempt.connect(UnixDomainSocketAddress.of(socket));
+                        c = attempt;
+                    } catch (java.net.ConnectException notYet) {
+                        attempt.close();
+                    }
+                }
+                if (c == null) Thread.sleep(20);
             }
-            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-            channel.connect(UnixDomainSocketAddress.of(socket));
+            channel = c;
             in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
             out = Channels.newOutputStream(channel);
             in.readLine();  // greeting
