@@ -108,12 +108,12 @@ final class Qcow2Node extends BlockNode {
         Map<String, Value> fm = new LinkedHashMap<>();
         fm.put("filename", Value.ofText("filename", shown));
         fm.put("read-only", Value.ofText("read-only", "on"));
-        BlockNode fileNode = BlockCommands.addNode(tree(), null, "file", fm, "backing.file.", null);
-        ownedChildren.add(fileNode);
-        Map<String, Value> m = new LinkedHashMap<>();
-        m.put("file", Value.ofText("file", fileNode.name()));
-        m.put("read-only", Value.ofText("read-only", "on"));
         try {
+            BlockNode fileNode = BlockCommands.addNode(tree(), null, "file", fm, "backing.file.", null);
+            ownedChildren.add(fileNode);
+            Map<String, Value> m = new LinkedHashMap<>();
+            m.put("file", Value.ofText("file", fileNode.name()));
+            m.put("read-only", Value.ofText("read-only", "on"));
             BlockNode b = BlockCommands.addNode(tree(), null, driver, m, "backing.", n -> { if (n instanceof Qcow2Node q) q.chainAbove = List.copyOf(chain); });
             ownedChildren.add(b);
             b.ownedChildren.add(fileNode);
@@ -121,7 +121,8 @@ final class Qcow2Node extends BlockNode {
             return b;
         } catch (RuntimeException e) {
             String msg = e.getMessage();
-            throw new QomException(msg != null && msg.contains(shown) ? msg : "Could not open backing file '" + shown + "' of '" + imageFile + "': " + msg);
+            if (msg != null && msg.startsWith("Could not open backing file")) throw e;   // from deeper in the chain
+            throw new QomException("Could not open backing file '" + shown + "' of '" + imageFile + "': " + msg);
         }
     }
 
