@@ -37,8 +37,6 @@ public final class Qcow2Image implements AutoCloseable {
     static final long ZERO = 1L;
     /** Frees queued beyond this many clusters force a metadata write, so the queue stays small. */
     private static final long MAX_PENDING_FREES = 4096;
-    /** Refcount rebuilds count in memory (8 bytes a cluster): a bound on what an image can make us allocate. */
-    private static final long MAX_REBUILD_CLUSTERS = 16L << 20;
 
     private final HostFile file;
     private final String name;
@@ -187,7 +185,11 @@ public final class Qcow2Image implements AutoCloseable {
     private void openForWriting() throws IOException {
         if (header.dirty()) {
             LOG.warning("'" + name + "' was not closed cleanly (dirty bit set); rebuilding its refcounts");
-            rebuildRefcounts();
+            List<long[]> l1s = new ArrayList<>();
+            l1s.add(l1);
+            for (SnapshotTable.Snapshot sn : snapshots.entries()) l1s.add(readL1(sn.l1Offset(), sn.l1Size(), file.length(), "snapshot L1 table"));
+            new RefcountRebuild(file, name, header, l1Offset, l1.length, snapshots).rebuild(l1s, this::writeRefcountTableFields);
+            refcounts = new Refcounts(file, name, header, true, Math.max(4 * clusterSize, 256 << 10), this::writeRefcountTableFields);
             header.incompatible &= ~Qcow2Header.INCOMPAT_DIRTY;
             writeHeaderLong(Qcow2Header.OFF_INCOMPATIBLE, header.incompatible);
             file.flush();
@@ -212,7 +214,7 @@ public final class Qcow2Image implements AutoCloseable {
                 int inCluster = (int) (pos & (clusterSize - 1));
                 int n = (int) Math.min(dst.remaining(), clusterSize - inCluster);
                 ByteBuffer part = dst.slice(dst.position(), n);
-                long entry = l2Entry(pos >> clusterBits, false);
+                long entry = l2Entry(pos >> clusterBits);
                 readCluster(pos, entry, inCluster, part);
                 dst.position(dst.position() + n);
                 pos += n;
@@ -301,7 +303,7 @@ public final class Qcow2Image implements AutoCloseable {
         lock.readLock().lock();
         try {
             checkOpen();
-            long entry = l2Entry(pos >> clusterBits, false);
+            long entry = l2Entry(pos >> clusterBits);
             if ((entry & COPIED) == 0 || (entry & (COMPRESSED | ZERO)) != 0) return false;
             long host = entry & L2_OFFSET_MASK;
             if (host == 0) return false;
@@ -393,7 +395,7 @@ public final class Qcow2Image implements AutoCloseable {
         try {
             checkOpen();
             for (long c = first; c < last; c++) {
-                long entry = l2Entry(c, false);
+                long entry = l2Entry(c);
                 if (entry == 0 && backing == null) continue;
                 if ((entry & ZERO) != 0 && (entry & L2_OFFSET_MASK) == 0) continue;
                 L2Table t = l2ForWrite(c);
@@ -492,7 +494,7 @@ public final class Qcow2Image implements AutoCloseable {
     }
 
     /** The L2 entry for a guest cluster (0 where no L2 table exists). */
-    private long l2Entry(long guestCluster, boolean unused) throws IOException {
+    private long l2Entry(long guestCluster) throws IOException {
         int l1Index = (int) (guestCluster / l2Entries);
         if (l1Index >= l1.length) return 0;
         long l2 = l1[l1Index] & L1_OFFSET_MASK;
@@ -623,109 +625,6 @@ public final class Qcow2Image implements AutoCloseable {
 
     private void writeHeaderLong(int at, long value) throws IOException {
         file.write(at, ByteBuffer.allocate(8).putLong(0, value));
-    }
-
-    // ---------------------------------------------------------------------------------------------------------
-    // refcount rebuild (dirty images)
-
-    /**
-     * Counts every reference the tables make (header, L1 tables, L2 tables, data and compressed clusters,
-     * the snapshot table) and writes a new refcount structure after the end of the file, then points the header
-     * at it: what was not referenced is free, and the old structure is simply no longer referenced.
-     */
-    private void rebuildRefcounts() throws IOException {
-        long fileLength = file.length();
-        long fileClusters = (fileLength + clusterSize - 1) >> clusterBits;
-        if (fileClusters > MAX_REBUILD_CLUSTERS)
-            throw new ImageException("'" + name + "': too large to rebuild its refcounts here (" + fileClusters + " clusters); open it read-only or repair it with qemu-img check -r all");
-        long[] counts = new long[(int) fileClusters + 1];
-        java.util.function.BiConsumer<Long, Long> ref = (off, bytes) -> {
-            long a = off >> clusterBits, b = (off + bytes - 1) >> clusterBits;
-            for (long c = a; c <= b && c < counts.length; c++) counts[(int) c]++;
-        };
-        ref.accept(0L, (long) clusterSize);
-        List<long[]> l1s = new ArrayList<>();
-        l1s.add(l1);
-        ref.accept(l1Offset, l1.length * 8L);
-        if (header.nbSnapshots > 0) {
-            ref.accept(header.snapshotsOffset, (long) snapshots.toBytes().length);
-            for (SnapshotTable.Snapshot s : snapshots.entries()) {
-                ref.accept(s.l1Offset(), s.l1Size() * 8L);
-                l1s.add(readL1(s.l1Offset(), s.l1Size(), fileLength, "snapshot L1 table"));
-            }
-        }
-        // each L2 table is read once, however many L1 entries share it; its references count once per sharer
-        Map<Long, Long> sharers = new LinkedHashMap<>();
-        for (long[] table : l1s) {
-            for (long l1e : table) {
-                long l2 = l1e & L1_OFFSET_MASK;
-                if (l2 == 0) continue;
-                if (l2 >= fileLength) throw new ImageException("'" + name + "': an L2 table at 0x" + Long.toHexString(l2) + " is past the end of the file");
-                sharers.merge(l2, 1L, Long::sum);
-            }
-        }
-        ByteBuffer b = ByteBuffer.allocate(clusterSize);
-        for (Map.Entry<Long, Long> e2 : sharers.entrySet()) {
-            long l2 = e2.getKey(), times = e2.getValue();
-            counts[(int) (l2 >> clusterBits)] += times;
-            b.clear();
-            file.read(l2, b);
-            b.flip();
-            for (int i = 0; i < l2Entries; i++) {
-                long e = b.getLong();
-                long first, last;
-                if ((e & COMPRESSED) != 0) {
-                    long host = (e & ((1L << compressedShift) - 1)) & ~511L;
-                    long sectors = ((e >>> compressedShift) & compressedSectorMask) + 1;
-                    first = host >> clusterBits;
-                    last = (host + sectors * 512 - 1) >> clusterBits;
-                } else if ((e & L2_OFFSET_MASK) != 0) {
-                    first = last = (e & L2_OFFSET_MASK) >> clusterBits;
-                } else {
-                    continue;
-                }
-                for (long c = first; c <= last && c < counts.length; c++) counts[(int) c] += times;
-            }
-        }
-        long entriesPerBlock = (long) clusterSize * 8 >> header.refcountOrder;
-        long start = fileClusters;
-        long regions, tableClusters;
-        long blocks;
-        // the new blocks and table go at the end; they must cover themselves too
-        long total = start;
-        while (true) {
-            regions = (total + entriesPerBlock - 1) / entriesPerBlock;
-            tableClusters = (regions * 8 + clusterSize - 1) / clusterSize;
-            blocks = regions;
-            long end = start + blocks + tableClusters;
-            if ((end + entriesPerBlock - 1) / entriesPerBlock <= regions) break;
-            total = end;
-        }
-        long maxRef = header.refcountOrder == 6 ? Long.MAX_VALUE : (1L << (1 << header.refcountOrder)) - 1;
-        long[] table = new long[(int) (tableClusters * clusterSize / 8)];
-        for (long r = 0; r < regions; r++) {
-            byte[] d = new byte[clusterSize];
-            for (long i = 0; i < entriesPerBlock; i++) {
-                long c = r * entriesPerBlock + i;
-                long v = c < counts.length ? counts[(int) c] : 0;
-                if (c >= start && c < start + blocks + tableClusters) v = 1;
-                if (v > maxRef) throw new ImageException("'" + name + "': cluster 0x" + Long.toHexString(c << clusterBits) + " has more references than its refcount can hold");
-                Refcounts.setEntry(d, i, v, header.refcountOrder);
-            }
-            long at = (start + r) << clusterBits;
-            file.write(at, ByteBuffer.wrap(d));
-            table[(int) r] = at;
-        }
-        ByteBuffer t = ByteBuffer.allocate((int) (tableClusters * clusterSize));
-        for (long e : table) t.putLong(e);
-        t.flip();
-        long tableOffset = (start + blocks) << clusterBits;
-        file.write(tableOffset, t);
-        file.flush();
-        writeRefcountTableFields(tableOffset, (int) tableClusters);
-        file.flush();
-        Refcounts fresh = new Refcounts(file, name, header, true, Math.max(4 * clusterSize, 256 << 10), this::writeRefcountTableFields);
-        refcounts = fresh;
     }
 
     // ---------------------------------------------------------------------------------------------------------
