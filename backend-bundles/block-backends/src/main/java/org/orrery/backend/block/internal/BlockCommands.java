@@ -36,6 +36,10 @@ public final class BlockCommands extends AbstractCommandModule {
         on("blockdev-del", this::blockdevDel);
         on("x-drive-add", this::driveAdd);
         on("query-block", this::queryBlock);
+        on("block_resize", this::blockResize);
+        on("blockdev-create", (a, c) -> { jobs(c.tree()).start(a.str("job-id"), (ObjectNode) a.get("options")); return F.objectNode(); });
+        on("job-dismiss", (a, c) -> { jobs(c.tree()).dismiss(a.str("id")); return F.objectNode(); });
+        on("query-jobs", (a, c) -> jobs(c.tree()).query());
         on("query-named-block-nodes", (a, c) -> {
             ArrayNode out = F.arrayNode();
             for (BlockNode n : nodes(c.tree())) out.add(deviceInfo(n));
@@ -56,6 +60,12 @@ public final class BlockCommands extends AbstractCommandModule {
      * properties (cache.direct); a raw node's inline {@code file} object becomes a child node first.
      */
     static BlockNode addNode(ObjectTree tree, String nodeName, String driver, Map<String, Value> members, String where) {
+        return addNode(tree, nodeName, driver, members, where, null);
+    }
+
+    /** As above; {@code beforeRealize} sees the node once its properties are set. */
+    static BlockNode addNode(ObjectTree tree, String nodeName, String driver, Map<String, Value> members, String where,
+                             java.util.function.Consumer<BlockNode> beforeRealize) {
         QObject container = tree.container(CONTAINER);
         if (nodeName != null && !nodeName.startsWith("#")) checkNodeName(nodeName);
         else nodeName = freeName(container);
@@ -63,22 +73,31 @@ public final class BlockCommands extends AbstractCommandModule {
         String type = switch (driver) {
             case "file" -> "blockdev-file";
             case "raw" -> "blockdev-raw";
-            default -> throw new QomException("Parameter '" + where + "driver' does not accept value '" + driver + "' (supported: file, raw)");
+            case "qcow2" -> "blockdev-qcow2";
+            default -> throw new QomException("Parameter '" + where + "driver' does not accept value '" + driver + "' (supported: file, raw, qcow2)");
         };
         Map<String, Value> props = new LinkedHashMap<>();
         flatten(members, "", props);
         List<BlockNode> inline = new ArrayList<>();
+        boolean noBacking = false;
         try {
-            Value file = members.get("file");
-            if (driver.equals("raw") && file != null && !file.isNull() && file.json().isObject()) {
-                Map<String, Value> sub = new LinkedHashMap<>(file.asStruct());
+            for (String child : new String[] {"file", "backing"}) {
+                Value v = members.get(child);
+                if (v == null || driver.equals("file") || child.equals("backing") && !driver.equals("qcow2")) continue;
+                if (v.isNull() || v.json().isTextual() && v.json().asText().isEmpty()) {   // backing: null means none
+                    props.remove(child);
+                    noBacking = child.equals("backing");
+                    continue;
+                }
+                if (!v.json().isObject()) continue;
+                Map<String, Value> sub = new LinkedHashMap<>(v.asStruct());
                 Value d = sub.remove("driver");
-                if (d == null) throw new QomException("Parameter '" + where + "file.driver' is missing");
+                if (d == null) throw new QomException("Parameter '" + where + child + ".driver' is missing");
                 Value nn = sub.remove("node-name");
-                BlockNode child = addNode(tree, nn == null ? null : nn.asString(), d.asString(), sub, where + "file.");
-                inline.add(child);
-                props.keySet().removeIf(k -> k.startsWith("file."));
-                props.put("file", Value.ofJson("file", TextNode.valueOf(child.name())));
+                BlockNode node = addNode(tree, nn == null ? null : nn.asString(), d.asString(), sub, where + child + ".");
+                inline.add(node);
+                props.keySet().removeIf(k -> k.startsWith(child + "."));
+                props.put(child, Value.ofJson(child, TextNode.valueOf(node.name())));
             }
             QObject o = tree.create(type);
             for (Map.Entry<String, Value> p : props.entrySet()) {
@@ -88,6 +107,8 @@ public final class BlockCommands extends AbstractCommandModule {
             }
             BlockNode node = (BlockNode) o;
             node.ownedChildren.addAll(inline);
+            if (noBacking && node instanceof Qcow2Node q) q.backingNone = true;
+            if (beforeRealize != null) beforeRealize.accept(node);
             container.addChild(nodeName, o);
             try {
                 o.realize();
@@ -134,12 +155,12 @@ public final class BlockCommands extends AbstractCommandModule {
         if (tree.resolve(CONTAINER + "/" + id) != null) throw new QomException("drive with id '" + id + "' already exists");
         String format = a.str("format", null);
         if (format == null) {
-            if (isQcow2(Path.of(image)))
-                throw new QomException("'" + image + "' is a qcow2 image, which this build cannot read (convert it: qemu-img convert -O raw)");
-            LOG.warning("Image format was not specified for '" + image + "' and probing guessed raw; specify format=raw to remove the restrictions");
-        } else if (!format.equals("raw")) {
-            throw new QomException("'" + format + "' invalid format (supported: raw)");
+            if (isQcow2(Path.of(image))) format = "qcow2";
+            else LOG.warning("Image format was not specified for '" + image + "' and probing guessed raw; specify format=raw to remove the restrictions");
+        } else if (!format.equals("raw") && !format.equals("qcow2")) {
+            throw new QomException("'" + format + "' invalid format (supported: raw, qcow2)");
         }
+        if (format == null) format = "raw";
         boolean ro = a.bool("readonly", false);
         boolean snapshot = a.bool("snapshot", false);
         String cache = a.str("cache", "writeback");
@@ -172,9 +193,14 @@ public final class BlockCommands extends AbstractCommandModule {
             r.put("read-only", json("read-only", F.booleanNode(ro)));
             r.put("snapshot", json("snapshot", F.booleanNode(snapshot)));
             r.put("write-through", json("write-through", F.booleanNode(writeThrough)));
-            BlockNode raw = addNode(tree, id, "raw", r, "");
-            raw.ownedChildren.add(file);
-            raw.driveId = id;
+            for (String k : new String[] {"lazy-refcounts", "cache-size", "l2-cache-size", "refcount-cache-size", "cache-clean-interval"}) {
+                if (!a.has(k)) continue;
+                if (!format.equals("qcow2")) throw new QomException("Block format '" + format + "' does not support the option '" + k + "'");
+                r.put(k, json(k, a.get(k)));
+            }
+            BlockNode formatNode = addNode(tree, id, format, r, "");
+            formatNode.ownedChildren.add(file);
+            formatNode.driveId = id;
             return F.objectNode().put("node-name", id);
         } catch (RuntimeException e) {
             tree.delete(file, true);
@@ -184,13 +210,52 @@ public final class BlockCommands extends AbstractCommandModule {
 
     private static Value json(String name, JsonNode n) { return Value.ofJson(name, n); }
 
-    private static boolean isQcow2(Path p) {
+    static boolean isQcow2(Path p) {
         try (InputStream in = Files.newInputStream(p)) {
             byte[] magic = in.readNBytes(4);
             return magic.length == 4 && magic[0] == 'Q' && magic[1] == 'F' && magic[2] == 'I' && (magic[3] & 0xff) == 0xfb;
         } catch (IOException e) {
             return false; // opening reports the real problem
         }
+    }
+
+    /** Each machine's creation jobs (a machine's tree is used only under its lock). */
+    private final Map<ObjectTree, CreateJobs> jobs = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private CreateJobs jobs(ObjectTree tree) { return jobs.computeIfAbsent(tree, CreateJobs::new); }
+
+    // ---- resize ----
+
+    private JsonNode blockResize(Arguments a, CommandContext c) {
+        BlockNode n = findNode(c.tree(), a.str("device", null), a.str("node-name", null));
+        long size = a.get("size").asLong();
+        if (size < 0) throw new QomException("Parameter 'size' expects a >0 size");
+        if (n.isReadOnly() || n.get(BlockNode.SNAPSHOT)) throw new QomException("Block node is read-only");
+        try {
+            if (n instanceof Qcow2Node q) {
+                q.resize(size);
+            } else if (n instanceof RawNode r && r.get(RawNode.SIZE) == null && r.get(RawNode.OFFSET) == 0 && r.fileNode() != null) {
+                r.fileNode().truncate(size);
+                r.sizeChanged();
+            } else {
+                throw new QomException("Cannot resize node '" + n.name() + "' (driver " + n.driver() + ")");
+            }
+        } catch (IOException e) {
+            throw new QomException("Could not resize: " + e.getMessage());
+        }
+        return F.objectNode();
+    }
+
+    /** The node a command names by drive id ({@code device}) or node name. */
+    static BlockNode findNode(ObjectTree tree, String device, String nodeName) {
+        if ((device == null) == (nodeName == null)) throw new QomException("Need exactly one of 'device' and 'node-name'");
+        String name = device != null ? device : nodeName;
+        QObject o = tree.resolve(CONTAINER + "/" + name);
+        if (!(o instanceof BlockNode n) || device != null && n.driveId == null) {
+            if (device != null) throw new QomException("Device '" + device + "' not found");
+            throw new QomException("Cannot find device='' nor node-name='" + nodeName + "'");
+        }
+        return n;
     }
 
     // ---- deletion ----
@@ -206,6 +271,86 @@ public final class BlockCommands extends AbstractCommandModule {
         c.tree().delete(n, false);
         for (BlockNode child : owned) if (child.parent() != null && c.tree().linkersOf(child).isEmpty()) c.tree().delete(child, false);
         return F.objectNode();
+    }
+
+    static BlockNode backingOf(BlockNode n) { return n instanceof Qcow2Node q ? q.backing() : null; }
+
+    /** ImageInfo as QEMU reports it: the format's facts, then the backing image's, recursively. */
+    private static ObjectNode imageInfo(BlockNode n, int depth) {
+        ObjectNode image = F.objectNode();
+        image.put("filename", n.filename());
+        image.put("format", n.driver());
+        image.put("virtual-size", n instanceof FileNode f ? fileLength(f) : n.size());
+        try {
+            image.put("actual-size", allocatedBytes(Path.of(n.filename())));
+        } catch (IOException | RuntimeException e) {
+            // not a plain file
+        }
+        image.put("dirty-flag", false);
+        if (n instanceof Qcow2Node q && q.image() != null) {
+            org.orrery.backend.block.qcow2.Qcow2Image img = q.image();
+            image.put("cluster-size", img.clusterSize());
+            image.put("dirty-flag", img.dirty());
+            ObjectNode spec = image.putObject("format-specific");
+            spec.put("type", "qcow2");
+            ObjectNode data = spec.putObject("data");
+            Map<String, Object> facts = img.facts();
+            data.put("compat", (String) facts.get("compat"));
+            data.put("compression-type", "zlib");
+            if (img.header().version() >= 3) {
+                data.put("lazy-refcounts", (Boolean) facts.get("lazy-refcounts"));
+                data.put("refcount-bits", (Integer) facts.get("refcount-bits"));
+                data.put("corrupt", (Boolean) facts.get("corrupt"));
+                data.put("extended-l2", false);
+            } else {
+                data.put("refcount-bits", (Integer) facts.get("refcount-bits"));
+            }
+            String backingName = img.header().backingFile();
+            if (backingName != null) {
+                image.put("backing-filename", backingName);
+                image.put("full-backing-filename", fullBackingName(n.filename(), backingName));
+                if (img.header().backingFormat() != null) image.put("backing-filename-format", img.header().backingFormat());
+            }
+            if (!img.snapshots().isEmpty()) {
+                ArrayNode snaps = image.putArray("snapshots");
+                for (org.orrery.backend.block.qcow2.SnapshotTable.Snapshot s : img.snapshots()) {
+                    ObjectNode e = snaps.addObject();
+                    e.put("id", s.id()).put("name", s.name()).put("vm-state-size", s.vmStateSize())
+                            .put("date-sec", s.dateSec()).put("date-nsec", s.dateNsec())
+                            .put("vm-clock-sec", s.vmClockNsec() / 1_000_000_000L).put("vm-clock-nsec", s.vmClockNsec() % 1_000_000_000L);
+                    if (s.icount() >= 0) e.put("icount", s.icount());
+                }
+            }
+            BlockNode b = q.backing();
+            if (b != null && depth < Qcow2Node.MAX_CHAIN) image.set("backing-image", imageInfo(b, depth + 1));
+        }
+        return image;
+    }
+
+    /** A backing file name as the image names it, made relative to the image's folder (as QEMU shows it). */
+    static String fullBackingName(String image, String backing) {
+        Path full = Path.of(backing);
+        Path dir = Path.of(image).getParent();
+        return full.isAbsolute() || dir == null ? backing : dir.resolve(full).toString();
+    }
+
+    private static long fileLength(FileNode f) {
+        try {
+            return f.length();
+        } catch (IOException e) {
+            return f.size();
+        }
+    }
+
+    /** The bytes a file takes on disk (QEMU's actual-size), from its allocated blocks. */
+    private static long allocatedBytes(Path p) throws IOException {
+        try {
+            Object blocks = Files.getAttribute(p, "unix:blocks");
+            if (blocks instanceof Long b) return b * 512;
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            // no unix view
+        }
+        return Files.size(p);
     }
 
     // ---- queries ----
@@ -229,7 +374,7 @@ public final class BlockCommands extends AbstractCommandModule {
             if (n.driveId == null && devices.isEmpty()) continue;
             ObjectNode b = out.addObject();
             b.put("device", n.driveId == null ? "" : n.driveId);
-            if (!devices.isEmpty()) b.put("qdev", devices.get(0));
+            if (!devices.isEmpty()) b.put("qdev", devices.get(0)).put("io-status", "ok");
             b.put("locked", false).put("removable", false);
             b.set("inserted", deviceInfo(n));
             b.put("type", "unknown");
@@ -243,20 +388,15 @@ public final class BlockCommands extends AbstractCommandModule {
         i.put("node-name", n.name());
         i.put("ro", n.isReadOnly());
         i.put("drv", n.driver());
-        i.put("backing_file_depth", 0);
+        int depth = 0;
+        for (BlockNode b = backingOf(n); b != null && depth < Qcow2Node.MAX_CHAIN; b = backingOf(b)) depth++;
+        if (n instanceof Qcow2Node q && q.image() != null && q.image().header().backingFile() != null)
+            i.put("backing_file", fullBackingName(n.filename(), q.image().header().backingFile()));
+        i.put("backing_file_depth", depth);
         i.put("encrypted", false);
         i.put("detect_zeroes", "off");
         for (String k : new String[] {"bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr"}) i.put(k, 0);
-        ObjectNode image = i.putObject("image");
-        image.put("filename", n.filename());
-        image.put("format", n.driver());
-        image.put("virtual-size", n.size());
-        try {
-            image.put("actual-size", Files.size(Path.of(n.filename())));
-        } catch (IOException | RuntimeException e) {
-            // not a plain file
-        }
-        image.put("dirty-flag", false);
+        i.set("image", imageInfo(n, 0));
         FileNode f = n.fileNode();
         ObjectNode cache = i.putObject("cache");
         cache.put("writeback", !n.writeThrough());

@@ -41,4 +41,15 @@ public final class BlockTypes {
                     .creates(RawNode::new);
         }
     }
+
+    @Component(service = TypeProvider.class)
+    public static final class Qcow2 implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named("blockdev-qcow2").parent("block-node")
+                    .description("The qcow2 format (versions 2 and 3) over a file node, with its backing chain")
+                    .properties(Qcow2Node.FILE, Qcow2Node.BACKING, Qcow2Node.LAZY_REFCOUNTS, Qcow2Node.CACHE_SIZE, Qcow2Node.L2_CACHE_SIZE,
+                            Qcow2Node.REFCOUNT_CACHE_SIZE, Qcow2Node.CACHE_CLEAN_INTERVAL, Qcow2Node.PASS_DISCARD_REQUEST)
+                    .creates(Qcow2Node::new);
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package org.orrery.backend.block.internal;
 
+import org.orrery.backend.block.qcow2.HostFile;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
@@ -19,7 +20,7 @@ import java.nio.file.StandardOpenOption;
  * cache is still used); {@code locking} takes a whole-file lock (shared when read-only) so two emulators
  * cannot write one image; {@code discard=unmap} is accepted, and discards are no-ops.
  */
-final class FileNode extends BlockNode {
+final class FileNode extends BlockNode implements HostFile {
     static final Property<String> FILENAME = Property.of("filename", PropertyTypes.STR).required()
             .description("the host file");
     static final Property<Boolean> CACHE_DIRECT = Property.of("cache.direct", PropertyTypes.BOOL).defaultValue(false)
@@ -35,7 +36,9 @@ final class FileNode extends BlockNode {
 
     private FileChannel channel;
     private ImageLocks.Held lock;
-    private long size;
+    private volatile long size;
+    /** Format nodes reading this file: closed before it, so they can write their last metadata. */
+    private final java.util.List<Runnable> beforeClose = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override protected void open() {
         Path p = Path.of(get(FILENAME));
@@ -68,6 +71,8 @@ final class FileNode extends BlockNode {
     }
 
     @Override protected void closeNode() {
+        for (Runnable r : beforeClose) r.run();
+        beforeClose.clear();
         if (lock != null) lock.release();
         lock = null;
         try {
@@ -93,6 +98,31 @@ final class FileNode extends BlockNode {
     }
 
     @Override protected void doDiscard(long offset, long length) { }
+
+    void onClose(Runnable r) { beforeClose.add(r); }
+
+    void removeOnClose(Runnable r) { beforeClose.remove(r); }
+
+    // ---- HostFile: what a format node (qcow2) reads and writes, growing the file ----
+
+    @Override public void read(long offset, ByteBuffer dst) throws IOException { Overlay.readFully(channel(), dst, offset); }
+
+    @Override public void write(long offset, ByteBuffer src) throws IOException {
+        if (get(READ_ONLY)) throw new IOException("Block node '" + name() + "' is read-only");
+        long end = offset + src.remaining();
+        Overlay.writeFully(channel(), src, offset);
+        synchronized (this) { if (end > size) size = end; }
+    }
+
+    @Override public void flush() throws IOException { doFlush(); }
+
+    @Override public long length() throws IOException { return channel().size(); }
+
+    @Override public void truncate(long length) throws IOException {
+        if (get(READ_ONLY)) throw new IOException("Block node '" + name() + "' is read-only");
+        channel().truncate(length);
+        synchronized (this) { size = channel().size(); }
+    }
 
     private FileChannel channel() throws IOException {
         FileChannel c = channel;

@@ -39,6 +39,9 @@ final class RawNode extends BlockNode {
 
     @Override protected void closeNode() { child = null; }
 
+    /** After the child was resized under a node that spans all of it. */
+    void sizeChanged() { if (child != null) size = child.size() - get(OFFSET); }
+
     @Override public long size() { return size; }
 
     @Override String driver() { return "raw"; }

@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 class BlockNodeTest {
-    private final TestMachine m = new TestMachine(new BlockTypes.Node(), new BlockTypes.File(), new BlockTypes.Raw()).module(new BlockCommands());
+    private final TestMachine m = new TestMachine(new BlockTypes.Node(), new BlockTypes.File(), new BlockTypes.Raw(), new BlockTypes.Qcow2()).module(new BlockCommands());
 
     @AfterEach void close() { m.close(); }
 
@@ -132,10 +132,11 @@ class BlockNodeTest {
         assertTrue(ins.get("cache").get("no-flush").asBoolean());
         assertTrue(error("blockdev-del", "{\"node-name\":\"d0\"}").contains("not owned by the monitor"));
         assertTrue(error("x-drive-add", "{\"id\":\"d0\",\"file\":\"" + img + "\",\"format\":\"raw\"}").contains("already exists"));
-        assertTrue(error("x-drive-add", "{\"id\":\"d9\",\"file\":\"" + img + "\",\"format\":\"qcow2\"}").contains("qcow2"));
+        assertTrue(error("x-drive-add", "{\"id\":\"d9\",\"file\":\"" + img + "\",\"format\":\"qcow2\",\"readonly\":true}").contains("not a qcow2 image"));
+        assertTrue(error("x-drive-add", "{\"id\":\"d9\",\"file\":\"" + img + "\",\"format\":\"vmdk\"}").contains("invalid format"));
         Path qcow = dir.resolve("q.img");
         Files.write(qcow, new byte[] {'Q', 'F', 'I', (byte) 0xfb, 0, 0, 0, 3});
-        assertTrue(error("x-drive-add", "{\"id\":\"d8\",\"file\":\"" + qcow + "\"}").contains("qcow2 image"));
+        assertTrue(error("x-drive-add", "{\"id\":\"d8\",\"file\":\"" + qcow + "\"}").contains("qcow2 header is cut short"));
         assertNull(m.call(() -> m.tree.resolve("/blockdevs/#d8-file")), "nothing left behind");
     }
 
@@ -169,7 +170,9 @@ class BlockNodeTest {
         assertEquals("Could not open '" + dir.resolve("none.img") + "': No such file or directory",
                 error("blockdev-add", "{\"driver\":\"file\",\"node-name\":\"f\",\"filename\":\"" + dir.resolve("none.img") + "\"}"));
         assertEquals("Parameter 'bogus' is unexpected", error("blockdev-add", "{\"driver\":\"file\",\"node-name\":\"f\",\"filename\":\"" + img + "\",\"bogus\":1}"));
-        assertTrue(error("blockdev-add", "{\"driver\":\"qcow2\",\"node-name\":\"f\"}").contains("qcow2"));
+        assertTrue(error("blockdev-add", "{\"driver\":\"vmdk\",\"node-name\":\"f\"}").contains("'vmdk'"));
+        String noFile = error("blockdev-add", "{\"driver\":\"qcow2\",\"node-name\":\"f\"}");
+        assertTrue(noFile.contains("file"), noFile);
         assertEquals("'node-name' must be specified for the root node", error("blockdev-add", "{\"driver\":\"file\",\"filename\":\"" + img + "\"}"));
         assertEquals("Invalid node-name: '1x'", error("blockdev-add", "{\"driver\":\"file\",\"node-name\":\"1x\",\"filename\":\"" + img + "\"}"));
         m.qmp("blockdev-add", "{\"driver\":\"file\",\"node-name\":\"f\",\"filename\":\"" + img + "\"}");
