@@ -7,6 +7,9 @@
  * update); a plain increment under an amoswap.w.aq spin lock (with an owner check inside); amoxor of its
  * own bit (toggled twice, so the word ends at zero) and amomaxu of a rising value. Hart 0 prints one
  * "stress ..." line and ends the machine through the SiFive test device: pass 0x5555, fail 0x13333.
+ *
+ * Built with -DSCALING it is benchmarks/smp-scaling.sh's guest instead: the harts split a fixed amount of
+ * hashing between them and hart 0 prints "scaling harts N ticks T sum S" (T in timebase ticks).
  */
 #include <stdint.h>
 
@@ -105,6 +108,36 @@ static void lock_release(volatile uint32_t *lock) {
     __asm__ volatile("amoswap.w.rl zero, zero, (%0)" : : "r"(lock) : "memory");
 }
 
+#ifdef SCALING
+static uint64_t mix(uint64_t x) {
+    x ^= x >> 31;
+    x *= 0x9e3779b97f4a7c15ull;
+    x ^= x >> 29;
+    x *= 0xbf58476d1ce4e5b9ull;
+    return x ^ (x >> 32);
+}
+
+/* The scaling benchmark: SCALING_WORK hashes split between the harts, timed from the first hart's start. */
+#define SCALING_WORK 320000000u
+static volatile uint64_t scaling_sum, scaling_start;
+
+static void scaling(uint64_t hart, unsigned harts) {
+    if (hart == 0) scaling_start = read_time();
+    uint64_t lo = SCALING_WORK / harts * hart, hi = hart == harts - 1 ? SCALING_WORK : SCALING_WORK / harts * (hart + 1), sum = 0;
+    for (uint64_t i = lo; i < hi; i++) sum += mix(i);
+    __atomic_fetch_add(&scaling_sum, sum, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&s.finished, 1, __ATOMIC_SEQ_CST);
+    if (hart != 0) for (;;) __asm__ volatile("wfi");
+    while (s.finished != harts) {}
+    uint64_t ticks = read_time() - scaling_start;
+    put_text("scaling harts "); put_decimal(harts);
+    put_text(" ticks "); put_decimal(ticks);
+    put_text(" sum "); put_decimal(scaling_sum); put_char('\n');
+    *TEST_DEVICE = 0x5555;
+    for (;;) {}
+}
+#endif
+
 void hart_main(uint64_t hart, const uint8_t *tree) {
     if (hart == 0) s.harts = harts_in_tree(tree);
     else while (s.harts == 0) {}
@@ -112,6 +145,9 @@ void hart_main(uint64_t hart, const uint8_t *tree) {
     if (hart >= harts || hart >= MAX_HARTS) for (;;) __asm__ volatile("wfi");
     __atomic_fetch_add(&s.started, 1, __ATOMIC_SEQ_CST);
     while (s.started != harts) {}
+#ifdef SCALING
+    scaling(hart, harts);
+#endif
 
     uint64_t end = read_time() + (uint64_t)SECONDS * TIMEBASE, rounds = 0;
     uint32_t bit = 1u << hart;

@@ -235,12 +235,15 @@ final class EmbeddedContainer {
 
     /** Waits (bounded) for the command-line bundle's "done" marker, when that bundle is running. */
     private static void awaitCommandLine(BundleContext context) throws InterruptedException {
-        boolean present = false;
+        Bundle commandLine = null;
         for (Bundle b : context.getBundles())
-            if ("org.orrery.command-line".equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) present = true;
-        if (!present) return;
+            if ("org.orrery.command-line".equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) commandLine = b;
+        if (commandLine == null) return;
+        Bundle framework = context.getBundle(0);
         long deadline = System.nanoTime() + 120_000_000_000L;
-        while (System.nanoTime() < deadline) {
+        // The command line may end the process (-d help, bad input): the framework then stops and the
+        // marker never comes, so stop waiting as soon as either is no longer running.
+        while (System.nanoTime() < deadline && framework.getState() == Bundle.ACTIVE && commandLine.getState() == Bundle.ACTIVE) {
             try {
                 if (context.getServiceReferences(Runnable.class, "(orrery.commandline=done)").size() > 0) return;
             } catch (org.osgi.framework.InvalidSyntaxException e) {

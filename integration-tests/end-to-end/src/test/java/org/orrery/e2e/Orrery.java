@@ -42,13 +42,36 @@ final class Orrery implements AutoCloseable {
         return new Orrery(pb.start());
     }
 
+    /** What the JVM(s) of a hung ./orrery are doing, so a hang on CI can be understood from the report. */
+    private static String threadDump(ProcessHandle script) {
+        StringBuilder dump = new StringBuilder();
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        List<ProcessHandle> candidates = new ArrayList<>();
+        candidates.add(script);
+        script.descendants().forEach(candidates::add);
+        for (ProcessHandle p : candidates) {
+            if (!p.info().command().map(c -> c.endsWith("java")).orElse(false)) continue;
+            try {
+                Process q = new ProcessBuilder(jcmd.toString(), Long.toString(p.pid()), "Thread.print").redirectErrorStream(true).start();
+                q.getOutputStream().close();
+                String text = new String(q.getInputStream().readAllBytes());
+                q.waitFor(20, TimeUnit.SECONDS);
+                dump.append("threads of ").append(p.pid()).append(":\n").append(text);
+            } catch (IOException | InterruptedException e) {
+                dump.append("no thread dump of ").append(p.pid()).append(": ").append(e);
+            }
+        }
+        return dump.toString();
+    }
+
     /** Runs ./orrery to completion (bounded) and returns its exit status; the output is in {@link #output()}. */
     static Orrery run(List<String> args, Duration limit) throws Exception {
         Orrery o = start(args);
         o.process.getOutputStream().close();
         if (!o.process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            String threads = threadDump(o.process.toHandle());
             o.close();
-            throw new AssertionError("./orrery " + args + " did not end within " + limit + "\n" + o.output());
+            throw new AssertionError("./orrery " + args + " did not end within " + limit + "\n" + o.output() + "\n" + threads);
         }
         o.process.waitFor();
         Thread.sleep(50);
