@@ -104,9 +104,10 @@ public final class MachineCommands extends AbstractCommandModule {
             String id = a.str("id");
             QObject d = id.startsWith("/") ? tree.resolve(id) : tree.resolve("/machine/peripheral/" + id);
             if (d == null) throw new QomException(ErrorClass.DeviceNotFound, "Device '" + id + "' not found");
-            if (!(d instanceof Device) || d.parent() == null
+            if (!(d instanceof Device dev) || d.parent() == null
                     || !(d.parent().path().equals("/machine/peripheral") || d.parent().path().equals("/machine/peripheral-anon")))
                 throw new QomException("Device '" + id + "' is part of the board and can not be unplugged");
+            dev.checkUnpluggable();
             tree.delete(d, false);
             return F.objectNode();
         });
@@ -136,6 +137,10 @@ public final class MachineCommands extends AbstractCommandModule {
                 o.setAcceleration(new org.orrery.machine.cpu.Acceleration(a.has("translate") ? a.bool("translate", true) : accel.translate(),
                         cache, accel.translationLog()));
             }
+            return F.objectNode();
+        });
+        on("x-global-add", (a, c) -> {
+            c.tree().globals().add(new org.orrery.qom.GlobalProperties.Global(a.str("driver"), a.str("property"), a.str("value")));
             return F.objectNode();
         });
         on("x-config-save", (a, c) -> {
@@ -185,11 +190,19 @@ public final class MachineCommands extends AbstractCommandModule {
         if (tree.resolve("/machine") == null)
             throw new QomException("No machine specified: choose one with -machine before adding devices");
         if (id != null && holder.child(id) != null) throw new QomException("Duplicate ID '" + id + "' for device");
-        QObject d = tree.create(driver);
+        Board b = m.board();
+        boolean built = b != null && b.isRealized();
+        if (!(tree.create(driver) instanceof Device d)) throw new QomException("'" + driver + "' is not a valid device model name");
+        // the bus comes first, as in QEMU: on a built machine a wrong bus= is reported before any property
+        String bus = a.str("bus", null);
+        if (bus != null) d.requestBus(bus);
+        if (built) {
+            d.markHotplugged();
+            d.chooseBus();
+        }
         for (Map.Entry<String, Value> p : a.extra().entrySet()) d.setProperty(p.getKey(), p.getValue());
         holder.addChild(id != null ? id : holder.freeChildName("device"), d);
-        Board b = m.board();
-        if (b != null && b.isRealized()) {
+        if (built) {
             try {
                 d.realize();
             } catch (RuntimeException e) {
