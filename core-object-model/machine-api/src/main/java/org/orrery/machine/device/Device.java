@@ -35,6 +35,9 @@ public abstract class Device extends QObject {
     /** Whether a running guest can discover this device when it is plugged in (no bus here can). */
     public boolean isHotpluggable() { return false; }
 
+    /** Lines the monitor's "info qtree" shows under the device's properties (a PCI function's class, address, BARs). */
+    public java.util.List<String> monitorDetails() { return java.util.List.of(); }
+
     // ---- the bus this device plugs into ----
 
     /** The kind of bus this device plugs into ("PCI", "virtio-bus"), or null for a device that maps itself. */
@@ -52,7 +55,7 @@ public abstract class Device extends QObject {
     /** Places the device on {@code bus} (a device that provides a bus for its own part does this). */
     public final void setParentBus(DeviceBus bus) {
         requireUnrealized();
-        checkFits(bus, bus.busName());
+        checkFits(bus);
         parentBus = bus;
     }
 
@@ -71,7 +74,7 @@ public abstract class Device extends QObject {
         if (requestedBus != null) {
             DeviceBus b = DeviceBus.find(tree(), requestedBus);
             if (b == null) throw new QomException("Bus '" + requestedBus + "' not found");
-            checkFits(b, requestedBus);
+            checkFits(b);
             if (!b.hasRoom()) throw new QomException("Bus '" + requestedBus + "' is full");
             parentBus = b;
             return;
@@ -82,7 +85,7 @@ public abstract class Device extends QObject {
         parentBus = b;
     }
 
-    private void checkFits(DeviceBus b, String name) {
+    private void checkFits(DeviceBus b) {
         if (!b.accepts(busType()))
             throw new QomException("Device '" + type().name() + "' can't go on " + b.type().name() + " bus");
     }

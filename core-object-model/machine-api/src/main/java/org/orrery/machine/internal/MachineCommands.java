@@ -126,6 +126,16 @@ public final class MachineCommands extends AbstractCommandModule {
             if (a.has("no-reboot")) o.setNoReboot(a.bool("no-reboot", false));
             if (a.has("no-shutdown")) o.setNoShutdown(a.bool("no-shutdown", false));
             if (a.has("name")) o.setGuestName(a.str("name"));
+            if (a.has("rtc-base")) o.setRtcBase(a.str("rtc-base"));
+            if (a.has("rtc-clock")) {
+                String clock = a.str("rtc-clock");
+                o.setRtcClock(switch (clock) {
+                    case "host" -> org.orrery.machine.MachineOptions.RtcClock.HOST;
+                    case "rt" -> org.orrery.machine.MachineOptions.RtcClock.RT;
+                    case "vm" -> org.orrery.machine.MachineOptions.RtcClock.VM;
+                    default -> throw new QomException("invalid option value '" + clock + "'");
+                });
+            }
             if (a.has("translate") || a.has("tb-size")) {
                 var accel = o.acceleration();
                 long cache = accel.codeCacheSize();

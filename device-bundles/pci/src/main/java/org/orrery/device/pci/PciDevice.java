@@ -107,6 +107,7 @@ public abstract class PciDevice extends Device {
     final void attached(PciBus b, int at) {
         bus = b;
         devfn = at;
+        set(ADDR, (long) at);   // as QEMU's addr: where the function is, once it is somewhere
         updateMappings();
     }
 
@@ -320,6 +321,25 @@ public abstract class PciDevice extends Device {
         if (log == null) log = new GuestLog(type().name() + (path().isEmpty() ? "" : " " + path()),
                 () -> tree().attachment(org.orrery.machine.Machine.class));
         return log;
+    }
+
+    /** As QEMU's "info qtree" shows a PCI function: class, address, ids, and each BAR with where it is mapped. */
+    @Override public java.util.List<String> monitorDetails() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int cls = (int) config(CLASS_PROG + 1, 2);
+        out.add(String.format("class %s, addr 00:%02x.%x, pci id %04x:%04x (sub %04x:%04x)", className(cls), devfn >> 3, devfn & 7,
+                word(VENDOR_ID), word(DEVICE_ID), word(SUBSYSTEM_VENDOR_ID), word(SUBSYSTEM_ID)));
+        for (int i = 0; i < 6; i++) {
+            if (bars[i] == null) continue;
+            out.add(String.format("bar %d: %s at 0x%x [0x%x]", i, bars[i].isIo() ? "i/o" : "mem", mappedAt[i], mappedAt[i] + bars[i].size() - 1));
+        }
+        return out;
+    }
+
+    /** A class (class and subclass) by QEMU's name for it, or "Class NNNN" (decimal, as QEMU prints it). */
+    public static String className(int classAndSubclass) {
+        String name = PciClassNames.of(classAndSubclass);
+        return name != null ? name : String.format("Class %04d", classAndSubclass);
     }
 
     // ---- reset ----

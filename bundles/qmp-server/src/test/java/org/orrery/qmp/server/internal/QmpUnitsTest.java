@@ -82,6 +82,35 @@ class QmpUnitsTest {
         assertEquals(List.of("ERR JSON parse error, expecting value", "{}"), got);
     }
 
+    @Test void lexicalErrorsAreAnsweredAtOnceAndInputResumesAsInQemu() {
+        List<String> got = new ArrayList<>();
+        JsonFramer f = new JsonFramer(new JsonFramer.Sink() {
+            @Override public void text(byte[] b, int off, int len) { got.add(new String(b, off, len, StandardCharsets.UTF_8)); }
+            @Override public void error(String desc) { got.add("ERR " + desc); }
+        }, 1000);
+        // the object never closes: QEMU answers at the stray character, not at the end of the object
+        feed(f, "{\"execute\": \"query-status\"G");
+        assertEquals(List.of("ERR JSON parse error, stray 'G'"), got);
+        feed(f, "\n{\"execute\":\"query-status\"}\n");
+        assertEquals(List.of("ERR JSON parse error, stray 'G'", "{\"execute\":\"query-status\"}"), got);
+        got.clear();
+        // skipped to the next structural character: 'x' and the space go with the error
+        feed(f, "Gx {\"a\": 1}\n");
+        assertEquals(List.of("ERR JSON parse error, stray 'G'", "{\"a\": 1}"), got);
+        got.clear();
+        // a number that cannot go on: the token so far and the character, as QEMU quotes it
+        feed(f, "{\"a\": 1.e}\n");
+        assertEquals(List.of("ERR JSON parse error, stray '1.e'", "ERR JSON parse error, expecting value"), got);
+        got.clear();
+        feed(f, "{\"a\": -x}\n{\"b\": 2}");
+        assertEquals(List.of("ERR JSON parse error, stray '-x'", "ERR JSON parse error, expecting value", "{\"b\": 2}"), got);
+        got.clear();
+        // valid tokens pass untouched, split over writes too; a bad keyword is the parser's to refuse
+        feed(f, "{\"a\": -12.5e+3, \"b\": [tr");
+        feed(f, "ue, null, 0], \"c\": xyz} 7 ");
+        assertEquals(List.of("{\"a\": -12.5e+3, \"b\": [true, null, 0], \"c\": xyz}", "7"), got);
+    }
+
     private static void feed(JsonFramer f, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         f.feed(b, 0, b.length);

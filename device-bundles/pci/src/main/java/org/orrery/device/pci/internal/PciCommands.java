@@ -7,25 +7,15 @@ import org.orrery.command.AbstractCommandModule;
 import org.orrery.command.CommandModule;
 import org.orrery.device.pci.PciBar;
 import org.orrery.device.pci.PciBus;
+import org.orrery.device.pci.PciClassNames;
 import org.orrery.device.pci.PciDevice;
 import org.orrery.machine.device.DeviceBus;
 import org.osgi.service.component.annotations.Component;
-
-import java.util.Map;
 
 /** query-pci, as QEMU answers it: every PCI bus with its functions. */
 @Component(service = CommandModule.class)
 public final class PciCommands extends AbstractCommandModule {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
-    /** The names QEMU gives classes (class and subclass) in query-pci and "info pci". */
-    static final Map<Integer, String> CLASS_NAMES = Map.ofEntries(
-            Map.entry(0x0100, "SCSI controller"), Map.entry(0x0101, "IDE controller"), Map.entry(0x0106, "SATA controller"),
-            Map.entry(0x0107, "SAS controller"), Map.entry(0x0180, "Storage controller"), Map.entry(0x0200, "Ethernet controller"),
-            Map.entry(0x0280, "Network controller"), Map.entry(0x0300, "VGA controller"), Map.entry(0x0302, "3D controller"),
-            Map.entry(0x0380, "Display controller"), Map.entry(0x0401, "Audio controller"), Map.entry(0x0403, "Audio controller"),
-            Map.entry(0x0480, "Multimedia controller"), Map.entry(0x0600, "Host bridge"), Map.entry(0x0601, "ISA bridge"),
-            Map.entry(0x0604, "PCI bridge"), Map.entry(0x0680, "Bridge"), Map.entry(0x0700, "Serial port"),
-            Map.entry(0x0900, "Keyboard"), Map.entry(0x0902, "Mouse"), Map.entry(0x0c03, "USB controller"));
 
     public PciCommands() {
         on("query-pci", (a, c) -> {
@@ -49,7 +39,7 @@ public final class PciCommands extends AbstractCommandModule {
         o.put("bus", 0).put("slot", devfn >> 3).put("function", devfn & 7);
         int cls = (int) d.config(PciDevice.CLASS_PROG + 1, 2);
         ObjectNode ci = o.putObject("class_info");
-        if (CLASS_NAMES.containsKey(cls)) ci.put("desc", CLASS_NAMES.get(cls));
+        if (PciClassNames.of(cls) != null) ci.put("desc", PciClassNames.of(cls));
         ci.put("class", cls);
         o.putObject("id").put("device", d.word(PciDevice.DEVICE_ID)).put("vendor", d.word(PciDevice.VENDOR_ID))
                 .put("subsystem", d.word(PciDevice.SUBSYSTEM_ID)).put("subsystem-vendor", d.word(PciDevice.SUBSYSTEM_VENDOR_ID));
