@@ -34,18 +34,20 @@ final class GpexHost extends MmioDevice implements PciHost {
 
     static final Property<Long> ECAM_SIZE = Property.of("ecam-size", PropertyTypes.SIZE).defaultValue(0x10000000L)
             .description("size of the ECAM window (1 MiB per bus)");
-    static final Property<Long> PIO_BASE = Property.of("pio-base", PropertyTypes.UINT64).defaultValue(0L)
-            .description("where the I/O window (PCI I/O addresses from 0) is in system memory");
-    static final Property<Long> PIO_SIZE = Property.of("pio-size", PropertyTypes.SIZE).defaultValue(0L)
-            .description("size of the I/O window (0: none)");
-    static final Property<Long> MMIO_BASE = Property.of("mmio-base", PropertyTypes.UINT64).defaultValue(0L)
-            .description("the 32-bit memory window (PCI and CPU addresses equal)");
-    static final Property<Long> MMIO_SIZE = Property.of("mmio-size", PropertyTypes.SIZE).defaultValue(0L)
-            .description("size of the 32-bit memory window (0: none)");
-    static final Property<Long> HIGH_MMIO_BASE = Property.of("high-mmio-base", PropertyTypes.UINT64).defaultValue(0L)
-            .description("the 64-bit memory window (PCI and CPU addresses equal)");
-    static final Property<Long> HIGH_MMIO_SIZE = Property.of("high-mmio-size", PropertyTypes.SIZE).defaultValue(0L)
-            .description("size of the 64-bit memory window (0: none)");
+    static final Property<Long> PIO_BASE = base("pio-base", "the I/O window (PCI I/O addresses from 0)");
+    static final Property<Long> PIO_SIZE = size("pio-size", "the I/O window");
+    static final Property<Long> MMIO_BASE = base("mmio-base", "the 32-bit memory window (PCI and CPU addresses equal)");
+    static final Property<Long> MMIO_SIZE = size("mmio-size", "the 32-bit memory window");
+    static final Property<Long> HIGH_MMIO_BASE = base("high-mmio-base", "the 64-bit memory window (PCI and CPU addresses equal)");
+    static final Property<Long> HIGH_MMIO_SIZE = size("high-mmio-size", "the 64-bit memory window");
+
+    private static Property<Long> base(String name, String window) {
+        return Property.of(name, PropertyTypes.UINT64).defaultValue(0L).description("where " + window + " is in system memory");
+    }
+
+    private static Property<Long> size(String name, String window) {
+        return Property.of(name, PropertyTypes.SIZE).defaultValue(0L).description("size of " + window + " (0: none)");
+    }
 
     /** A window of the host: PCI addresses from {@code busBase} answer in {@code container}. */
     private record Window(PciBar.Kind space, long busBase, long cpuBase, MemoryRegion container) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import org.orrery.device.pci.PciDevice;
 import org.orrery.device.testing.ComponentScan;
 import org.orrery.device.testing.MemoryBlockNode;
+import org.orrery.device.testing.SplitRing;
 import org.orrery.device.testing.TestMachine;
 import org.orrery.machine.memory.AddressSpace;
 import org.orrery.qom.ObjectType;
@@ -25,10 +26,12 @@ class VirtioPciTest {
     TestMachine m;
     AddressSpace bus;
     MemoryBlockNode disk;
+    SplitRing ring;
 
     @BeforeEach void setUp() {
         m = new TestMachine(ComponentScan.typeProviders()).withDerivers(ComponentScan.typeDerivers()).withBlockNodes("block-node");
         bus = m.systemMemory();
+        ring = new SplitRing(bus);
         m.mapRam(RAM, 1 << 20);
         QObject host = m.create("/machine/soc/pci@30000000", "gpex-pcihost");
         Map.of("addr", "0x30000000", "irq", "32", "pio-base", "0x3000000", "pio-size", "0x10000", "mmio-base", "0x40000000",
@@ -141,8 +144,7 @@ class VirtioPciTest {
         desc(DESC, 0, header(BUF, 0, 1), 16, 1, 1);
         desc(DESC, 1, BUF + 0x100, 512, 1 | 2, 2);
         desc(DESC, 2, BUF + 0x400, 1, 2, 0);
-        bus.write(avail + 4, 2, 0);
-        bus.write(avail + 2, 2, 1);
+        ring.offer(avail, size, 0, 0);
         bus.write(io + 0x10, 2, 0);
         disk.complete();
         assertEquals(1, bus.read(used + 2, 2));
@@ -178,8 +180,7 @@ class VirtioPciTest {
         bus.write(c + 0x1c, 2, 1);
         bus.write(c + 0x14, 1, 1 | 2 | 8 | 4);
         desc(DESC, 0, BUF, 64, 2, 0);
-        bus.write(AVAIL + 4, 2, 0);
-        bus.write(AVAIL + 2, 2, 1);
+        ring.offer(AVAIL, 16, 0, 0);
         bus.write(MODERN + 0x3000, 2, 0);
         assertEquals(64, bus.read(USED + 8, 4), "64 random bytes");
         assertEquals(0x77, bus.read(RAM + 0x800, 4), "the message");
@@ -216,28 +217,16 @@ class VirtioPciTest {
 
     // ---- helpers: descriptors and requests in guest memory ----
 
-    void desc(long table, int i, long addr, int len, int flags, int next) {
-        long at = table + 16L * i;
-        bus.write(at, 8, addr);
-        bus.write(at + 8, 4, len);
-        bus.write(at + 12, 2, flags);
-        bus.write(at + 14, 2, next);
-    }
+    void desc(long table, int i, long addr, int len, int flags, int next) { ring.descriptor(table, i, addr, len, flags, next); }
 
-    long header(long at, int type, long sector) {
-        bus.write(at, 4, type);
-        bus.write(at + 4, 4, 0);
-        bus.write(at + 8, 8, sector);
-        return at;
-    }
+    long header(long at, int type, long sector) { return ring.blockHeader(at, type, sector); }
 
-    /** A read of {@code sector} into BUF + 0x100, head 0, made available in a modern queue of {@code size}. */
+    /** A read of {@code sector} into buf + 0x100, head 0, made available in a modern queue of {@code size}. */
     void request(int size, long buf, long sector) {
         desc(DESC, 0, header(buf, 0, sector), 16, 1, 1);
         desc(DESC, 1, buf + 0x100, 512, 1 | 2, 2);
         desc(DESC, 2, buf + 0x400, 1, 2, 0);
-        bus.write(AVAIL + 4, 2, 0);
-        bus.write(AVAIL + 2, 2, 1);
+        ring.offer(AVAIL, size, 0, 0);
     }
 
     String text(long at, int n) {

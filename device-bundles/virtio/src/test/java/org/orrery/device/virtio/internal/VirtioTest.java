@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.orrery.device.testing.MemoryBlockNode;
 import org.orrery.device.testing.SimpleDtContext;
+import org.orrery.device.testing.SplitRing;
 import org.orrery.device.testing.TestMachine;
 import org.orrery.device.virtio.VirtioDevice;
 import org.orrery.machine.memory.AddressSpace;
@@ -24,6 +25,7 @@ class VirtioTest {
     TestMachine m;
     AddressSpace bus;
     MemoryBlockNode disk;
+    SplitRing ring;
     int availIdx;
 
     @BeforeEach void setUp() {
@@ -31,6 +33,7 @@ class VirtioTest {
                 new VirtioTypes.Blk(), new VirtioTypes.Rng())
                 .withBlockNodes(VirtioBlk.BLOCK_NODE_TYPE);
         bus = m.systemMemory();
+        ring = new SplitRing(bus);
         m.mapRam(RAM, 1 << 20);
         // most tests drive the modern interface, as -global virtio-mmio.force-legacy=false asks for it
         m.tree().globals().add(new GlobalProperties.Global("virtio-mmio", "force-legacy", "off"));
@@ -80,13 +83,7 @@ class VirtioTest {
         w(t, 0x70, 1 | 2 | 8 | 4);
     }
 
-    void desc(long table, int i, long addr, int len, int flags, int next) {
-        long d = table + 16L * i;
-        bus.write(d, 8, addr);
-        bus.write(d + 8, 4, len);
-        bus.write(d + 12, 2, flags);
-        bus.write(d + 14, 2, next);
-    }
+    void desc(long table, int i, long addr, int len, int flags, int next) { ring.descriptor(table, i, addr, len, flags, next); }
 
     void submit(long t, int head) {
         bus.write(AVAIL + 4 + 2L * (availIdx % QSIZE), 2, head);
@@ -97,12 +94,7 @@ class VirtioTest {
 
     int usedIdx() { return (int) bus.read(USED + 2, 2); }
 
-    long header(long at, int type, long sector) {
-        bus.write(at, 4, type);
-        bus.write(at + 4, 4, 0);
-        bus.write(at + 8, 8, sector);
-        return at;
-    }
+    long header(long at, int type, long sector) { return ring.blockHeader(at, type, sector); }
 
     @Test void transportIdentifiesItself() {
         assertEquals(0x74726976L, r(T0, 0));
@@ -365,8 +357,7 @@ class VirtioTest {
         desc(RAM, 0, header(BUF, 0, 1), 16, 1, 1);
         desc(RAM, 1, BUF + 0x100, 512, 1 | 2, 2);
         desc(RAM, 2, BUF + 0x400, 1, 2, 0);
-        bus.write(avail + 4, 2, 0);
-        bus.write(avail + 2, 2, 1);
+        ring.offer(avail, QSIZE, 0, 0);
         w(l, 0x50, 0);
         disk.complete();
         assertEquals(1, bus.read(used + 2, 2), "the used ring at the next 4 KiB boundary after the available ring");
