@@ -1,7 +1,7 @@
 /*
  * Orrery guest init: the first user-space program of the guest kernel (guests/linux).
  *
- * It mounts proc, sysfs and devtmpfs, prints the CPU and the kernel version, runs a self-test
+ * It mounts proc, sysfs and devtmpfs, prints the CPU, the kernel version and the PCI functions, runs a self-test
  * that prints one "SELFTEST <name>: PASS" or "SELFTEST <name>: FAIL <details>" line per item,
  * and then reads commands from the console (echo, cat, ls, poweroff, help). The SMP items use every
  * CPU the kernel brought online (one with a single hart).
@@ -725,6 +725,51 @@ static void prompt(void)
     }
 }
 
+/* The first line of a sysfs attribute file, without its newline ("" when it cannot be read). */
+static void read_attribute(const char *dir, const char *name, char *out, size_t size)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    out[0] = 0;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;
+    if (fgets(out, (int)size, f))
+        out[strcspn(out, "\n")] = 0;
+    fclose(f);
+}
+
+/* One line per PCI function the kernel found, lspci-like: address, ids, class and the driver bound to it. */
+static void list_pci(void)
+{
+    DIR *d = opendir("/sys/bus/pci/devices");
+    if (!d) {
+        printf("orrery-init: no PCI bus (%s)\n", strerror(errno));
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char dir[300], vendor[16], device[16], cls[16], link[512], driver[128] = "(none)";
+        snprintf(dir, sizeof dir, "/sys/bus/pci/devices/%s", e->d_name);
+        read_attribute(dir, "vendor", vendor, sizeof vendor);
+        read_attribute(dir, "device", device, sizeof device);
+        read_attribute(dir, "class", cls, sizeof cls);
+        snprintf(link, sizeof link, "%s/driver", dir);
+        char target[512];
+        ssize_t n = readlink(link, target, sizeof target - 1);
+        if (n > 0) {
+            target[n] = 0;
+            const char *slash = strrchr(target, '/');
+            snprintf(driver, sizeof driver, "%s", slash ? slash + 1 : target);
+        }
+        printf("orrery-init: pci %s %s:%s class %s driver %s\n", e->d_name, vendor + (vendor[1] == 'x' ? 2 : 0),
+               device + (device[1] == 'x' ? 2 : 0), cls, driver);
+    }
+    closedir(d);
+}
+
 static void mount_or_complain(const char *source, const char *target, const char *type)
 {
     mkdir(target, 0755);
@@ -763,6 +808,7 @@ int main(int argc, char **argv)
     printf("orrery-init: kernel %s %s %s %s\n", u.sysname, u.release, u.version, u.machine);
     printf("orrery-init: /proc/cpuinfo:\n");
     print_file("/proc/cpuinfo");
+    list_pci();
 
     double start = now(CLOCK_MONOTONIC);
     test_fork_exec_wait();

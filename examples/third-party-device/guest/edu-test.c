@@ -155,7 +155,7 @@ int main(void) {
           edu(EDU_DMA_RESULT));
     edu_w(EDU_IRQ_ACK, IRQ_DMA_ERROR);
     wr64(EDU_BASE + EDU_DMA_SRC, 0);
-    wr64(EDU_BASE + EDU_DMA_DST, 0x40000000UL);                         /* nothing is mapped there */
+    wr64(EDU_BASE + EDU_DMA_DST, 0x80000UL);   /* nothing is mapped there on virt (between the boot ROM and the test device) */
     edu_w(EDU_DMA_COUNT, 32);
     edu_w(EDU_DMA_CMD, DMA_START | DMA_TO_RAM);
     st = wait_for(EDU_STATUS, STATUS_DMA_BUSY, 0, 100000000L);

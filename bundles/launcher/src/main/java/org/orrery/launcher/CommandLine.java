@@ -37,6 +37,9 @@ record CommandLine(List<String> arguments, Map<QemuOption, List<String>> values)
             String name = argument.startsWith("--") ? argument.substring(2) : argument.substring(1);
             QemuOption option = QemuOption.bySpelling(name)
                     .orElseThrow(() -> new InvalidCommandLineException(argument + ": invalid option"));
+            if (option.isRefused()) {
+                throw new InvalidCommandLineException(argument + ": not supported: " + option.support().note());
+            }
             String value = "";
             if (option.takesArgument()) {
                 if (i + 1 >= arguments.size()) {

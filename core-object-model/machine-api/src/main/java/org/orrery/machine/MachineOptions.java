@@ -9,6 +9,49 @@ public final class MachineOptions {
     private volatile java.util.Set<LogCategory> logCategories = java.util.Set.of();
     private volatile java.io.PrintStream logSink = System.err;
     private volatile org.orrery.machine.cpu.Acceleration acceleration = org.orrery.machine.cpu.Acceleration.DEFAULT;
+    private volatile String rtcBase = "utc";
+    private volatile RtcClock rtcClock = RtcClock.VM;
+
+    /** -rtc clock=: what the real-time clock device counts with. */
+    public enum RtcClock {
+        /** the host's wall clock (QEMU's default): time passes while the machine is paused */
+        HOST,
+        /** the host's monotonic clock */
+        RT,
+        /** the machine's virtual clock: time stands still while the machine is paused (Orrery's default) */
+        VM
+    }
+
+    /** -rtc base=: "utc", "localtime", or a start date as QEMU takes it (2006-06-17T16:01:21 or 2006-06-17, UTC). */
+    public String rtcBase() { return rtcBase; }
+    public void setRtcBase(String v) { rtcStartNanos(v); rtcBase = v; }
+
+    public RtcClock rtcClock() { return rtcClock; }
+    public void setRtcClock(RtcClock v) { rtcClock = java.util.Objects.requireNonNull(v); }
+
+    /** The time an RTC starts from now, in nanoseconds since the epoch, for {@link #rtcBase()}. */
+    public long rtcStartNanos() { return rtcStartNanos(rtcBase); }
+
+    private static long rtcStartNanos(String base) {
+        java.time.Instant now = java.time.Instant.now();
+        long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        switch (base) {
+            case "utc" -> { return nowNanos; }
+            case "localtime" -> {
+                // the host's local time shown as if it were UTC, as a PC's RTC keeps local time
+                return nowNanos + java.time.ZoneId.systemDefault().getRules().getOffset(now).getTotalSeconds() * 1_000_000_000L;
+            }
+            default -> {
+                try {
+                    java.time.LocalDateTime t = base.contains("T") ? java.time.LocalDateTime.parse(base)
+                            : java.time.LocalDate.parse(base).atStartOfDay();
+                    return t.toEpochSecond(java.time.ZoneOffset.UTC) * 1_000_000_000L;
+                } catch (java.time.format.DateTimeParseException e) {
+                    throw new org.orrery.qom.QomException("invalid datetime format (valid formats: '2006-06-17T16:01:21' or '2006-06-17')");
+                }
+            }
+        }
+    }
 
     /** -accel: how harts created from now on execute guest code. */
     public org.orrery.machine.cpu.Acceleration acceleration() { return acceleration; }

@@ -23,6 +23,8 @@ public final class ObjectTree {
     private final QObject root;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final Map<Class<?>, Object> attachments = new ConcurrentHashMap<>();
+    private final GlobalProperties globals = new GlobalProperties();
+    private long created;
     private final TypeRegistry.Listener typeListener = new TypeRegistry.Listener() {
         @Override public void typesRemoving(Set<String> names) { removeInstancesOf(names); }
     };
@@ -49,6 +51,9 @@ public final class ObjectTree {
     public EventBus events() { return events; }
     public QObject root() { return root; }
 
+    /** Property defaults by type (-global) applied to every object this tree creates from now on. */
+    public GlobalProperties globals() { return globals; }
+
     public void addListener(Listener l) { listeners.add(l); }
     public void removeListener(Listener l) { listeners.remove(l); }
 
@@ -57,12 +62,13 @@ public final class ObjectTree {
     public <T> T attachment(Class<T> key) { return key.cast(attachments.get(key)); }
     public <T> void detach(Class<T> key, T value) { attachments.remove(key, value); }
 
-    /** Creates a detached object of a concrete type. */
+    /** Creates a detached object of a concrete type, with the tree's {@linkplain #globals() defaults} for it set. */
     public QObject create(String typeName) {
         ObjectType t = registry.require(typeName);
         if (t.isAbstract()) throw new QomException("Object type '" + typeName + "' is abstract");
         QObject o = t.instantiate();
-        o.bind(t, this);
+        o.bind(t, this, ++created);
+        globals.applyTo(o);
         return o;
     }
 

@@ -23,16 +23,21 @@ public class QObject {
     private QObject parent;
     private String name;
     private Lifecycle state = Lifecycle.CREATED;
+    private long serial;
     private final Map<String, Object> values = new HashMap<>();
     private final Map<String, QObject> children = new LinkedHashMap<>();
 
-    /** Called by the tree once, right after construction. */
-    final void bind(ObjectType type, ObjectTree tree) {
+    /** Called by the tree once, right after construction; {@code serial} counts the tree's creations. */
+    final void bind(ObjectType type, ObjectTree tree, long serial) {
         if (this.type != null) throw new IllegalStateException("object already bound");
         this.type = type;
         this.tree = tree;
+        this.serial = serial;
         onInit();
     }
+
+    /** When this object was created relative to the others of its tree (larger is later). */
+    public final long creationSerial() { return serial; }
 
     public final ObjectType type() { return type; }
     public final ObjectTree tree() { return tree; }
@@ -162,6 +167,7 @@ public class QObject {
     public final void realize() {
         if (state == Lifecycle.REALIZED) throw new QomException(describe() + " is already realized");
         if (state == Lifecycle.FINALIZED) throw new QomException(describe() + " was deleted");
+        onBeforeRealize();
         for (Property<?> p : type.properties().values())
             if (p.isRequired() && get(p) == null)
                 throw new QomException("Property '" + p.name() + "' is required by " + describe());
@@ -214,6 +220,12 @@ public class QObject {
 
     /** Hook: right after construction and binding to a type, before any property is set. */
     protected void onInit() { }
+
+    /**
+     * Hook: checks that come before the properties are validated (QEMU looks for a device's bus before it
+     * looks at its properties). Throw {@link QomException} to refuse.
+     */
+    protected void onBeforeRealize() { }
 
     /** Hook: validate, allocate, connect. Throw {@link QomException} to refuse. */
     protected void onRealize() { }

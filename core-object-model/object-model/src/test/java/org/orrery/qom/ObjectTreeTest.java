@@ -146,4 +146,37 @@ class ObjectTreeTest {
         Widget foreign = (Widget) other.create("widget");
         assertThrows(QomException.class, () -> tree.container("/objects").addChild("x", foreign));
     }
+
+    @Test void globalsAreDefaultsForTheTypeAndItsSubtypesFromNowOn() {
+        Widget before = (Widget) tree.create("widget");
+        tree.globals().add(new GlobalProperties.Global("widget", "count", "0x10"));
+        tree.globals().add(new GlobalProperties.Global("gadget", "mode", "slow"));
+        Widget w = (Widget) tree.create("widget");
+        Widget g = (Widget) tree.create("gadget");
+        assertEquals(3L, before.get(TestTypes.COUNT), "made before the global: untouched");
+        assertEquals(16L, w.get(TestTypes.COUNT), "text dialect, as on the command line");
+        assertEquals("fast", w.get(TestTypes.MODE), "a subtype's global does not reach its parent type");
+        assertEquals(16L, g.get(TestTypes.COUNT));
+        assertEquals("slow", g.get(TestTypes.MODE));
+        // a property set by its creator afterwards wins over the default
+        g.setProperty("count", Value.ofText("count", "5"));
+        assertEquals(5L, g.get(TestTypes.COUNT));
+    }
+
+    @Test void aGlobalThatDoesNotFitFailsTheCreationWithQemusMessage() {
+        tree.globals().add(new GlobalProperties.Global("widget", "nosuch", "1"));
+        QomException e = assertThrows(QomException.class, () -> tree.create("gadget"));
+        assertEquals("can't apply global widget.nosuch=1: Property 'gadget.nosuch' not found", e.getMessage());
+        ObjectTree t2 = new ObjectTree(TestTypes.registry(), SafePoint.inline());
+        t2.globals().add(new GlobalProperties.Global("widget", "enabled", "maybe"));
+        assertEquals("can't apply global widget.enabled=maybe: Parameter 'enabled' expects 'on' or 'off'",
+                assertThrows(QomException.class, () -> t2.create("widget")).getMessage());
+        t2.globals().add(new GlobalProperties.Global("no-such-type", "x", "1"));
+        assertEquals(List.of(new GlobalProperties.Global("no-such-type", "x", "1")), t2.globals().unknownTypes(t2.registry()));
+    }
+
+    @Test void objectsKnowTheOrderTheyWereCreatedIn() {
+        QObject a = tree.create("widget"), b = tree.create("gadget");
+        assertTrue(a.creationSerial() < b.creationSerial());
+    }
 }

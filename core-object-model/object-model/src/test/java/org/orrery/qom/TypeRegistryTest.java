@@ -82,4 +82,52 @@ class TypeRegistryTest {
         r.add(new Object(), TypeDescription.named("plug").parent("widget").creates(TestTypes.Widget::new), "plug-bundle");
         assertTrue(r.find("plug").isPresent(), "the type is back with its bundle");
     }
+
+    /** A deriver in the spirit of virtio-pci's: "foo-plug" for every widget subtype "foo". */
+    static final TypeDeriver PLUGS = source -> source.isA("widget") && !source.isAbstract()
+            ? TypeDescription.named(source.name() + "-plug").parent("widget").creates(TestTypes.Widget::new) : null;
+
+    @Test void derivedTypesLiveExactlyAsLongAsTheirSourceAndKeepTheirIdentity() {
+        TypeRegistryImpl r = TestTypes.registry();
+        ObjectTree tree = new ObjectTree(r, SafePoint.inline());
+        List<Set<String>> removing = new ArrayList<>();
+        r.addListener(new TypeRegistry.Listener() {
+            @Override public void typesRemoving(Set<String> names) { removing.add(names); }
+        });
+        Object deriver = new Object();
+        r.addDeriver(deriver, PLUGS, "plugs-bundle");
+        assertTrue(r.find("widget-plug").isPresent() && r.find("gadget-plug").isPresent());
+        assertTrue(r.find("widget-plug-plug").isEmpty(), "nothing is derived from a derived type");
+        assertEquals("plugs-bundle", r.require("gadget-plug").provider());
+        ObjectType before = r.require("gadget-plug");
+        QObject p = tree.create("gadget-plug");
+        p.set(TestTypes.SIZE, 1L);
+        tree.container("/objects").addChild("p", p);
+        // an unrelated change keeps the derived type (and so its instances)
+        r.add("other", TypeDescription.named("other").creates(QObject::new), "other-bundle");
+        assertEquals(before, r.require("gadget-plug"));
+        assertTrue(removing.isEmpty(), removing.toString());
+        assertEquals(p, tree.resolve("/objects/p"));
+        // a new source type gets its derived type
+        Object gizmo = new Object();
+        r.add(gizmo, TypeDescription.named("gizmo").parent("widget").creates(TestTypes.Widget::new), "gizmo-bundle");
+        assertTrue(r.find("gizmo-plug").isPresent());
+        // the source goes: the derived type goes in the same step
+        r.remove(gizmo);
+        assertEquals(List.of(Set.of("gizmo", "gizmo-plug")), removing);
+        assertTrue(r.find("gizmo-plug").isEmpty());
+        // the deriver goes: every derived type and its instances go
+        r.remove(deriver);
+        assertTrue(r.find("gadget-plug").isEmpty() && r.find("widget-plug").isEmpty());
+        assertNull(tree.resolve("/objects/p"));
+        assertTrue(r.find("gadget").isPresent(), "the sources stay");
+    }
+
+    @Test void aDerivedNameThatIsTakenIsUnavailableAndSaysWhy() {
+        TypeRegistryImpl r = TestTypes.registry();
+        r.add("taken", TypeDescription.named("gadget-plug").creates(QObject::new), "first");
+        r.addDeriver(new Object(), PLUGS, "plugs-bundle");
+        assertEquals("first", r.require("gadget-plug").provider());
+        assertTrue(r.unavailable().get("gadget-plug (derived by plugs-bundle)").contains("already provided by first"));
+    }
 }

@@ -107,6 +107,41 @@ class CommandLineE2ETest {
         }
     }
 
+    @Test void publishedCommandLinesWithPciDevicesGlobalsAndBusesBuildQemusMachine() throws Exception {
+        Path sock = tmp.resolve("p.sock");
+        Path img = disk(), img2 = tmp.resolve("second.img");
+        Files.write(img2, new byte[1 << 20]);
+        try (Orrery o = Orrery.start(List.of("-machine", "virt", "-accel", "tcg,thread=multi", "-rtc", "base=utc,clock=host",
+                "-cpu", "rv64,sstc=off", "-name", "guest1", "-m", "256M", "-nographic", "-serial", "null", "-S",
+                "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-rng-pci",
+                "-drive", "file=" + img + ",format=raw,if=virtio",
+                "-drive", "file=" + img2 + ",format=raw,if=none,id=x0", "-device", "virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0,id=first",
+                "-qmp", "unix:" + sock + ",server=on,wait=off"));
+             QmpClient q = o.qmp(sock)) {
+            JsonNode functions = q.call("query-pci").get(0).get("devices");
+            List<String> found = new ArrayList<>();
+            for (JsonNode f : functions)
+                found.add(f.get("slot").asInt() + " " + Integer.toHexString(f.get("id").get("vendor").asInt()) + ":" + Integer.toHexString(f.get("id").get("device").asInt()));
+            assertEquals(List.of("0 1b36:8", "1 1af4:1005", "2 1af4:1001"), found, "host bridge, then -device, then the if=virtio disk, as on QEMU");
+            assertEquals("/machine/soc/virtio_mmio@10001000",
+                    q.call("qom-get", F.objectNode().put("path", "/machine/peripheral/first").put("property", "transport")).asText());
+            assertFalse(q.call("qom-get", F.objectNode().put("path", "/machine/soc0/harts[0]").put("property", "sstc")).asBoolean(),
+                    "-cpu rv64,sstc=off");
+            assertEquals("guest1", q.call("query-name").get("name").asText());
+            String pci = q.call("human-monitor-command", F.objectNode().put("command-line", "info pci")).asText();
+            assertTrue(pci.contains("SCSI controller: PCI device 1af4:1001"), pci);
+            String qtree = q.call("human-monitor-command", F.objectNode().put("command-line", "info qtree")).asText();
+            assertTrue(qtree.contains("bus: pcie.0") && qtree.contains("dev: virtio-blk-pci") && qtree.contains("bus: virtio-mmio-bus.0"), qtree);
+        }
+        List<String> virt = List.of("-machine", "virt", "-S", "-nographic", "-serial", "null");
+        assertFailsClearly(cat(virt, List.of("-device", "virtio-blk-device,bus=no-such-bus.0")),
+                "-device virtio-blk-device,bus=no-such-bus.0: Bus 'no-such-bus.0' not found");
+        assertFailsClearly(cat(virt, List.of("-cpu", "rv64,v=on")), "can't apply global rv64.v=on: Property 'rv64.v' not found");
+        assertFailsClearly(cat(virt, List.of("-device", "virtio-rng-pci,addr=0")),
+                "PCI: slot 0 function 0 not available for virtio-rng-pci, in use by gpex-root,id=(null)");
+        assertFailsClearly(cat(virt, List.of("-enable-kvm")), "-enable-kvm: not supported: there is no KVM");
+    }
+
     private static void assertFailsClearly(List<String> args, String expected) throws Exception {
         Orrery o = Orrery.run(args, Duration.ofSeconds(90));
         assertEquals(1, o.exitStatus(), o.output());

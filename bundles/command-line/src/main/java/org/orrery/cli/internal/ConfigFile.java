@@ -117,6 +117,9 @@ final class ConfigFile {
             case "memory" -> new Option("m", v.getOrDefault("size", ""));
             case "smp-opts" -> new Option("smp", join(null, null, v));
             case "name" -> new Option("name", v.getOrDefault("guest", ""));
+            case "global" -> new Option("global", join(null, null, v));
+            case "rtc" -> new Option("rtc", join(null, null, v));
+            case "accel" -> new Option("accel", join(v.remove("accel"), null, v));
             default -> throw new CommandLineException(o, "unknown section [" + section + "]");
         };
     }

@@ -30,6 +30,7 @@ import java.util.Map;
 final class MachineLauncher {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private static final Session SESSION = () -> "command line";
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(MachineLauncher.class.getName());
 
     /** What the launcher needs from the container. */
     interface Environment {
@@ -195,7 +196,7 @@ final class MachineLauncher {
                     runOptions.put("translate", v.equals("on"));
                 }
                 case "thread" -> {
-                    if (!v.equals("single") && !v.equals("multi")) throw new CommandLineException(o, "Parameter 'thread' expects 'single' or 'multi'");
+                    if (!v.equals("single") && !v.equals("multi")) throw new CommandLineException(o, "Invalid 'thread' setting " + OptionValues.abbreviate(v));
                 }
                 default -> throw new CommandLineException(o, "Property 'tcg-accel." + e.getKey() + "' not found");
             }
@@ -219,6 +220,12 @@ final class MachineLauncher {
                 default -> { }
             }
         logging(options, opts);
+        // property defaults first, so they reach every object made from now on (the board's devices too)
+        for (Option o : options)
+            if (o.name().equals("global")) {
+                OptionValues.Global g = OptionValues.global(o);
+                run(machine, o, "x-global-add", F.objectNode().put("driver", g.driver()).put("property", g.property()).put("value", g.value()));
+            }
         // the board and its properties
         if (machineOption != null) {
             ObjectNode machineArgs = keyval(machineOption, "type");
@@ -236,6 +243,12 @@ final class MachineLauncher {
         if (opts.noShutdown()) runOptions.put("no-shutdown", "on");
         if (opts.guestName() != null) runOptions.put("name", opts.guestName());
         for (Option o : options) if (o.name().equals("accel")) accel(o, runOptions);
+        for (Option o : options)
+            if (o.name().equals("rtc")) {
+                ObjectNode r = OptionValues.rtc(o);
+                if (r.has("base")) runOptions.put("rtc-base", r.get("base").textValue());
+                if (r.has("clock")) runOptions.put("rtc-clock", r.get("clock").textValue());
+            }
         if (runOptions.size() > 0) run(machine, new Option("S", null), "x-machine-options", runOptions);
         for (Option o : options)
             switch (o.name()) {
@@ -249,8 +262,15 @@ final class MachineLauncher {
                     String model = c.path("model").asText();
                     if (env.types().find(model).filter(t -> t.isA("cpu") && !t.isAbstract()).isEmpty())
                         throw new CommandLineException(o, "unable to find CPU model '" + model + "' (use -cpu help to list them)");
-                    qomSet(machine, o, "/machine", "cpu-type", c.remove("model"));
-                    if (c.size() > 0) throw new CommandLineException(o, "CPU properties are not supported yet: " + c.fieldNames().next());
+                    JsonNode modelName = c.remove("model");
+                    qomSet(machine, o, "/machine", "cpu-type", modelName);
+                    // as QEMU does: -cpu MODEL,PROP=VALUE is -global MODEL.PROP=VALUE for the CPUs the board makes
+                    for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
+                        Map.Entry<String, JsonNode> p = it.next();
+                        if (!p.getValue().isTextual()) throw new CommandLineException(o, "Parameter '" + p.getKey() + "' is given more than once");
+                        run(machine, o, "x-global-add", F.objectNode().put("driver", model).put("property", p.getKey())
+                                .put("value", p.getValue().textValue()));
+                    }
                 }
                 case "bios" -> qomSet(machine, o, "/machine", "firmware", F.textNode(o.argument()));
                 case "kernel" -> qomSet(machine, o, "/machine", "kernel", F.textNode(o.argument()));
@@ -288,7 +308,8 @@ final class MachineLauncher {
         for (Option o : options) if (o.name().equals("object")) run(machine, o, "object-add", keyval(o, "qom-type"));
         for (Option o : options) if (o.name().equals("blockdev")) run(machine, o, "blockdev-add", keyval(o, null));
         int drives = 0;
-        for (Option o : options) if (o.name().equals("drive")) drive(machine, o, snapshot, drives++);
+        List<DriveDevice> driveDevices = new ArrayList<>();
+        for (Option o : options) if (o.name().equals("drive")) drive(machine, o, snapshot, drives++, driveDevices);
         // control front-ends, so clients can connect before the guest starts
         java.util.Set<String> listenerIds = new java.util.HashSet<>();
         if (hasCommand("query-qmp-listeners"))   // a -readconfig file may have added some already
@@ -317,22 +338,15 @@ final class MachineLauncher {
         }
         // devices, remembering where each went: realizing them comes later, with the board, and a device
         // that fails then is named by its option
-        java.util.Map<String, Option> devicePaths = new java.util.HashMap<>();
-        for (Option o : options)
-            if (o.name().equals("device")) {
-                ObjectTree.Listener placed = new ObjectTree.Listener() {
-                    @Override public void objectAdded(QObject added) { devicePaths.put(added.path(), o); }
-                };
-                machine.tree().addListener(placed);
-                try {
-                    run(machine, o, "device_add", keyval(o, "driver"));
-                } finally {
-                    machine.tree().removeListener(placed);
-                }
-            }
+        java.util.Map<String, Option> devicePaths = new java.util.LinkedHashMap<>();
+        for (Option o : options) if (o.name().equals("device")) addDevice(machine, o, keyval(o, "driver"), devicePaths);
+        // the devices -drive if=virtio stands for come after the -device ones, as in QEMU (they take later slots)
+        for (DriveDevice d : driveDevices) addDevice(machine, d.option(), d.arguments(), devicePaths);
         for (Option o : options)
             if (o.name().equals("display") && !keyval(o, "type").path("type").asText().equals("none"))
                 throw new CommandLineException(o, "only -display none is supported (there is no graphical display)");
+        for (org.orrery.qom.GlobalProperties.Global g : machine.tree().globals().unknownTypes(env.types()))
+            LOG.warning("global " + g.type() + "." + g.property() + " has invalid class name");
         if (!preconfig) {
             try {
                 execute(machine, "x-exit-preconfig", F.objectNode());
@@ -343,6 +357,14 @@ final class MachineLauncher {
                 String message = e.getMessage() == null ? "" : e.getMessage();
                 for (java.util.Map.Entry<String, Option> d : devicePaths.entrySet())
                     if (message.contains("'" + d.getKey() + "'")) culprit = d.getValue();
+                // devices are realized in the order they were added, after the board: the first one left
+                // unrealized is the one that failed (its bus, say, named nowhere in the message)
+                QObject board = machine.tree().resolve("/machine");
+                if (culprit == null && board != null && board.isRealized())
+                    for (java.util.Map.Entry<String, Option> d : devicePaths.entrySet()) {
+                        QObject o = machine.tree().resolve(d.getKey());
+                        if (o != null && !o.isRealized()) { culprit = d.getValue(); break; }
+                    }
                 throw new CommandLineException(culprit, message);
             }
         }
@@ -391,7 +413,25 @@ final class MachineLauncher {
         }
     }
 
-    private void drive(Machine machine, Option o, boolean globalSnapshot, int index) {
+    /** A device a -drive stands for, added after the -device ones. */
+    private record DriveDevice(Option option, ObjectNode arguments) { }
+
+    /** device_add for an option, remembering where the device went so a later failure names the option. */
+    private void addDevice(Machine machine, Option o, ObjectNode arguments, java.util.Map<String, Option> devicePaths) {
+        ObjectTree.Listener placed = new ObjectTree.Listener() {
+            @Override public void objectAdded(QObject added) {
+                if (added.parent() != null && added.parent().path().startsWith("/machine/peripheral")) devicePaths.put(added.path(), o);
+            }
+        };
+        machine.tree().addListener(placed);
+        try {
+            run(machine, o, "device_add", arguments);
+        } finally {
+            machine.tree().removeListener(placed);
+        }
+    }
+
+    private void drive(Machine machine, Option o, boolean globalSnapshot, int index, List<DriveDevice> devices) {
         ObjectNode d = keyval(o, null);
         String iface = d.has("if") ? d.remove("if").asText() : "ide";
         if (!d.has("id")) d.put("id", "drive" + index);
@@ -401,8 +441,9 @@ final class MachineLauncher {
         switch (iface) {
             case "none" -> run(machine, o, "x-drive-add", d);
             case "virtio" -> {
+                // QEMU's if=virtio on virt: a virtio-blk-pci on the PCIe host
                 run(machine, o, "x-drive-add", d);
-                run(machine, o, "device_add", F.objectNode().put("driver", "virtio-blk-device").put("drive", d.get("id").asText()));
+                devices.add(new DriveDevice(o, F.objectNode().put("driver", "virtio-blk-pci").put("drive", d.get("id").asText())));
             }
             default -> throw new CommandLineException(o, "machine type does not support if=" + iface + ",bus=0,unit=" + index);
         }

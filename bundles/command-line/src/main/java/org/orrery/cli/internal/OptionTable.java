@@ -16,7 +16,8 @@ final class OptionTable {
             Map.entry("snapshot", false), Map.entry("name", true), Map.entry("no-reboot", false), Map.entry("no-shutdown", false),
             Map.entry("readconfig", true), Map.entry("d", true), Map.entry("D", true), Map.entry("gdb", true),
             Map.entry("s", false), Map.entry("dbus", true), Map.entry("shell", false), Map.entry("bundles", true),
-            Map.entry("version", false), Map.entry("h", false), Map.entry("help", false), Map.entry("accel", true));
+            Map.entry("version", false), Map.entry("h", false), Map.entry("help", false), Map.entry("accel", true),
+            Map.entry("global", true), Map.entry("rtc", true));
 
     private OptionTable() { }
 

@@ -25,6 +25,11 @@ final class OptionValues {
             "chardev", "backend", "drive", "", "blockdev", "", "mon", "chardev", "dbus", "name", "name", "guest", "display", "type");
     private static final Set<String> MEMORY_KEYS = Set.of("size", "slots", "maxmem");
     private static final Set<String> NAME_KEYS = Set.of("guest", "process", "debug-threads");
+    private static final Set<String> RTC_KEYS = Set.of("base", "clock", "driftfix");
+    private static final Set<String> GLOBAL_KEYS = Set.of("driver", "property", "value");
+
+    /** One -global: a property default for a type. */
+    record Global(String driver, String property, String value) { }
     private static final List<String> TOPOLOGY = List.of("sockets", "dies", "clusters", "cores", "threads");
 
     /** What -smp asked for once checked: the number of harts, or null when -smp gave none. */
@@ -41,6 +46,8 @@ final class OptionValues {
                 case "m" -> ramSize(o);
                 case "smp" -> smp(o);
                 case "name" -> knownKeys(o, keyval(o, "guest"), NAME_KEYS);
+                case "global" -> global(o);
+                case "rtc" -> rtc(o);
                 default -> { }
             }
         }
@@ -62,6 +69,42 @@ final class OptionValues {
         if (m.has("maxmem")) size(o, "maxmem", m.get("maxmem").textValue());
         if (!m.has("size")) throw new CommandLineException(o, "Parameter 'size' is missing");
         return size(o, "size", m.get("size").textValue());
+    }
+
+    /**
+     * -global DRIVER.PROPERTY=VALUE (the value is everything after the first '=', commas included) or
+     * -global driver=D,property=P,value=V, as QEMU reads them.
+     */
+    static Global global(Option o) {
+        String text = o.argument();
+        int eq = text.indexOf('=');
+        int dot = text.indexOf('.');
+        if (dot > 0 && eq > dot + 1 && !text.substring(0, eq).contains(",") && !text.startsWith("driver="))
+            return new Global(text.substring(0, dot), text.substring(dot + 1, eq), text.substring(eq + 1));
+        if (eq < 0 || dot == 0) throw new CommandLineException(o, "Invalid parameter '" + (eq < 0 ? text : text.substring(0, eq)) + "'");
+        ObjectNode g = keyval(o, null);
+        knownKeys(o, g, GLOBAL_KEYS);
+        if (!g.has("driver") || !g.has("property") || !g.has("value"))
+            throw new CommandLineException(o, "options 'driver', 'property', and 'value' are required");
+        return new Global(g.get("driver").textValue(), g.get("property").textValue(), g.get("value").textValue());
+    }
+
+    /** -rtc [base=utc|localtime|DATE][,clock=host|rt|vm][,driftfix=none|slew]: the checked values. */
+    static ObjectNode rtc(Option o) {
+        ObjectNode r = keyval(o, null);
+        knownKeys(o, r, RTC_KEYS);
+        if (r.has("clock") && !Set.of("host", "rt", "vm").contains(r.get("clock").textValue()))
+            throw new CommandLineException(o, "invalid option value '" + abbreviate(r.get("clock").textValue()) + "'");
+        if (r.has("driftfix") && !Set.of("none", "slew").contains(r.get("driftfix").textValue()))
+            throw new CommandLineException(o, "invalid option value '" + abbreviate(r.get("driftfix").textValue()) + "'");
+        if (r.has("base")) {
+            try {
+                new org.orrery.machine.MachineOptions().setRtcBase(r.get("base").textValue());
+            } catch (QomException e) {
+                throw new CommandLineException(o, e.getMessage());
+            }
+        }
+        return r;
     }
 
     /** Refuses keys the option does not have, and keys given twice, as QEMU does. */

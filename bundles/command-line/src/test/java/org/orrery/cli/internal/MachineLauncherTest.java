@@ -134,4 +134,61 @@ class MachineLauncherTest {
         assertTrue(out.toString().contains("late-gizmo"), "installing a bundle changes the list");
         assertNull(launcher.launch(List.of("-shell")).machine(), "no machine options: just the container");
     }
+
+    @Test void globalsAreDefaultsForEveryDeviceOfTheType(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        Machine m = launcher.launch(List.of("-machine", "test", "-global", "gizmo.addr=0x3000", "-device", "gizmo,id=a",
+                "-device", "gizmo,id=b,addr=0x10", "-global", "driver=widget,property=port,value=7", "-S")).machine();
+        assertEquals(0x3000L, m.tree().resolve("/machine/peripheral/a").get(ADDR));
+        assertEquals(0x10L, m.tree().resolve("/machine/peripheral/b").get(ADDR), "a property given to the device wins");
+        assertEquals(2, m.tree().globals().list().size());
+        machines.destroy(m);
+        java.nio.file.Path ini = dir.resolve("g.cfg");
+        java.nio.file.Files.writeString(ini, "[machine]\n  type = \"test\"\n[global]\n  driver = \"gizmo\"\n  property = \"addr\"\n  value = \"0x40\"\n"
+                + "[device \"g\"]\n  driver = \"gizmo\"\n");
+        m = launcher.launch(List.of("-readconfig", ini.toString(), "-S")).machine();
+        assertEquals(0x40L, m.tree().resolve("/machine/peripheral/g").get(ADDR), "[global] in a QEMU config file");
+        machines.destroy(m);
+        assertEquals("orrery: -global a.b: Invalid parameter 'a.b'", error("-machine", "test", "-global", "a.b"));
+        assertEquals("orrery: -global driver=gizmo,property=addr: options 'driver', 'property', and 'value' are required",
+                error("-machine", "test", "-global", "driver=gizmo,property=addr"));
+        assertEquals("orrery: -device gizmo: can't apply global gizmo.colour=red: Property 'gizmo.colour' not found",
+                error("-machine", "test", "-global", "gizmo.colour=red", "-device", "gizmo"));
+    }
+
+    @Test void cpuPropertiesBecomeGlobalsOnTheModelAsInQemu() {
+        Machine m = launcher.launch(List.of("-machine", "test", "-cpu", "test-cpu,x=off", "-S")).machine();
+        assertEquals(List.of(new org.orrery.qom.GlobalProperties.Global("test-cpu", "x", "off")), m.tree().globals().list());
+        assertEquals("test-cpu", m.tree().resolve("/machine").get(Board.CPU_TYPE));
+    }
+
+    @Test void rtcBaseAndClockAreTheMachinesAndBadOnesAreRefused() {
+        Machine m = launcher.launch(List.of("-machine", "test", "-rtc", "base=2020-01-01T10:00:00,clock=host,driftfix=slew", "-S")).machine();
+        assertEquals("2020-01-01T10:00:00", m.options().rtcBase());
+        assertEquals(org.orrery.machine.MachineOptions.RtcClock.HOST, m.options().rtcClock());
+        assertEquals(1577872800L * 1_000_000_000L, m.options().rtcStartNanos());
+        machines.destroy(m);
+        assertEquals("orrery: -rtc base=bogus: invalid datetime format (valid formats: '2006-06-17T16:01:21' or '2006-06-17')",
+                error("-machine", "test", "-rtc", "base=bogus"));
+        assertEquals("orrery: -rtc clock=foo: invalid option value 'foo'", error("-machine", "test", "-rtc", "clock=foo"));
+        assertEquals("orrery: -rtc nosuch=1: Invalid parameter 'nosuch'", error("-machine", "test", "-rtc", "nosuch=1"));
+    }
+
+    @Test void busPlacesADeviceAndAWrongOneIsQemusErrorNamingTheOption() {
+        Machine m = launcher.launch(List.of("-machine", "test", "-device", "hub", "-device", "hub", "-device", "widget,id=w,bus=test-bus.0,port=1", "-S")).machine();
+        org.orrery.machine.device.Device w = (org.orrery.machine.device.Device) m.tree().resolve("/machine/peripheral/w");
+        assertEquals("test-bus.0", w.parentBus().busName());
+        machines.destroy(m);
+        m = launcher.launch(List.of("-machine", "test", "-device", "hub", "-device", "hub", "-device", "widget,id=w,port=1", "-S")).machine();
+        assertEquals("test-bus.1", ((org.orrery.machine.device.Device) m.tree().resolve("/machine/peripheral/w")).parentBus().busName(),
+                "without bus=, the newest bus with room, as QEMU searches");
+        machines.destroy(m);
+        // the bus is looked for before the properties are checked: a missing one is not what is reported
+        assertEquals("orrery: -device widget,bus=nope.0: Bus 'nope.0' not found",
+                error("-machine", "test", "-device", "widget,bus=nope.0"));
+        assertEquals("orrery: -device widget,bus=test-bus.0,port=2: Bus 'test-bus.0' is full",
+                error("-machine", "test", "-device", "hub", "-device", "widget,port=1", "-device", "widget,bus=test-bus.0,port=2"));
+        assertEquals("orrery: -device widget,port=1: No 'test-bus' bus found for device 'widget'", error("-machine", "test", "-device", "widget,port=1"));
+        assertEquals("orrery: -device gizmo,bus=test-bus.0: Device 'gizmo' can't go on test-bus bus",
+                error("-machine", "test", "-device", "hub", "-device", "gizmo,bus=test-bus.0"));
+    }
 }

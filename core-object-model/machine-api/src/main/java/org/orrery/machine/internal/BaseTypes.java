@@ -3,6 +3,7 @@ package org.orrery.machine.internal;
 import org.orrery.machine.device.Board;
 import org.orrery.machine.device.CpuDevice;
 import org.orrery.machine.device.Device;
+import org.orrery.machine.device.DeviceBus;
 import org.orrery.qom.TypeDescription;
 import org.orrery.qom.TypeProvider;
 import org.osgi.service.component.annotations.Component;
@@ -24,6 +25,14 @@ final class BaseTypes {
         @Override public TypeDescription describe() {
             return TypeDescription.named("sys-bus-device").parent("device").abstractType()
                     .description("A device on the system bus: memory-mapped registers and platform interrupts");
+        }
+    }
+
+    @Component(service = TypeProvider.class)
+    public static final class BusType implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named(DeviceBus.TYPE).parent("object").abstractType()
+                    .description("The base of every bus: where devices of one kind plug in (bus=)");
         }
     }
 

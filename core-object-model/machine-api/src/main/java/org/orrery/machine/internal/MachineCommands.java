@@ -109,9 +109,10 @@ public final class MachineCommands extends AbstractCommandModule {
             String id = a.str("id");
             QObject d = id.startsWith("/") ? tree.resolve(id) : tree.resolve("/machine/peripheral/" + id);
             if (d == null) throw new QomException(ErrorClass.DeviceNotFound, "Device '" + id + "' not found");
-            if (!(d instanceof Device) || d.parent() == null
+            if (!(d instanceof Device dev) || d.parent() == null
                     || !(d.parent().path().equals("/machine/peripheral") || d.parent().path().equals("/machine/peripheral-anon")))
                 throw new QomException("Device '" + id + "' is part of the board and can not be unplugged");
+            dev.checkUnpluggable();
             tree.delete(d, false);
             return F.objectNode();
         });
@@ -130,6 +131,16 @@ public final class MachineCommands extends AbstractCommandModule {
             if (a.has("no-reboot")) o.setNoReboot(a.bool("no-reboot", false));
             if (a.has("no-shutdown")) o.setNoShutdown(a.bool("no-shutdown", false));
             if (a.has("name")) o.setGuestName(a.str("name"));
+            if (a.has("rtc-base")) o.setRtcBase(a.str("rtc-base"));
+            if (a.has("rtc-clock")) {
+                String clock = a.str("rtc-clock");
+                o.setRtcClock(switch (clock) {
+                    case "host" -> org.orrery.machine.MachineOptions.RtcClock.HOST;
+                    case "rt" -> org.orrery.machine.MachineOptions.RtcClock.RT;
+                    case "vm" -> org.orrery.machine.MachineOptions.RtcClock.VM;
+                    default -> throw new QomException("invalid option value '" + clock + "'");
+                });
+            }
             if (a.has("translate") || a.has("tb-size") || a.has("hot-threshold") || a.has("warmup")) {
                 var accel = o.acceleration();
                 long cache = accel.codeCacheSize();
@@ -144,6 +155,10 @@ public final class MachineCommands extends AbstractCommandModule {
                 o.setAcceleration(new org.orrery.machine.cpu.Acceleration(a.bool("translate", accel.translate()), cache, (int) hot, warmup,
                         accel.translationLog()));
             }
+            return F.objectNode();
+        });
+        on("x-global-add", (a, c) -> {
+            c.tree().globals().add(new org.orrery.qom.GlobalProperties.Global(a.str("driver"), a.str("property"), a.str("value")));
             return F.objectNode();
         });
         on("x-config-save", (a, c) -> {
@@ -193,11 +208,19 @@ public final class MachineCommands extends AbstractCommandModule {
         if (tree.resolve("/machine") == null)
             throw new QomException("No machine specified: choose one with -machine before adding devices");
         if (id != null && holder.child(id) != null) throw new QomException("Duplicate ID '" + id + "' for device");
-        QObject d = tree.create(driver);
+        Board b = m.board();
+        boolean built = b != null && b.isRealized();
+        if (!(tree.create(driver) instanceof Device d)) throw new QomException("'" + driver + "' is not a valid device model name");
+        // the bus comes first, as in QEMU: on a built machine a wrong bus= is reported before any property
+        String bus = a.str("bus", null);
+        if (bus != null) d.requestBus(bus);
+        if (built) {
+            d.markHotplugged();
+            d.chooseBus();
+        }
         for (Map.Entry<String, Value> p : a.extra().entrySet()) d.setProperty(p.getKey(), p.getValue());
         holder.addChild(id != null ? id : holder.freeChildName("device"), d);
-        Board b = m.board();
-        if (b != null && b.isRealized()) {
+        if (built) {
             try {
                 d.realize();
             } catch (RuntimeException e) {

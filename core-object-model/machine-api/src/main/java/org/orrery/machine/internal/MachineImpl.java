@@ -165,11 +165,15 @@ final class MachineImpl implements Machine, SafePoint {
         Board b = board();
         if (b == null) throw new QomException("No machine specified, and there is no default (use -machine TYPE)");
         b.realize();
-        // cold-plugged devices (-device, device_add before the board existed)
-        QObject peripherals = tree.resolve("/machine/peripheral");
-        QObject anon = tree.resolve("/machine/peripheral-anon");
-        for (QObject holder : new QObject[]{peripherals, anon})
-            if (holder != null) for (QObject d : List.copyOf(holder.children().values())) if (!d.isRealized()) d.realize();
+        // cold-plugged devices (-device, device_add before the board existed), in the order they were added,
+        // as QEMU realizes them: buses hand out slots in that order
+        List<QObject> coldPlugged = new java.util.ArrayList<>();
+        for (String holder : new String[]{"/machine/peripheral", "/machine/peripheral-anon"}) {
+            QObject h = tree.resolve(holder);
+            if (h != null) coldPlugged.addAll(h.children().values());
+        }
+        coldPlugged.sort(java.util.Comparator.comparingLong(QObject::creationSerial));
+        for (QObject d : coldPlugged) if (!d.isRealized()) d.realize();
         b.loadImages();
         setHarts(b.harts());
         for (Hart h : harts) h.reset();

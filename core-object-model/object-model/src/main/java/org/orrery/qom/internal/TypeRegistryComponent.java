@@ -2,6 +2,7 @@ package org.orrery.qom.internal;
 
 import org.orrery.qom.ObjectType;
 import org.orrery.qom.TypeDescription;
+import org.orrery.qom.TypeDeriver;
 import org.orrery.qom.TypeProvider;
 import org.orrery.qom.TypeRegistry;
 import org.osgi.framework.ServiceReference;
@@ -36,6 +37,16 @@ public final class TypeRegistryComponent implements TypeRegistry {
 
     void removeProvider(TypeProvider provider) {
         registry.remove(provider);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addDeriver(ServiceReference<TypeDeriver> ref, TypeDeriver deriver) {
+        registry.addDeriver(deriver, deriver, ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName());
+    }
+
+    void removeDeriver(TypeDeriver deriver) {
+        registry.remove(deriver);
     }
 
     @Override public Optional<ObjectType> find(String name) { return registry.find(name); }

@@ -4,6 +4,7 @@ import org.orrery.qom.ObjectType;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
 import org.orrery.qom.TypeDescription;
+import org.orrery.qom.TypeDeriver;
 import org.orrery.qom.TypeRegistry;
 
 import java.util.ArrayList;
@@ -29,8 +30,15 @@ public final class TypeRegistryImpl implements TypeRegistry {
 
     private record Contribution(Object key, TypeDescription description, String provider) { }
 
+    private record Deriver(Object key, TypeDeriver deriver, String provider) { }
+
+    /** A derived description, kept while its source type is the same object, so the derived type keeps its identity. */
+    private record Derived(Deriver deriver, ObjectType source, TypeDescription description) { }
+
     private final ReentrantLock changeLock = new ReentrantLock();
     private final List<Contribution> contributions = new ArrayList<>();
+    private final List<Deriver> derivers = new ArrayList<>();
+    private List<Derived> derived = List.of();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile Map<String, ObjectType> types = Map.of();
     private volatile Map<String, String> unavailable = Map.of();
@@ -81,7 +89,18 @@ public final class TypeRegistryImpl implements TypeRegistry {
     public void remove(Object key) {
         changeLock.lock();
         try {
-            if (contributions.removeIf(c -> c.key() == key)) changed();
+            if (contributions.removeIf(c -> c.key() == key) | derivers.removeIf(d -> d.key() == key)) changed();
+        } finally {
+            changeLock.unlock();
+        }
+    }
+
+    /** Adds a deriver identified by {@code key} (the service, in OSGi); {@link #remove} takes it away. */
+    public void addDeriver(Object key, TypeDeriver deriver, String provider) {
+        changeLock.lock();
+        try {
+            derivers.add(new Deriver(key, deriver, provider));
+            changed();
         } finally {
             changeLock.unlock();
         }
@@ -123,6 +142,9 @@ public final class TypeRegistryImpl implements TypeRegistry {
         }
         Map<String, ObjectType> resolved = new HashMap<>();
         for (String name : byName.keySet()) resolve(name, byName, resolved, why, new LinkedHashSet<>(), old);
+        // derived types: from the contributed types only (never from derived ones), then resolved the same way
+        Set<String> derivedNames = derive(byName, resolved, why);
+        for (String name : derivedNames) resolve(name, byName, resolved, why, new LinkedHashSet<>(), old);
         Map<String, ObjectType> next = new LinkedHashMap<>();
         byName.keySet().stream().sorted().forEach(n -> { if (resolved.get(n) != null) next.put(n, resolved.get(n)); });
 
@@ -135,6 +157,43 @@ public final class TypeRegistryImpl implements TypeRegistry {
         types = Map.copyOf(next);
         unavailable = Map.copyOf(why);
         if (!added.isEmpty()) for (Listener l : listeners) safely(() -> l.typesAdded(added));
+    }
+
+    /** Adds to {@code byName} the types every deriver makes from the resolved ones; returns their names. */
+    private Set<String> derive(Map<String, Contribution> byName, Map<String, ObjectType> resolved, Map<String, String> why) {
+        List<Derived> kept = new ArrayList<>();
+        Set<String> names = new LinkedHashSet<>();
+        List<String> sources = new ArrayList<>(resolved.keySet());
+        sources.sort(null);
+        for (Deriver d : derivers) {
+            for (String sourceName : sources) {
+                ObjectType source = resolved.get(sourceName);
+                if (source == null) continue;
+                TypeDescription description = null;
+                for (Derived prior : derived)
+                    if (prior.deriver() == d && prior.source() == source) description = prior.description();
+                if (description == null) {
+                    try {
+                        description = d.deriver().derive(source);
+                    } catch (RuntimeException | LinkageError e) {
+                        why.put(sourceName + " (derived by " + d.provider() + ")", "deriving from '" + sourceName + "' failed: " + e);
+                        continue;
+                    }
+                    if (description == null) continue;
+                }
+                kept.add(new Derived(d, source, description));
+                Contribution c = new Contribution(d.key(), description, d.provider());
+                Contribution prior = byName.putIfAbsent(description.name(), c);
+                if (prior != null) {
+                    why.put(description.name() + " (derived by " + d.provider() + ")", "type '" + description.name()
+                            + "' is already provided by " + prior.provider());
+                    continue;
+                }
+                names.add(description.name());
+            }
+        }
+        derived = List.copyOf(kept);
+        return names;
     }
 
     private static void safely(Runnable r) {

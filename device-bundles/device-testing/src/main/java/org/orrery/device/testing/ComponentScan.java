@@ -1,5 +1,6 @@
 package org.orrery.device.testing;
 
+import org.orrery.qom.TypeDeriver;
 import org.orrery.qom.TypeProvider;
 
 import java.io.IOException;
@@ -14,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds the {@link TypeProvider} components of every bundle on the test class path the way Declarative
+ * Finds the {@link TypeProvider} (and other) components of every bundle on the test class path the way Declarative
  * Services would (the Service-Component header and its XML descriptors), so a test can assemble a board
  * from the real device bundles without knowing their private classes.
  */
@@ -24,8 +25,14 @@ public final class ComponentScan {
 
     private ComponentScan() { }
 
-    public static TypeProvider[] typeProviders() {
-        List<TypeProvider> out = new ArrayList<>();
+    public static TypeProvider[] typeProviders() { return components(TypeProvider.class).toArray(TypeProvider[]::new); }
+
+    /** The {@link TypeDeriver} components on the class path (types derived from others: virtio-pci's foo-pci). */
+    public static TypeDeriver[] typeDerivers() { return components(TypeDeriver.class).toArray(TypeDeriver[]::new); }
+
+    /** An instance of every component on the class path that provides {@code service}. */
+    public static <T> List<T> components(Class<T> service) {
+        List<T> out = new ArrayList<>();
         ClassLoader cl = ComponentScan.class.getClassLoader();
         try {
             Enumeration<URL> manifests = cl.getResources("META-INF/MANIFEST.MF");
@@ -40,17 +47,17 @@ public final class ComponentScan {
                     try (InputStream in = new URL(base + xml.trim()).openStream()) { text = new String(in.readAllBytes(), StandardCharsets.UTF_8); }
                     Matcher p = PROVIDE.matcher(text);
                     boolean provides = false;
-                    while (p.find()) if (p.group(1).equals(TypeProvider.class.getName())) provides = true;
+                    while (p.find()) if (p.group(1).equals(service.getName())) provides = true;
                     Matcher m = IMPL.matcher(text);
                     if (!provides || !m.find()) continue;
                     var ctor = Class.forName(m.group(1), true, cl).getDeclaredConstructor();
                     ctor.setAccessible(true);
-                    out.add((TypeProvider) ctor.newInstance());
+                    out.add(service.cast(ctor.newInstance()));
                 }
             }
         } catch (IOException | ReflectiveOperationException e) {
             throw new IllegalStateException("scanning components: " + e, e);
         }
-        return out.toArray(TypeProvider[]::new);
+        return out;
     }
 }

@@ -50,6 +50,7 @@ public final class TestMachine {
     public TestMachine(TypeProvider... providers) {
         register("device", TypeDescription.named("device").parent("object").abstractType().property(Device.REALIZED));
         register("sys-bus-device", TypeDescription.named("sys-bus-device").parent("device").abstractType());
+        register("bus", TypeDescription.named("bus").parent("object").abstractType());
         register("cpu", TypeDescription.named("cpu").parent("device").abstractType().properties(CpuDevice.HART_ID, CpuDevice.RESET_VECTOR));
         register("machine", TypeDescription.named("machine").parent("object").abstractType()
                 .properties(Board.RAM_SIZE, Board.MEMORY_BACKEND, Board.CPU_TYPE, Board.SMP, Board.FIRMWARE,
@@ -67,6 +68,12 @@ public final class TestMachine {
     /** Adds a type (for example a fake CPU under the name the board asks for). */
     public TestMachine register(String key, TypeDescription d) {
         registry.add("test:" + key + ":" + System.identityHashCode(d), d, "test");
+        return this;
+    }
+
+    /** Adds derivers (types made from others, as virtio-pci's foo-pci from foo-device). */
+    public TestMachine withDerivers(org.orrery.qom.TypeDeriver... derivers) {
+        for (org.orrery.qom.TypeDeriver d : derivers) registry.addDeriver(d, d, "test");
         return this;
     }
 
@@ -143,10 +150,13 @@ public final class TestMachine {
     public void build() {
         Board b = board();
         b.realize();
+        List<QObject> coldPlugged = new ArrayList<>();
         for (String holder : new String[]{"/machine/peripheral", "/machine/peripheral-anon"}) {
             QObject h = tree.resolve(holder);
-            if (h != null) for (QObject d : List.copyOf(h.children().values())) if (!d.isRealized()) d.realize();
+            if (h != null) coldPlugged.addAll(h.children().values());
         }
+        coldPlugged.sort(java.util.Comparator.comparingLong(QObject::creationSerial));
+        for (QObject d : coldPlugged) if (!d.isRealized()) d.realize();
         b.loadImages();
         for (var h : b.harts()) h.reset();
     }

@@ -1,21 +1,17 @@
 package org.orrery.device.virtio;
 
 import org.orrery.machine.device.Device;
-import org.orrery.qom.ObjectTree;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
-import org.orrery.qom.QObject;
-import org.orrery.qom.QomException;
 
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
- * The base of virtio devices (abstract type {@value #TYPE}). A device created with -device or device_add
- * plugs itself into the first free transport when it is realized, in QEMU's order (virt's virtio-mmio
- * transports fill from the highest address down), and unplugs when unrealized. Subclasses describe
- * themselves (device id, features, queues, configuration space) and process their queues.
+ * The base of virtio devices (abstract type {@value #TYPE}). A device goes on a virtio bus: the one named by
+ * {@code bus=}, or the first free one in QEMU's order (virt's virtio-mmio transports fill from the highest
+ * address down); a virtio-pci device puts its own on its function's bus. The transport behind the bus plugs
+ * it in when it is realized and out when it is unrealized. Subclasses describe themselves (device id,
+ * features, queues, configuration space) and process their queues.
  *
  * <p>Every method is called on the machine thread.
  */
@@ -104,16 +100,15 @@ public abstract class VirtioDevice extends Device {
 
     // ---- plugging ----
 
+    /** Virtio devices go on a virtio bus: a virtio-mmio transport's, or their own virtio-pci function's. */
+    @Override public String busType() { return VirtioBus.TYPE; }
+
     @Override protected void onRealize() {
-        if (transport != null) return;
-        VirtioPlug free = firstFreeTransport(tree());
-        if (free == null)
-            throw new QomException("No free virtio transport for " + describe() + " (type " + type().name() + "): all are in use");
-        free.plug(this);
+        if (transport == null) plugIntoBus();
     }
 
     @Override protected void onUnrealize() {
-        if (transport instanceof VirtioPlug p) p.unplug(this);
+        unplugFromBus();
         transport = null;
     }
 
@@ -121,20 +116,4 @@ public abstract class VirtioDevice extends Device {
         if (transport != null) transportReset();
     }
 
-    /** The free transport a new device goes to: realized transports without a device, highest address first. */
-    public static VirtioPlug firstFreeTransport(ObjectTree tree) {
-        List<VirtioPlug> free = new ArrayList<>();
-        for (QObject o : tree.all()) if (o instanceof VirtioPlug p && o.isRealized() && p.pluggedDevice() == null) free.add(p);
-        free.sort(Comparator.comparingLong(VirtioPlug::baseAddress).reversed());
-        return free.isEmpty() ? null : free.get(0);
-    }
-
-    /** A transport devices can plug into. */
-    public interface VirtioPlug extends VirtioTransport {
-        VirtioDevice pluggedDevice();
-
-        void plug(VirtioDevice device);
-
-        void unplug(VirtioDevice device);
-    }
 }

@@ -96,6 +96,18 @@ public final class Virtqueue {
     public void setDeviceArea(long a) { deviceArea = a; }
     public boolean isBroken() { return broken; }
 
+    /**
+     * Lays the queue out as one block at {@code base}, the legacy way (virtio 1.2, 2.7.2): descriptors, then
+     * the available ring, then the used ring at the next multiple of {@code align}.
+     */
+    public void setLegacyLayout(long base, long align) {
+        long a = align <= 0 ? 4096 : align;
+        desc = base;
+        driver = base + 16L * size;
+        long availEnd = driver + 6 + 2L * size;
+        deviceArea = (availEnd + a - 1) / a * a;
+    }
+
     public void reset() {
         size = maxSize;
         ready = false;

@@ -21,7 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
  * virtio-blk ext2 disk that the host then reads, and powers off with status 0. The same kernel,
  * initramfs and disk boot on qemu-system-riscv64 as the reference. Issue 19: with -smp 4 every hart comes
  * online, a job with one process per CPU gives the serial result, and threads on every CPU lose no update
- * of counters they share (AMO, LR/SC, a lock).
+ * of counters they share (AMO, LR/SC, a lock). Issue 20: the same again on one hart with the disks and the
+ * RNG as virtio-pci functions behind the PCIe host (-drive if=virtio, -device virtio-rng-pci), which the
+ * init lists from sysfs.
  */
 class LinuxBootIT {
     static final String INIT_FIRST_LINE = "ORRERY-INIT: started";
@@ -39,36 +41,62 @@ class LinuxBootIT {
         kernel = GuestImages.kernel();
     }
 
-    @Test void bootsOnOrrery(@TempDir Path dir) throws Exception {
-        Path root = GuestImages.root();
-        Path orrery = root.resolve("orrery");
-        if (!Files.isDirectory(root.resolve("bundles/distribution/target/orrery")))
-            throw new AssertionError("the distribution is not built: run mvn install (it assembles bundles/distribution before this module)");
-        List<String> command = new ArrayList<>(List.of(orrery.toString()));
-        bootAndCheck("orrery-smp4", command, 4, dir, ORRERY_BOOT, Map.of("ORRERY_NO_BUILD", "1"));
+    /** The devices of a boot: virtio-mmio ones, or the same on PCIe (as a distribution's published command line has them). */
+    enum Transport {
+        MMIO, PCI;
+
+        /** The disk with the test's files, a blank second disk (the first -drive must still be /dev/vda) and an RNG. */
+        List<String> devices(Path disk, Path scratch) {
+            return this == MMIO
+                    ? List.of("-drive", "file=" + disk + ",format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d0",
+                            "-drive", "file=" + scratch + ",format=raw,if=none,id=d1", "-device", "virtio-blk-device,drive=d1",
+                            "-device", "virtio-rng-device")
+                    : List.of("-device", "virtio-rng-pci", "-drive", "file=" + disk + ",format=raw,if=virtio",
+                            "-drive", "file=" + scratch + ",format=raw,if=virtio");
+        }
     }
 
-    @Test void bootsOnOrreryWithOneHart(@TempDir Path dir) throws Exception {
-        Path orrery = GuestImages.root().resolve("orrery");
-        bootAndCheck("orrery", new ArrayList<>(List.of(orrery.toString())), 1, dir, ORRERY_BOOT, Map.of("ORRERY_NO_BUILD", "1"));
+    /**
+     * What the init lists of the PCI functions on the PCI boot: the host bridge, then (after the -device, as QEMU
+     * places if=virtio disks) the RNG at 01.0 and the two disks, transitional ids, each bound to virtio-pci.
+     */
+    static final List<String> PCI_FUNCTIONS = List.of("0000:00:00.0 1b36:0008 class 0x060000 driver (none)",
+            "0000:00:01.0 1af4:1005 class 0x00ff00 driver virtio-pci", "0000:00:02.0 1af4:1001 class 0x010000 driver virtio-pci",
+            "0000:00:03.0 1af4:1001 class 0x010000 driver virtio-pci");
+
+    @Test void bootsOnOrrery(@TempDir Path dir) throws Exception {
+        bootAndCheck("orrery-smp4", orrery(), 4, dir, ORRERY_BOOT, Map.of("ORRERY_NO_BUILD", "1"), Transport.MMIO);
     }
 
     @Test void bootsOnQemu(@TempDir Path dir) throws Exception {
-        bootAndCheck("qemu-smp4", new ArrayList<>(List.of("qemu-system-riscv64")), 4, dir, QEMU_BOOT, Map.of());
+        bootAndCheck("qemu-smp4", new ArrayList<>(List.of("qemu-system-riscv64")), 4, dir, QEMU_BOOT, Map.of(), Transport.MMIO);
     }
 
-    private void bootAndCheck(String name, List<String> command, int harts, Path dir, Duration bootTimeout, Map<String, String> env)
-            throws Exception {
+    /** One hart as well: the uniprocessor path of the kernel and of Orrery's engine. */
+    @Test void bootsOnOrreryWithOneHartAndPciDevices(@TempDir Path dir) throws Exception {
+        bootAndCheck("orrery-pci", orrery(), 1, dir, ORRERY_BOOT, Map.of("ORRERY_NO_BUILD", "1"), Transport.PCI);
+    }
+
+    @Test void bootsOnQemuWithOneHartAndPciDevices(@TempDir Path dir) throws Exception {
+        bootAndCheck("qemu-pci", new ArrayList<>(List.of("qemu-system-riscv64")), 1, dir, QEMU_BOOT, Map.of(), Transport.PCI);
+    }
+
+    private static List<String> orrery() {
+        Path root = GuestImages.root();
+        if (!Files.isDirectory(root.resolve("bundles/distribution/target/orrery")))
+            throw new AssertionError("the distribution is not built: run mvn install (it assembles bundles/distribution before this module)");
+        return new ArrayList<>(List.of(root.resolve("orrery").toString()));
+    }
+
+    private void bootAndCheck(String name, List<String> command, int harts, Path dir, Duration bootTimeout, Map<String, String> env,
+                              Transport transport) throws Exception {
         Path disk = GuestImages.disk(dir);
-        // A second, blank disk after the first: the first -drive must still be /dev/vda (QEMU's order).
         Path scratch = dir.resolve("scratch.img");
         try (var f = new java.io.RandomAccessFile(scratch.toFile(), "rw")) { f.setLength(2 << 20); }
         command.addAll(List.of("-machine", "virt", "-m", "256M", "-smp", Integer.toString(harts), "-nographic",
                 "-kernel", kernel.toString(), "-initrd", initramfs.toString(),
-                "-append", "console=ttyS0 earlycon",
-                "-drive", "file=" + disk + ",format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d0",
-                "-drive", "file=" + scratch + ",format=raw,if=none,id=d1", "-device", "virtio-blk-device,drive=d1",
-                "-device", "virtio-rng-device"));
+                "-append", "console=ttyS0 earlycon"));
+        command.addAll(transport.devices(disk, scratch));
         Path logs = Path.of(System.getProperty("orrery.guest.logs", "target/guest-logs"));
         GuestConsole vm = GuestConsole.start(name, command, dir, env);
         long bootDeadline = System.nanoTime() + bootTimeout.toNanos(); // one budget from launch to the summary
@@ -79,6 +107,9 @@ class LinuxBootIT {
             vm.await(Pattern.compile(Pattern.quote(INIT_FIRST_LINE)), 0, left.get(), "the init's first line");
             vm.await(Pattern.compile("orrery-init: kernel Linux 6\\.1\\S* "), 0, left.get(), "the init's uname line");
             vm.await(Pattern.compile("isa\\s*: rv64"), 0, left.get(), "/proc/cpuinfo");
+            if (transport == Transport.PCI)
+                for (String function : PCI_FUNCTIONS)
+                    vm.await(Pattern.compile(Pattern.quote("orrery-init: pci " + function)), 0, left.get(), "the init's line for PCI function " + function);
             Matcher summary;
             try {
                 summary = vm.await(Pattern.compile("SELFTEST summary: .*"), 0, left.get(), "the self-test summary");

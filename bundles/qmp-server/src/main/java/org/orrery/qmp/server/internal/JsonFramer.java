@@ -9,7 +9,10 @@ import java.util.Arrays;
  *
  * <p>Recovery follows QEMU's documented rules. A control character (other than tab, CR, LF) anywhere,
  * or a byte 0xFF, is a lexical error that resets the parser at once, so a client can always bring the
- * server back into a known state. Input that cannot be a JSON text at all (nesting deeper than
+ * server back into a known state. Numbers and keywords are lexed as they come, at any depth: a character no
+ * token can start or continue with ({@code {"execute": "x"G}) is answered at once with QEMU's "stray" error,
+ * the pending text is dropped, and input resumes at the next structural or control character. Input that
+ * cannot be a JSON text at all (nesting deeper than
  * {@link #MAX_NESTING}, a text over the size limit, a bracket closing a brace) is reported once and the rest of the line is
  * skipped: the next newline-delimited text is read normally. Syntax errors inside a
  * complete text are the parser's business, and cost nothing beyond that one text.
@@ -19,6 +22,12 @@ import java.util.Arrays;
 final class JsonFramer {
     /** QEMU's limit: brace plus bracket depth. */
     static final int MAX_NESTING = 1024;
+
+    // the states of a bare token, as JSON's grammar (and QEMU's lexer) reads numbers and keywords
+    private static final int NONE = 0, MINUS = 1, ZERO = 2, INTEGER = 3, POINT = 4, FRACTION = 5, EXP = 6, EXP_SIGN = 7,
+            EXP_DIGITS = 8, KEYWORD = 9;
+    /** What a character does to a bare token: ends it (and is read afresh), or makes it invalid. */
+    private static final int END = -1, INVALID = -2;
 
     interface Sink {
         /** A complete top-level text; the array is only valid during the call. */
@@ -34,7 +43,10 @@ final class JsonFramer {
     private int pendingLen;
     private boolean inText;      // inside a top-level text (container, string or bare token)
     private boolean inString;
-    private boolean inToken;     // a top-level bare token (number, keyword, garbage)
+    private boolean inToken;     // a top-level bare token (number or keyword)
+    private int token = NONE;    // where the lexer is in a bare token, at any depth
+    private final StringBuilder tokenText = new StringBuilder();
+    private boolean recovering;  // after a lexical error: skipping to a point where input can start again
     private boolean escape;
     private byte quote;
     private int depth;
@@ -70,11 +82,29 @@ final class JsonFramer {
                 }
                 continue;
             }
-            if (inToken) {
-                if (!isDelimiter(c)) continue;
-                emit(b, start, i);
-                start = -1;
-                // the delimiter is handled below, as at top level
+            if (recovering) {
+                // after a lexical error QEMU's lexer skips to a structural character or a control character
+                if (!isStructural(c) && !isControl(c)) continue;
+                recovering = false;
+            }
+            if (token != NONE) {
+                int next = next(token, c);
+                if (next >= 0) {
+                    token = next;
+                    if (tokenText.length() < 64) tokenText.append((char) c);
+                    continue;
+                }
+                if (next == INVALID) {
+                    lexicalError(tokenText.append(shown(c)).toString());
+                    start = -1;
+                    continue;
+                }
+                token = NONE;
+                if (inToken) {
+                    emit(b, start, i);
+                    start = -1;
+                }
+                // the character that ended the token is read afresh below
             }
             switch (c) {
                 case ' ', '\t', '\r', '\n' -> { }
@@ -103,20 +133,34 @@ final class JsonFramer {
                         start = -1;
                     }
                 }
+                case ':', ',' -> {
+                    // separators belong inside a text; at top level QEMU's parser says a value was expected
+                    if (depth == 0) sink.error("JSON parse error, expecting value");
+                }
                 case '"', '\'' -> {
                     if (!inText) { inText = true; start = i; }
                     inString = true;
                     quote = c;
                 }
                 default -> {
+                    int first = next(NONE, c);
                     if (isResync(c)) {
                         reset();
                         start = -1;
                         sink.error(stray(c));
-                    } else if (!inText) {
-                        inText = true;
-                        inToken = true;
-                        start = i;
+                    } else if (first < 0) {
+                        // a character no JSON token starts with: QEMU answers at once instead of waiting for the text to close
+                        lexicalError(shown(c));
+                        start = -1;
+                    } else {
+                        token = first;
+                        tokenText.setLength(0);
+                        tokenText.append((char) c);
+                        if (!inText) {
+                            inText = true;
+                            inToken = true;
+                            start = i;
+                        }
                     }
                 }
             }
@@ -134,7 +178,7 @@ final class JsonFramer {
 
     /** Input ended: a top-level token still open is complete (a client may end without a newline). */
     void endOfInput() {
-        if (inToken) {
+        if (inToken && !recovering) {
             byte[] rest = Arrays.copyOf(pending, pendingLen);
             reset();
             sink.text(rest, 0, rest.length);
@@ -167,10 +211,46 @@ final class JsonFramer {
         pendingLen += n;
     }
 
+    /** A character that cannot continue the input: the pending text is dropped and input resumes after it. */
+    private void lexicalError(String text) {
+        reset();
+        recovering = true;
+        sink.error("JSON parse error, stray '" + text + "'");
+    }
+
+    /** The next state of bare token {@code state} after {@code c}: a state, {@link #END} or {@link #INVALID}. */
+    private static int next(int state, byte c) {
+        boolean digit = c >= '0' && c <= '9';
+        return switch (state) {
+            case NONE -> c == '-' ? MINUS : c == '0' ? ZERO : digit ? INTEGER : c >= 'a' && c <= 'z' ? KEYWORD : INVALID;
+            case MINUS -> c == '0' ? ZERO : digit ? INTEGER : INVALID;
+            case ZERO -> c == '.' ? POINT : c == 'e' || c == 'E' ? EXP : END;
+            case INTEGER -> digit ? INTEGER : c == '.' ? POINT : c == 'e' || c == 'E' ? EXP : END;
+            case POINT -> digit ? FRACTION : INVALID;
+            case FRACTION -> digit ? FRACTION : c == 'e' || c == 'E' ? EXP : END;
+            case EXP -> c == '+' || c == '-' ? EXP_SIGN : digit ? EXP_DIGITS : INVALID;
+            case EXP_SIGN -> digit ? EXP_DIGITS : INVALID;
+            case EXP_DIGITS -> digit ? EXP_DIGITS : END;
+            case KEYWORD -> c >= 'a' && c <= 'z' ? KEYWORD : END;
+            default -> INVALID;
+        };
+    }
+
+    private static boolean isStructural(byte c) {
+        return c == '{' || c == '}' || c == '[' || c == ']' || c == ':' || c == ',';
+    }
+
+    private static boolean isControl(byte c) {
+        return (c >= 0 && c < 0x20) || c == (byte) 0xFE || c == (byte) 0xFF;
+    }
+
+    private static String shown(byte c) { return c >= 0x20 && c < 0x7f ? String.valueOf((char) c) : "\uFFFD"; }
+
     private void resetState() {
         inText = false;
         inString = false;
         inToken = false;
+        token = NONE;
         escape = false;
         depth = 0;
     }
@@ -185,12 +265,6 @@ final class JsonFramer {
         return (c >= 0 && c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == (byte) 0xFF;
     }
 
-    private static boolean isDelimiter(byte c) {
-        return switch (c) {
-            case ' ', '\t', '\r', '\n', '{', '}', '[', ']', '"', '\'', ',', ':' -> true;
-            default -> isResync(c);
-        };
-    }
 
     private static String stray(byte c) {
         return "JSON parse error, stray '" + (c == (byte) 0xFF ? "\uFFFD" : String.valueOf((char) c)) + "'";

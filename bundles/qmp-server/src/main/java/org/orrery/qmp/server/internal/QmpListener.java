@@ -104,10 +104,22 @@ final class QmpListener {
                 Path p = Path.of(address.path()).toAbsolutePath();
                 removeStaleSocket(p);
                 ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                // bind() makes the file before listen() lets anyone in; a client that connects as soon as the
+                // file appears (as QEMU's clients do) would be refused in between. So the socket listens
+                // under a temporary name in the same folder and is renamed into place, atomically.
+                Path staging = p.resolveSibling("." + p.getFileName() + ".binding-" + ProcessHandle.current().pid());
+                boolean staged = staging.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 108;
                 try {
-                    ch.bind(UnixDomainSocketAddress.of(p), 64);
+                    if (staged) {
+                        Files.deleteIfExists(staging);
+                        ch.bind(UnixDomainSocketAddress.of(staging), 64);
+                        Files.move(staging, p, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    } else {
+                        ch.bind(UnixDomainSocketAddress.of(p), 64);
+                    }
                 } catch (IOException e) {
                     ch.close();
+                    if (staged) Files.deleteIfExists(staging);
                     throw e;
                 }
                 socketFile = p;

@@ -101,6 +101,28 @@ class QmpListenerTest {
         assertEquals("data", Files.readString(f));
     }
 
+    @Test void theSocketFileAppearsOnlyOnceItAcceptsConnections() throws Exception {
+        // a client that connects the moment the file exists (as test harnesses and QEMU's clients do) is never refused;
+        // the window between bind and listen is widest in a fresh process, so this mostly guards the renaming itself
+        for (int i = 0; i < 40; i++) {
+            Path p = dir.resolve("race" + i + ".sock");
+            java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread client = new Thread(() -> {
+                while (!Files.exists(p)) Thread.onSpinWait();
+                try (var ch = java.nio.channels.SocketChannel.open(UnixDomainSocketAddress.of(p))) {
+                    outcome.set("connected");
+                } catch (IOException e) {
+                    outcome.set(e);
+                }
+            });
+            client.start();
+            m.listen("r" + i, "unix:" + p + ",server=on,wait=off", false);
+            client.join(10_000);
+            assertEquals("connected", outcome.get(), "attempt " + i);
+            assertFalse(Files.list(dir).anyMatch(f -> f.getFileName().toString().contains(".binding-")), "no staging file left");
+        }
+    }
+
     @Test void waitOnBlocksUntilTheFirstClient() throws Exception {
         Path p = dir.resolve("w.sock");
         CompletableFuture<Void> added = CompletableFuture.runAsync(() -> m.listen("w", "unix:" + p + ",server=on,wait=on", false));

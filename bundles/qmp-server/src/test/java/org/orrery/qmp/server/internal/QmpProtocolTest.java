@@ -82,6 +82,10 @@ class QmpProtocolTest {
             q.send("{\"execute\": \"query-st\u0001{\"execute\":\"query-status\",\"id\":3}\n");
             assertEquals("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, stray '\\u0001'\"}}", q.line());
             assertTrue(q.line().endsWith("\"id\": 3}"));
+            // a character no JSON token can hold is answered at once, though the object never closes (QEMU's lexer)
+            q.send("{\"execute\": \"query-status\"G\n");
+            assertEquals("{\"error\": {\"class\": \"GenericError\", \"desc\": \"JSON parse error, stray 'G'\"}}", q.line());
+            assertTrue(q.call("{\"execute\":\"query-status\",\"id\":9}").endsWith("\"id\": 9}"), "the session goes on");
             // a text split over many writes is still one text
             for (char c : "{\"execute\":\"query-status\",\"id\":4}".toCharArray()) q.send(String.valueOf(c));
             assertTrue(q.line().endsWith("\"id\": 4}"));

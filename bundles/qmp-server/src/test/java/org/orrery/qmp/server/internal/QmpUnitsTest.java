@@ -44,12 +44,17 @@ class QmpUnitsTest {
         assertThrows(QomException.class, () -> QmpAddress.parse("unix:/x,nowait=on"));
     }
 
-    @Test void framer() {
-        List<String> got = new ArrayList<>();
-        JsonFramer f = new JsonFramer(new JsonFramer.Sink() {
+    /** A framer that records each text, and each error as "ERR desc", in {@code got}. */
+    private static JsonFramer framer(List<String> got, int maxSize) {
+        return new JsonFramer(new JsonFramer.Sink() {
             @Override public void text(byte[] b, int off, int len) { got.add(new String(b, off, len, StandardCharsets.UTF_8)); }
             @Override public void error(String desc) { got.add("ERR " + desc); }
-        }, 100);
+        }, maxSize);
+    }
+
+    @Test void framer() {
+        List<String> got = new ArrayList<>();
+        JsonFramer f = framer(got, 100);
         feed(f, "{\"a\": \"}{\\\"\"} [1,[2]] 'x}' 42 true\n");
         assertEquals(List.of("{\"a\": \"}{\\\"\"}", "[1,[2]]", "'x}'", "42", "true"), got);
         got.clear();
@@ -80,6 +85,29 @@ class QmpUnitsTest {
         got.clear();
         feed(f, "] {}");
         assertEquals(List.of("ERR JSON parse error, expecting value", "{}"), got);
+    }
+
+    @Test void lexicalErrorsAreAnsweredAtOnceAndInputResumesAsInQemu() {
+        List<String> got = new ArrayList<>();
+        JsonFramer f = framer(got, 1000);
+        // the object never closes: QEMU answers at the stray character, not at the end of the object
+        expect(f, got, "{\"execute\": \"query-status\"G", "ERR JSON parse error, stray 'G'");
+        expect(f, got, "\n{\"execute\":\"query-status\"}\n", "{\"execute\":\"query-status\"}");
+        // skipped to the next structural character: 'x' and the space go with the error
+        expect(f, got, "Gx {\"a\": 1}\n", "ERR JSON parse error, stray 'G'", "{\"a\": 1}");
+        // a number that cannot go on: the token so far and the character, as QEMU quotes it
+        expect(f, got, "{\"a\": 1.e}\n", "ERR JSON parse error, stray '1.e'", "ERR JSON parse error, expecting value");
+        expect(f, got, "{\"a\": -x}\n{\"b\": 2}", "ERR JSON parse error, stray '-x'", "ERR JSON parse error, expecting value", "{\"b\": 2}");
+        // valid tokens pass untouched, split over writes too; a bad keyword is the parser's to refuse
+        expect(f, got, "{\"a\": -12.5e+3, \"b\": [tr");
+        expect(f, got, "ue, null, 0], \"c\": xyz} 7 ", "{\"a\": -12.5e+3, \"b\": [true, null, 0], \"c\": xyz}", "7");
+    }
+
+    /** Feeds {@code input} and checks what came out of it alone. */
+    private static void expect(JsonFramer f, List<String> got, String input, String... out) {
+        got.clear();
+        feed(f, input);
+        assertEquals(List.of(out), got, input);
     }
 
     private static void feed(JsonFramer f, String s) {

@@ -2,6 +2,7 @@ package org.orrery.device.rtc.internal;
 
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
+import org.orrery.machine.MachineOptions;
 import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
@@ -15,9 +16,11 @@ import org.orrery.qom.PropertyTypes;
  * since the Unix epoch, read low word first (reading TIME_LOW latches TIME_HIGH), one alarm compared
  * against it, and an interrupt raised when the alarm fires while IRQ_ENABLED is set.
  *
- * <p>The count is the host's wall-clock time when the device was realized, advanced by the machine's
- * virtual time (so it stands still while the machine is paused), plus whatever the guest adjusted by
- * writing TIME_LOW/TIME_HIGH. The alarm is a virtual-clock timer.
+ * <p>The count starts from the machine's {@code -rtc base=} (the host's UTC time by default, or {@code date-ns})
+ * when the device is realized and advances by the clock {@code -rtc clock=} chooses: the machine's virtual
+ * time by default (it stands still while the machine is paused), the host's wall clock ({@code host}) or its
+ * monotonic clock ({@code rt}); plus whatever the guest adjusted by writing TIME_LOW/TIME_HIGH. The alarm is
+ * a virtual-clock timer set for when the count will reach it.
  */
 final class GoldfishRtc extends MmioDevice {
     static final String TYPE = "goldfish_rtc";
@@ -26,7 +29,8 @@ final class GoldfishRtc extends MmioDevice {
     static final Property<Long> DATE = Property.of("date-ns", PropertyTypes.UINT64)
             .description("start time in ns since the epoch instead of the host's clock (-rtc base=...)");
 
-    private long offset;          // count = clock.nanos() + offset
+    private long offset;          // count = elapsed() + offset
+    private MachineOptions.RtcClock source = MachineOptions.RtcClock.VM;
     private long latchedHigh;
     private long alarmHighLatch;
     private long alarmAt;
@@ -40,8 +44,10 @@ final class GoldfishRtc extends MmioDevice {
     @Override protected void onRealize() {
         clock = machine().clock();
         alarm = clock.newTimer(this::alarmFired);
-        long start = isSet(DATE) ? get(DATE) : System.currentTimeMillis() * 1_000_000L;
-        offset = start - clock.nanos();
+        MachineOptions options = machine().options();
+        source = options == null ? MachineOptions.RtcClock.VM : options.rtcClock();
+        long start = isSet(DATE) ? get(DATE) : options == null ? System.currentTimeMillis() * 1_000_000L : options.rtcStartNanos();
+        offset = start - elapsed();
         if (isSet(IRQ)) irq = platformIrq((int) (long) get(IRQ));
         RegisterBank regs = new RegisterBank(TYPE, log())
                 .reg(0x00, 4, "time-low").read(this::readTimeLow).write(v -> setCount(deposit(count(), 0, v))).peek(() -> count() & 0xffffffffL)
@@ -74,9 +80,21 @@ final class GoldfishRtc extends MmioDevice {
         updateIrq();
     }
 
-    long count() { return clock.nanos() + offset; }
+    /** The count's time base, in nanoseconds. */
+    private long elapsed() {
+        return switch (source) {
+            case VM -> clock.nanos();
+            case RT -> System.nanoTime();
+            case HOST -> {
+                java.time.Instant now = java.time.Instant.now();
+                yield now.getEpochSecond() * 1_000_000_000L + now.getNano();
+            }
+        };
+    }
 
-    private void setCount(long value) { offset = value - clock.nanos(); if (alarmRunning) armAlarm(); }
+    long count() { return elapsed() + offset; }
+
+    private void setCount(long value) { offset = value - elapsed(); if (alarmRunning) armAlarm(); }
 
     private static long deposit(long word, int shift, long value) {
         long mask = 0xffffffffL << shift;
@@ -96,9 +114,9 @@ final class GoldfishRtc extends MmioDevice {
     }
 
     private void armAlarm() {
-        long due = alarmAt - offset; // virtual time at which the count reaches the alarm
-        if (Long.compareUnsigned(alarmAt, count()) <= 0) { alarm.cancel(); alarmFired(); return; }
-        alarm.armAt(due);
+        long now = count();
+        if (Long.compareUnsigned(alarmAt, now) <= 0) { alarm.cancel(); alarmFired(); return; }
+        alarm.armAt(clock.nanos() + (alarmAt - now)); // virtual time at which the count reaches the alarm
     }
 
     private void alarmFired() {

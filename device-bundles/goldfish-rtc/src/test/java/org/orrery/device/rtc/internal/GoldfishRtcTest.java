@@ -34,6 +34,27 @@ class GoldfishRtcTest {
         assertEquals(START + 5_000, time());
     }
 
+    @Test void rtcBaseAndClockComeFromTheMachinesRtcOptions() {
+        m.machine().options().setRtcBase("2006-06-17T16:01:21");
+        var fixed = m.create("/machine/soc/rtc3", "goldfish_rtc");
+        fixed.setProperty("addr", Value.ofText("addr", "0x300000"));
+        fixed.realize();
+        long epoch = 1150560081L * 1_000_000_000L;
+        assertEquals(epoch, bus.read(0x300000, 4) | bus.read(0x300004, 4) << 32, "-rtc base=DATE, as UTC");
+        m.manualClock().advance(7);
+        assertEquals(epoch + 7, bus.read(0x300000, 4) | bus.read(0x300004, 4) << 32, "clock=vm (the default): virtual time");
+        m.machine().options().setRtcBase("2006-06-17");
+        m.machine().options().setRtcClock(org.orrery.machine.MachineOptions.RtcClock.HOST);
+        var host = m.create("/machine/soc/rtc4", "goldfish_rtc");
+        host.setProperty("addr", Value.ofText("addr", "0x400000"));
+        host.realize();
+        long first = bus.read(0x400000, 4) | bus.read(0x400004, 4) << 32;
+        assertTrue(first >= 1150502400L * 1_000_000_000L && first < 1150502400L * 1_000_000_000L + 5_000_000_000L, "" + first);
+        m.manualClock().advance(1_000_000_000L);
+        long later = bus.read(0x400000, 4) | bus.read(0x400004, 4) << 32;
+        assertTrue(later - first < 500_000_000L, "clock=host: the host's time, not the virtual second that passed");
+    }
+
     @Test void hostClockByDefault() {
         var r2 = m.create("/machine/soc/rtc2", "goldfish_rtc");
         r2.setProperty("addr", Value.ofText("addr", "0x200000"));

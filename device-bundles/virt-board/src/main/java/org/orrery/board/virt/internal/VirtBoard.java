@@ -42,9 +42,11 @@ import static org.orrery.board.virt.internal.VirtMap.*;
  * plic@c000000           riscv.sifive.plic     0x0c000000  96 sources, contexts M and S per hart
  * serial@10000000        ns16550a              0x10000000  irq 10
  * virtio_mmio@1000N000   virtio-mmio           0x10001000 + i * 0x1000, irq 1 + i (i = 0..7)
+ * pci@30000000           gpex-pcihost          ECAM 0x30000000, I/O 0x03000000, memory 0x40000000 and
+ *                                              16 GiB above RAM (RV64), INTA..INTD on irq 32..35; bus pcie.0
  * </pre>
  *
- * PCIe, flash, fw_cfg and the platform bus are not modelled. Boot follows QEMU: firmware (OpenSBI's
+ * Flash, fw_cfg and the platform bus are not modelled. Boot follows QEMU: firmware (OpenSBI's
  * fw_dynamic by default) at 0x80000000, a kernel after it at the next 2 MiB boundary, an initrd 128 MiB
  * (or half of RAM) above the kernel, and the device tree at the top of RAM below 3 GiB, 16 MiB aligned.
  */
@@ -132,6 +134,12 @@ final class VirtBoard extends Board {
             long a = VIRTIO + i * VIRTIO_STRIDE;
             device(soc, "virtio_mmio@" + Long.toHexString(a), VIRTIO_MMIO_TYPE, a, VIRTIO_IRQ + i);
         }
+        boolean rv32 = xlen() == 32;
+        long highSize = rv32 ? HIGH_PCIE_MMIO_SIZE_32 : HIGH_PCIE_MMIO_SIZE_64;
+        long highBase = rv32 ? HIGH_PCIE_MMIO_BASE_32 : (DRAM + ram.size() + highSize - 1) / highSize * highSize;
+        device(soc, "pci@" + Long.toHexString(PCIE_ECAM), "gpex-pcihost", PCIE_ECAM, PCIE_IRQ, "ecam-size", PCIE_ECAM_SIZE,
+                "pio-base", PCIE_PIO, "pio-size", PCIE_PIO_SIZE, "mmio-base", PCIE_MMIO, "mmio-size", PCIE_MMIO_SIZE,
+                "high-mmio-base", highBase, "high-mmio-size", highSize);
     }
 
     /** Creates (or reuses, when re-realized), configures and realizes one platform device. */

@@ -17,6 +17,14 @@ final class VirtMap {
     static final long UART0 = 0x10000000;
     static final long VIRTIO = 0x10001000, VIRTIO_STRIDE = 0x1000;
     static final long DRAM = 0x80000000L;
+    /** The PCIe host: ECAM, the I/O window (PCI I/O from 0), the 32-bit window, and the 64-bit one (below). */
+    static final long PCIE_ECAM = 0x30000000L, PCIE_ECAM_SIZE = 0x10000000L;
+    static final long PCIE_PIO = 0x03000000L, PCIE_PIO_SIZE = 0x10000L;
+    static final long PCIE_MMIO = 0x40000000L, PCIE_MMIO_SIZE = 0x40000000L;
+    /** The 64-bit window: 16 GiB on RV64 at the first multiple of its size above RAM; 4 GiB at 12 GiB on RV32. */
+    static final long HIGH_PCIE_MMIO_SIZE_64 = 16L << 30, HIGH_PCIE_MMIO_BASE_32 = 0x300000000L, HIGH_PCIE_MMIO_SIZE_32 = 4L << 30;
+    /** INTA..INTD of the PCIe host go to PLIC sources 32..35. */
+    static final int PCIE_IRQ = 0x20;
 
     static final int UART0_IRQ = 10, RTC_IRQ = 11, VIRTIO_IRQ = 1, VIRTIO_COUNT = 8;
     static final int IRQCHIP_NUM_SOURCES = 96, IRQCHIP_NUM_PRIORITIES = 7;

@@ -33,7 +33,7 @@ class VirtBoardTest {
     @TempDir Path tmp;
 
     @BeforeEach void setUp() {
-        m = new TestMachine(ComponentScan.typeProviders()).withFakeCpu("fake-rv64").withRamBackend()
+        m = new TestMachine(ComponentScan.typeProviders()).withDerivers(ComponentScan.typeDerivers()).withFakeCpu("fake-rv64").withRamBackend()
                 .withBlockNodes("block-node");
     }
 

@@ -35,7 +35,7 @@ class VirtBootInProcessTest {
     int mark;
 
     @Test void openSbiAndUBootReachThePromptAndReadAVirtioDisk() throws Exception {
-        m = new TestMachine(ComponentScan.typeProviders()).withRamBackend().withBlockNodes("block-node");
+        m = new TestMachine(ComponentScan.typeProviders()).withDerivers(ComponentScan.typeDerivers()).withRamBackend().withBlockNodes("block-node");
         Assumptions.assumeTrue(m.tree().registry().find("rv64").isPresent(), "no rv64 CPU type on the class path");
         Assumptions.assumeTrue(Files.isRegularFile(Path.of(VirtBoard.DEFAULT_FIRMWARE)) && Files.isRegularFile(UBOOT));
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/sbin/mkfs.vfat")) && Files.isExecutable(Path.of("/usr/bin/mcopy")));

@@ -1,7 +1,9 @@
 package org.orrery.device.virtio.internal;
 
 import org.orrery.device.support.MmioDevice;
+import org.orrery.device.virtio.VirtioBus;
 import org.orrery.device.virtio.VirtioDevice;
+import org.orrery.machine.device.DeviceBus;
 import org.orrery.qom.TypeDescription;
 import org.orrery.qom.TypeProvider;
 import org.osgi.service.component.annotations.Component;
@@ -14,8 +16,24 @@ final class VirtioTypes {
     public static final class DeviceBase implements TypeProvider {
         @Override public TypeDescription describe() {
             return TypeDescription.named(VirtioDevice.TYPE).parent("device").abstractType()
-                    .description("The base of virtio devices: they plug into the first free virtio transport")
+                    .description("The base of virtio devices: they plug into a virtio bus (bus=, or the first free one)")
                     .property(VirtioDevice.TRANSPORT);
+        }
+    }
+
+    @Component(service = TypeProvider.class)
+    public static final class Bus implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named(VirtioBus.TYPE).parent(DeviceBus.TYPE).abstractType()
+                    .description("The buses virtio devices plug into: one device each");
+        }
+    }
+
+    @Component(service = TypeProvider.class)
+    public static final class MmioBus implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named(VirtioMmio.BUS_TYPE).parent(VirtioBus.TYPE)
+                    .description("The bus of a virtio-mmio transport").creates(VirtioBus::new);
         }
     }
 
@@ -23,8 +41,8 @@ final class VirtioTypes {
     public static final class Mmio implements TypeProvider {
         @Override public TypeDescription describe() {
             return TypeDescription.named(VirtioMmio.TYPE).parent("sys-bus-device")
-                    .description("virtio-mmio transport (version 2)")
-                    .properties(MmioDevice.ADDR, MmioDevice.IRQ, VirtioMmio.DEVICE)
+                    .description("virtio-mmio transport (version 1, or 2 with force-legacy=off)")
+                    .properties(MmioDevice.ADDR, MmioDevice.IRQ, VirtioMmio.FORCE_LEGACY, VirtioMmio.DEVICE)
                     .creates(VirtioMmio::new);
         }
     }

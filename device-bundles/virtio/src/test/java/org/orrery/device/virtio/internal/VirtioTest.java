@@ -4,9 +4,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.orrery.device.testing.MemoryBlockNode;
 import org.orrery.device.testing.SimpleDtContext;
+import org.orrery.device.testing.SplitRing;
 import org.orrery.device.testing.TestMachine;
 import org.orrery.device.virtio.VirtioDevice;
 import org.orrery.machine.memory.AddressSpace;
+import org.orrery.qom.GlobalProperties;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
 import org.orrery.qom.Value;
@@ -23,13 +25,18 @@ class VirtioTest {
     TestMachine m;
     AddressSpace bus;
     MemoryBlockNode disk;
+    SplitRing ring;
     int availIdx;
 
     @BeforeEach void setUp() {
-        m = new TestMachine(new VirtioTypes.DeviceBase(), new VirtioTypes.Mmio(), new VirtioTypes.Blk(), new VirtioTypes.Rng())
+        m = new TestMachine(new VirtioTypes.DeviceBase(), new VirtioTypes.Bus(), new VirtioTypes.MmioBus(), new VirtioTypes.Mmio(),
+                new VirtioTypes.Blk(), new VirtioTypes.Rng())
                 .withBlockNodes(VirtioBlk.BLOCK_NODE_TYPE);
         bus = m.systemMemory();
+        ring = new SplitRing(bus);
         m.mapRam(RAM, 1 << 20);
+        // most tests drive the modern interface, as -global virtio-mmio.force-legacy=false asks for it
+        m.tree().globals().add(new GlobalProperties.Global("virtio-mmio", "force-legacy", "off"));
         for (int i = 0; i < 8; i++) {
             QObject t = m.create("/machine/soc/virtio_mmio@" + Long.toHexString(T0 + i * 0x1000L), "virtio-mmio");
             t.setProperty("addr", Value.ofText("addr", "" + (T0 + i * 0x1000L)));
@@ -76,13 +83,7 @@ class VirtioTest {
         w(t, 0x70, 1 | 2 | 8 | 4);
     }
 
-    void desc(long table, int i, long addr, int len, int flags, int next) {
-        long d = table + 16L * i;
-        bus.write(d, 8, addr);
-        bus.write(d + 8, 4, len);
-        bus.write(d + 12, 2, flags);
-        bus.write(d + 14, 2, next);
-    }
+    void desc(long table, int i, long addr, int len, int flags, int next) { ring.descriptor(table, i, addr, len, flags, next); }
 
     void submit(long t, int head) {
         bus.write(AVAIL + 4 + 2L * (availIdx % QSIZE), 2, head);
@@ -93,12 +94,7 @@ class VirtioTest {
 
     int usedIdx() { return (int) bus.read(USED + 2, 2); }
 
-    long header(long at, int type, long sector) {
-        bus.write(at, 4, type);
-        bus.write(at + 4, 4, 0);
-        bus.write(at + 8, 8, sector);
-        return at;
-    }
+    long header(long at, int type, long sector) { return ring.blockHeader(at, type, sector); }
 
     @Test void transportIdentifiesItself() {
         assertEquals(0x74726976L, r(T0, 0));
@@ -299,11 +295,78 @@ class VirtioTest {
         assertEquals(64, bus.read(USED + 8, 4));
     }
 
-    @Test void noFreeTransportIsAClearError() {
+    @Test void noFreeTransportIsQemusError() {
         for (int i = 0; i < 8; i++) m.create("/machine/peripheral-anon/device[" + i + "]", "virtio-rng-device").realize();
         QObject extra = m.create("/machine/peripheral-anon/device[8]", "virtio-rng-device");
         QomException e = assertThrows(QomException.class, extra::realize);
-        assertTrue(e.getMessage().contains("No free virtio transport"), e.getMessage());
+        assertEquals("No 'virtio-bus' bus found for device 'virtio-rng-device'", e.getMessage());
+    }
+
+    @Test void busesAreNamedAsQemuNamesThem() {
+        for (int i = 0; i < 8; i++)
+            assertNotNull(m.tree().resolve("/machine/soc/virtio_mmio@" + Long.toHexString(T0 + i * 0x1000L) + "/virtio-mmio-bus." + i));
+    }
+
+    @Test void busPutsTheDeviceOnTheTransportItNames() {
+        org.orrery.machine.device.Device d = (org.orrery.machine.device.Device) m.create("/machine/peripheral/disk0", "virtio-blk-device");
+        d.requestBus("virtio-mmio-bus.0");
+        d.setProperty("drive", Value.ofText("drive", "d0"));
+        d.realize();
+        assertEquals(T0, ((VirtioDevice) d).transport().baseAddress());
+        assertEquals(2, r(T0, 8), "a block device at 0x10001000");
+        assertEquals("virtio-mmio-bus.0", d.parentBus().busName());
+        org.orrery.machine.device.Device again = (org.orrery.machine.device.Device) m.create("/machine/peripheral/rng", "virtio-rng-device");
+        again.requestBus("virtio-mmio-bus.0");
+        assertEquals("Bus 'virtio-mmio-bus.0' is full", assertThrows(QomException.class, again::realize).getMessage());
+        org.orrery.machine.device.Device lost = (org.orrery.machine.device.Device) m.create("/machine/peripheral/lost", "virtio-blk-device");
+        lost.requestBus("no-such-bus.0");
+        // the bus is looked for before the properties: the missing drive is not what is reported
+        assertEquals("Bus 'no-such-bus.0' not found", assertThrows(QomException.class, lost::realize).getMessage());
+    }
+
+    @Test void legacyTransportIsTheDefaultAndServesRequestsThroughQueuePfn() {
+        QObject t = m.create("/machine/soc/legacy", "virtio-mmio");
+        t.setProperty("force-legacy", Value.ofText("force-legacy", "on"));
+        t.setProperty("addr", Value.ofText("addr", "0x10100000"));
+        t.setProperty("irq", Value.ofText("irq", "9"));
+        t.realize();
+        assertTrue(VirtioMmio.FORCE_LEGACY.defaultValue(), "legacy unless told otherwise, as QEMU's virtio-mmio");
+        QObject fresh = m.create("/machine/soc/fresh", "virtio-mmio");
+        assertFalse(fresh.getProperty("force-legacy").booleanValue(), "the -global default of setUp applies to new transports");
+        long l = 0x10100000L;
+        org.orrery.machine.device.Device d = (org.orrery.machine.device.Device) m.create("/machine/peripheral/disk0", "virtio-blk-device");
+        d.requestBus(((org.orrery.machine.device.DeviceBus) t.children().values().iterator().next()).busName());
+        d.setProperty("drive", Value.ofText("drive", "d0"));
+        d.realize();
+        assertEquals(1, r(l, 4), "version 1");
+        assertEquals(2, r(l, 8));
+        w(l, 0x14, 1);
+        assertEquals(0, r(l, 0x10), "no feature bits beyond 31 on the legacy interface");
+        w(l, 0x70, 1 | 2);
+        w(l, 0x24, 0);
+        w(l, 0x20, 1 << 9);
+        w(l, 0x28, 4096);                       // GuestPageSize
+        w(l, 0x30, 0);
+        assertEquals(256, r(l, 0x34));
+        w(l, 0x38, QSIZE);
+        w(l, 0x3c, 4096);                       // QueueAlign
+        w(l, 0x40, RAM >> 12);                  // QueuePFN: descriptors at RAM, rings after them
+        assertEquals(RAM >> 12, r(l, 0x40));
+        w(l, 0x70, 1 | 2 | 4);
+        long avail = RAM + 16L * QSIZE, used = RAM + 0x1000;
+        desc(RAM, 0, header(BUF, 0, 1), 16, 1, 1);
+        desc(RAM, 1, BUF + 0x100, 512, 1 | 2, 2);
+        desc(RAM, 2, BUF + 0x400, 1, 2, 0);
+        ring.offer(avail, QSIZE, 0, 0);
+        w(l, 0x50, 0);
+        disk.complete();
+        assertEquals(1, bus.read(used + 2, 2), "the used ring at the next 4 KiB boundary after the available ring");
+        byte[] got = new byte[21];
+        bus.readBytes(BUF + 0x100, got, 0, 21);
+        assertEquals("hello from sector one", new String(got, StandardCharsets.US_ASCII));
+        assertTrue(m.irqLevel(9));
+        w(l, 0x40, 0);
+        assertEquals(0, r(l, 0x70), "QueuePFN 0 resets the device");
     }
 
     @Test void unplugFreesTheTransport() {

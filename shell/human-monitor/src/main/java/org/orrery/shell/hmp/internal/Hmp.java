@@ -10,9 +10,12 @@ import org.orrery.command.Session;
 import org.orrery.machine.Machine;
 import org.orrery.machine.cpu.Hart;
 import org.orrery.machine.device.Board;
+import org.orrery.machine.device.Device;
+import org.orrery.machine.device.DeviceBus;
 import org.orrery.machine.memory.MemoryRegion;
 import org.orrery.qom.Keyval;
 import org.orrery.qom.ObjectTree;
+import org.orrery.qom.Property;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
 import org.orrery.qom.Value;
@@ -329,6 +332,7 @@ public final class Hmp {
             qomTree(o.path().isEmpty() ? "/" : o.path(), o.type().name(), o, 0);
         });
         info("qtree", "", "show device tree", a -> qtree());
+        info("pci", "", "show PCI info", a -> infoPci());
         info("mtree", "", "show memory tree", a -> mtree());
         info("chardev", "", "show the character devices", a -> {
             if (has("query-chardev")) {
@@ -413,16 +417,65 @@ public final class Hmp {
             qomTree("/" + c.getKey(), c.getValue().type().name(), c.getValue(), depth + 1);
     }
 
+    /** QEMU's device tree: the devices of the system bus, each with its properties and the buses it provides. */
     private void qtree() {
         QObject m = tree.resolve("/machine");
         println("bus: main-system-bus");
         println("  type System");
         if (m == null) return;
         for (QObject o : tree.all()) {
-            if (o == m || !o.type().isA("device") || o.type().isA("machine")) continue;
-            String id = o.parent() != null && o.parent().path().equals("/machine/peripheral") ? o.name() : "";
-            println("  dev: " + o.type().name() + ", id \"" + id + "\"");
+            if (o == m || !(o instanceof Device d) || o.type().isA("machine") || d.parentBus() != null) continue;
+            qtreeDevice(d, 1);
         }
+    }
+
+    private void qtreeDevice(Device d, int depth) {
+        String indent = "  ".repeat(depth);
+        String id = d.parent() != null && d.parent().path().equals("/machine/peripheral") ? d.name() : "";
+        println(indent + "dev: " + d.type().name() + ", id \"" + id + "\"");
+        for (Property<?> p : d.type().properties().values())
+            if (!p.name().equals("realized") && (d.isSet(p) || p.defaultValue() != null)) println(indent + "  " + p.name() + " = " + shown(d, p));
+        for (String line : d.monitorDetails()) println(indent + "  " + line);
+        for (QObject c : d.children().values()) {
+            if (!(c instanceof DeviceBus b)) continue;
+            println(indent + "  bus: " + b.busName());
+            println(indent + "    type " + b.type().name());
+            for (Device on : b.devices()) qtreeDevice(on, depth + 2);
+        }
+    }
+
+    /** A property as QEMU's qtree shows it: strings quoted, numbers in decimal and hexadecimal. */
+    private static <T> String shown(Device d, Property<T> p) {
+        JsonNode v = d.getProperty(p.name());
+        if (v.isTextual()) return "\"" + v.textValue() + "\"";
+        String formatted = p.type().format(d.get(p));
+        if (!formatted.equals(v.asText())) return formatted;   // a type with its own notation (a PCI addr: 02.0)
+        if (v.isIntegralNumber() && v.asLong() >= 0) return v.asText() + " (0x" + Long.toHexString(v.asLong()) + ")";
+        return v.asText();
+    }
+
+    /** QEMU's "info pci", from query-pci. */
+    private void infoPci() {
+        if (!has("query-pci")) return;
+        for (JsonNode bus : call("query-pci", null))
+            for (JsonNode d : bus.path("devices")) {
+                println(String.format("  Bus %2d, device %3d, function %d:", d.path("bus").asInt(), d.path("slot").asInt(), d.path("function").asInt()));
+                JsonNode ci = d.path("class_info");
+                String cls = ci.has("desc") ? ci.path("desc").asText() : String.format("Class %04d", ci.path("class").asInt());
+                println(String.format("    %s: PCI device %04x:%04x", cls, d.path("id").path("vendor").asInt(), d.path("id").path("device").asInt()));
+                if (d.path("id").has("subsystem"))
+                    println(String.format("      PCI subsystem %04x:%04x", d.path("id").path("subsystem-vendor").asInt(), d.path("id").path("subsystem").asInt()));
+                if (d.has("irq")) println(String.format("      IRQ %d, pin %c", d.path("irq").asInt(), (char) ('A' + d.path("irq_pin").asInt() - 1)));
+                for (JsonNode r : d.path("regions")) {
+                    long addr = r.path("address").asLong(), end = addr + r.path("size").asLong() - 1;
+                    if (r.path("type").asText().equals("io"))
+                        println(String.format("      BAR%d: I/O at 0x%04x [0x%04x].", r.path("bar").asInt(), addr, end));
+                    else
+                        println(String.format("      BAR%d: %d bit%s memory at 0x%08x [0x%08x].", r.path("bar").asInt(),
+                                r.path("mem_type_64").asBoolean() ? 64 : 32, r.path("prefetch").asBoolean() ? " prefetchable" : "", addr, end));
+                }
+                println("      id \"" + d.path("qdev_id").asText() + "\"");
+            }
     }
 
     private void mtree() {
