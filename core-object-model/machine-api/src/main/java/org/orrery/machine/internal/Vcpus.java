@@ -41,8 +41,8 @@ final class Vcpus {
         final Hart hart;
         final int index;
         final Thread thread;
-        boolean parked = true;  // not executing guest code; guarded by monitor
-        boolean retired;        // the thread ends; guarded by monitor
+        boolean parked = true;  // not executing guest code; written under monitor by this vCPU's thread only
+        volatile boolean retired; // the thread ends; written under monitor
         volatile long osThreadId = -1;
 
         Vcpu(Hart hart, int index) {
@@ -55,6 +55,10 @@ final class Vcpus {
             osThreadId = osThreadId();
             hart.setWakeListener(Vcpus.this::wake);
             while (true) {
+                if (mayGoOn()) {
+                    runSlice();
+                    continue;
+                }
                 synchronized (monitor) {
                     while (!retired && (stopRequests > 0 || !owner.mayRun() || hart.waitingForInterrupt()
                             || (runOnly != null && !runOnly.contains(index)))) {
@@ -79,12 +83,26 @@ final class Vcpus {
                     started = true;
                     owner.firstInstruction();
                 }
-                try {
-                    StopReason r = hart.run(SLICE);
-                    if (r == StopReason.BREAKPOINT || r == StopReason.STEP || r == StopReason.WATCHPOINT) owner.debugStop(hart, r);
-                } catch (Throwable t) {
-                    owner.failed(hart, t);
-                }
+                runSlice();
+            }
+        }
+
+        /**
+         * Whether this thread, which ran the last slice, may run the next one without the monitor: nothing
+         * asks it to stop. Taking the monitor at every slice would make the harts' threads contend for it
+         * tens of thousands of times a second. A stopper that raises stopRequests right after this read also
+         * makes the hart leave the slice at once, and the next look sees it.
+         */
+        private boolean mayGoOn() {
+            return !parked && !retired && stopRequests == 0 && runOnly == null && owner.mayRun() && !hart.waitingForInterrupt();
+        }
+
+        private void runSlice() {
+            try {
+                StopReason r = hart.run(SLICE);
+                if (r == StopReason.BREAKPOINT || r == StopReason.STEP || r == StopReason.WATCHPOINT) owner.debugStop(hart, r);
+            } catch (Throwable t) {
+                owner.failed(hart, t);
             }
         }
     }
@@ -92,9 +110,9 @@ final class Vcpus {
     private final Owner owner;
     private final Object monitor = new Object();
     private List<Vcpu> vcpus = List.of();  // guarded by monitor
-    private int stopRequests;              // guarded by monitor
-    /** The hart indexes the debugger lets run (gdb's vCont naming some threads); null: all. Guarded by monitor. */
-    private java.util.Set<Integer> runOnly;
+    private volatile int stopRequests;     // written under monitor
+    /** The hart indexes the debugger lets run (gdb's vCont naming some threads); null: all. Written under monitor. */
+    private volatile java.util.Set<Integer> runOnly;
     private volatile boolean started;
 
     Vcpus(Owner owner) {

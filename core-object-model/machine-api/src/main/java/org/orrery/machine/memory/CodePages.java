@@ -104,6 +104,35 @@ public final class CodePages {
         if (generation(entry >>> 12) == generation) translations.put(new Key(flavor, entry), new Shared(generation, translation));
     }
 
+    /** What a claimed entry holds until its translation is shared. */
+    private static final Object BEING_TRANSLATED = new Object();
+
+    /**
+     * Claims the translation of the code at {@code entry} for the caller: true when no CPU of the flavor has
+     * translated it or is translating it from the page as it is now. A CPU that gets false goes on without
+     * (another's translation comes through {@link #shared}), so two harts entering the same hot loop at once
+     * do not both translate it and both make the JVM compile it. The claimer {@link #share}s or
+     * {@link #unclaim}s.
+     */
+    public boolean claim(Object flavor, long entry, long generation) {
+        if (generation(entry >>> 12) != generation) return true;   // a page nobody else can share from
+        Key k = new Key(Objects.requireNonNull(flavor), entry);
+        Shared claim = new Shared(generation, BEING_TRANSLATED);
+        while (true) {
+            Shared s = translations.putIfAbsent(k, claim);
+            if (s == null) return true;
+            if (s.generation() == generation) return false;
+            if (translations.replace(k, s, claim)) return true;   // left from before the page changed
+        }
+    }
+
+    /** Gives up a claim that brought no translation (the page changed meanwhile, or nothing was translatable). */
+    public void unclaim(Object flavor, long entry) {
+        Key k = new Key(Objects.requireNonNull(flavor), entry);
+        Shared s = translations.get(k);
+        if (s != null && s.translation() == BEING_TRANSLATED) translations.remove(k, s);
+    }
+
     /** Forgets every shared translation (a CPU dropped all its code to stay under its cap: nothing may keep it alive). */
     public void forgetShared() { translations.clear(); }
 
@@ -116,6 +145,6 @@ public final class CodePages {
             translations.remove(k, s);
             return null;
         }
-        return s.translation();
+        return s.translation() == BEING_TRANSLATED ? null : s.translation();
     }
 }

@@ -34,6 +34,8 @@ final class Translator {
     private final RegionCompiler.Flavor flavor;
     /** Block entries after which a hart looks for a region another hart translated (far fewer than to translate itself). */
     private static final int SHARED_LOOKUP_HEAT = 4;
+    /** Block entries between two looks for the region of a block another hart is translating. */
+    private static final int SHARED_RECHECK_ENTRIES = 64;
     private record Done(Job job, RegionCompiler.Result result, long nanos, Throwable failure) { }
 
     private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
@@ -128,9 +130,17 @@ final class Translator {
         int v = heat[slot];
         if (v < 0) return; // never translatable, or being translated
         if (++v == SHARED_LOOKUP_HEAT && installShared(page, slot)) return;
-        if (v < (h.retired < tuning.warmup() ? tuning.warmupThreshold() : tuning.hotThreshold())) { heat[slot] = (short) v; return; }
+        int threshold = h.retired < tuning.warmup() ? tuning.warmupThreshold() : tuning.hotThreshold();
+        if (v < threshold) { heat[slot] = (short) v; return; }
+        if (installShared(page, slot)) return;
+        long codeGeneration = h.codePages.generation(page.paPage >>> 12);
+        if (!h.codePages.claim(flavor, page.paPage + 2L * slot, codeGeneration)) {
+            // another hart is translating this block: interpret it a little longer, then look for its region
+            heat[slot] = (short) Math.max(SHARED_LOOKUP_HEAT + 1, threshold - SHARED_RECHECK_ENTRIES);
+            return;
+        }
         heat[slot] = DecodedPage.NEVER; // until the translation comes back
-        Job job = new Job(page, slot, pc & ~0xfffL, page.generation, h.codePages.generation(page.paPage >>> 12));
+        Job job = new Job(page, slot, pc & ~0xfffL, page.generation, codeGeneration);
         if (tuning.background()) {
             startWorker();
             pending++;
@@ -185,6 +195,7 @@ final class Translator {
         Job job = d.job;
         translationNanos += d.nanos;
         boolean current = mmu.pages.get(job.page.paPage >>> 12) == job.page && job.page.generation == job.generation;
+        if (!current || d.failure != null || d.result == null) h.codePages.unclaim(flavor, job.page.paPage + 2L * job.slot);
         if (!current) {
             discarded++;
             if (job.page.heat != null) job.page.heat[job.slot] = 0;
