@@ -26,8 +26,8 @@ def once(emulator, fmt):
     subprocess.run(["qemu-img", "create", "-q", "-f", fmt, img, "64M"], check=True)
     cmd = [orrery if emulator == "orrery" else "qemu-system-riscv64", "-machine", "virt", "-m", "128M", "-nographic",
            "-monitor", "none", "-bios", "none", "-kernel", os.path.join(work, "bench.elf"),
-           "-drive", "file=%s,if=none,id=d0,format=%s" % (img, fmt), "-device", "virtio-blk-device,drive=d0"]
-    if emulator == "qemu": cmd += ["-global", "virtio-mmio.force-legacy=false"]
+           "-drive", "file=%s,if=none,id=d0,format=%s" % (img, fmt), "-device", "virtio-blk-device,drive=d0",
+           "-global", "virtio-mmio.force-legacy=false"]   # the guest drives virtio-mmio version 2
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=dict(os.environ, ORRERY_NO_BUILD="1")).stdout
     got = {m.group(1): (int(m.group(2)), int(m.group(3))) for m in re.finditer(r"bench (\S+) requests=(\d+) us=(\d+)", out)}
     if set(got) != set(tests): sys.exit("%s %s: the guest did not finish:\n%s" % (emulator, fmt, out))
