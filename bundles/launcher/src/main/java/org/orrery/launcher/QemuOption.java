@@ -47,6 +47,8 @@ enum QemuOption {
     DISPLAY("type[,...]", "select the display back-end", partly("none only: there is no graphical display"), "display"),
     RTC("[base=utc|localtime|date][,clock=host|rt|vm][,driftfix=none|slew]", "set the real-time clock's start and time source",
             partly("base= and clock= as QEMU; without clock= the RTC follows the machine's virtual time (QEMU's default is host); driftfix= is accepted and, as on QEMU's RISC-V, has no effect"), "rtc"),
+    ICOUNT("[shift=]N|auto[,sleep=on|off]", "make virtual time count instructions (deterministic runs)",
+            partly("one hart; shift=auto keeps shift 3 (QEMU adapts it); align=on and record/replay (rr=) are refused"), "icount"),
     FREEZE_AT_STARTUP(null, "do not start the CPUs at start-up", supported(), "S"),
     PRECONFIG(null, "pause before machine initialisation for configuration", supported(), "preconfig"),
     SNAPSHOT(null, "write to temporary files instead of disk images", supported(), "snapshot"),
@@ -76,7 +78,7 @@ enum QemuOption {
     BOOT("[order=drives][,...]", "set the boot order", refused("the firmware (U-Boot) chooses what to boot; there is no fw_cfg to pass an order"), "boot"),
     FSDEV("driver,id=id,path=path[,...]", "define a file-system back-end", refused("no 9p file sharing"), "fsdev"),
     VIRTFS("driver,path=path,mount_tag=tag[,...]", "share a host folder with 9p", refused("no 9p file sharing"), "virtfs"),
-    ICOUNT("[shift=N][,...]", "count instructions for virtual time", refused("no instruction counting yet (another issue)"), "icount"),
+
     INCOMING("uri", "wait for an incoming migration", refused("no migration yet (another issue)"), "incoming"),
     LOADVM("tag", "start from a saved snapshot", refused("no snapshots yet (another issue)"), "loadvm"),
     DAEMONIZE(null, "detach from the terminal", refused("run Orrery under a service manager, or in the background with -nographic -serial ..."), "daemonize"),

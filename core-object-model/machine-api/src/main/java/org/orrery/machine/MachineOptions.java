@@ -12,6 +12,24 @@ public final class MachineOptions {
     private volatile String rtcBase = "utc";
     private volatile RtcClock rtcClock = RtcClock.VM;
 
+    private volatile InstructionCounting instructionCounting;
+
+    /**
+     * -icount: virtual time advances 2^shift ns per retired instruction; with {@code sleep} false, time
+     * jumps to the next timer deadline when every hart waits for an interrupt, with it true, time runs at
+     * the host's pace meanwhile.
+     */
+    public record InstructionCounting(int shift, boolean sleep) {
+        public InstructionCounting {
+            if (shift < 0 || shift > 10) throw new org.orrery.qom.QomException("icount: Invalid shift value");
+        }
+    }
+
+    /** -icount, or null: virtual time follows the host's clock. */
+    public InstructionCounting instructionCounting() { return instructionCounting; }
+    /** Takes effect when the machine is built. */
+    public void setInstructionCounting(InstructionCounting v) { instructionCounting = v; }
+
     /** -rtc clock=: what the real-time clock device counts with. */
     public enum RtcClock {
         /** the host's wall clock (QEMU's default): time passes while the machine is paused */

@@ -249,6 +249,15 @@ final class MachineLauncher {
                 if (r.has("base")) runOptions.put("rtc-base", r.get("base").textValue());
                 if (r.has("clock")) runOptions.put("rtc-clock", r.get("clock").textValue());
             }
+        for (Option o : options)
+            if (o.name().equals("icount")) {
+                OptionValues.Icount i = OptionValues.icount(o);
+                for (Option s : options)
+                    if (s.name().equals("smp") && OptionValues.smp(s).cpus() != null && OptionValues.smp(s).cpus() > 1)
+                        throw new CommandLineException(o, "-icount runs one hart: QEMU takes the harts in turn on one thread, Orrery gives each its own (use -smp 1)");
+                runOptions.put("icount-shift", i.shift());
+                runOptions.put("icount-sleep", i.sleep());
+            }
         if (runOptions.size() > 0) run(machine, new Option("S", null), "x-machine-options", runOptions);
         for (Option o : options)
             switch (o.name()) {

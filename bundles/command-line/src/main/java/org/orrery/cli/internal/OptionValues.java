@@ -27,6 +27,12 @@ final class OptionValues {
     private static final Set<String> NAME_KEYS = Set.of("guest", "process", "debug-threads");
     private static final Set<String> RTC_KEYS = Set.of("base", "clock", "driftfix");
     private static final Set<String> GLOBAL_KEYS = Set.of("driver", "property", "value");
+    private static final Set<String> ICOUNT_KEYS = Set.of("shift", "sleep", "align", "rr", "rrfile", "rrsnapshot");
+    /** The shift -icount shift=auto starts from (QEMU then adapts it to the host's speed; Orrery keeps it). */
+    static final int ICOUNT_AUTO_SHIFT = 3;
+
+    /** What -icount asked for once checked. */
+    record Icount(int shift, boolean sleep) { }
 
     /** One -global: a property default for a type. */
     record Global(String driver, String property, String value) { }
@@ -48,6 +54,7 @@ final class OptionValues {
                 case "name" -> knownKeys(o, keyval(o, "guest"), NAME_KEYS);
                 case "global" -> global(o);
                 case "rtc" -> rtc(o);
+                case "icount" -> icount(o);
                 default -> { }
             }
         }
@@ -105,6 +112,38 @@ final class OptionValues {
             }
         }
         return r;
+    }
+
+    /**
+     * -icount [shift=]N|auto[,sleep=on|off][,align=off]: virtual time from retired instructions. align=on and
+     * record/replay (rr=) are refused: Orrery neither slows the guest to the host's clock nor records.
+     */
+    static Icount icount(Option o) {
+        ObjectNode v = keyval(o, "shift");
+        knownKeys(o, v, ICOUNT_KEYS);
+        String shift = v.has("shift") ? v.get("shift").textValue() : "0";
+        int n;
+        if (shift.equals("auto")) {
+            n = ICOUNT_AUTO_SHIFT;
+        } else {
+            try {
+                n = Integer.parseInt(shift);
+            } catch (NumberFormatException e) {
+                n = -1;
+            }
+            if (n < 0 || n > 10) throw new CommandLineException(o, "icount: Invalid shift value");
+        }
+        boolean sleep = true;
+        if (v.has("sleep")) {
+            String s = v.get("sleep").textValue();
+            if (!s.equals("on") && !s.equals("off")) throw new CommandLineException(o, "Parameter 'sleep' expects 'on' or 'off'");
+            sleep = s.equals("on");
+        }
+        if (v.has("align") && !v.get("align").textValue().equals("off"))
+            throw new CommandLineException(o, "align=on is not supported: Orrery does not slow the guest down to the host's clock");
+        if (v.has("rr") || v.has("rrfile") || v.has("rrsnapshot"))
+            throw new CommandLineException(o, "record/replay (rr=) is not supported");
+        return new Icount(n, sleep);
     }
 
     /** Refuses keys the option does not have, and keys given twice, as QEMU does. */

@@ -7,6 +7,13 @@ package org.orrery.machine.clock;
 public interface VirtualClock {
     long nanos();
 
+    /**
+     * True when virtual time follows the instructions the harts retire (QEMU's {@code -icount}) instead of
+     * the host's clock: a run is then a function of its inputs, so engines must not let host timing decide
+     * anything the guest can see (a hart translates synchronously, for one).
+     */
+    default boolean countsInstructions() { return false; }
+
     /** Creates a disarmed timer whose callback runs on the machine thread. */
     Timer newTimer(Runnable callback);
 

@@ -3,13 +3,21 @@ package org.orrery.machine.internal;
 import org.orrery.machine.clock.VirtualClock;
 
 import java.util.PriorityQueue;
+import java.util.function.LongSupplier;
 
 /**
  * Virtual time: host monotonic time minus the time the machine spent stopped. Timers are kept in a
  * deadline queue and fired by the machine thread. Harts arm their own timers from their threads, so the
  * queue is guarded by this object's monitor; callbacks run outside it.
+ *
+ * <p>Under {@code -icount} time is instead the instructions the harts retired, 2<sup>shift</sup> ns each,
+ * plus the time skipped while every hart waited for an interrupt; the hart's own thread fires the timers,
+ * between slices that end exactly at the next deadline, so a run depends on nothing but its inputs.
  */
 final class MachineClock implements VirtualClock {
+    private volatile LongSupplier instructions;
+    private volatile int shift;
+    private volatile long idleNanos;
     private volatile long offset;
     private volatile long frozenAt;
     private volatile boolean running;
@@ -21,7 +29,33 @@ final class MachineClock implements VirtualClock {
     private final PriorityQueue<TimerImpl> queue = new PriorityQueue<>((a, b) ->
             a.deadline != b.deadline ? Long.compare(a.deadline, b.deadline) : Long.compare(a.order, b.order));
 
-    @Override public long nanos() { return running ? System.nanoTime() - offset : frozenAt; }
+    @Override public long nanos() {
+        LongSupplier counted = instructions;
+        if (counted != null) return (counted.getAsLong() << shift) + idleNanos;
+        return running ? System.nanoTime() - offset : frozenAt;
+    }
+
+    /** From now on time is {@code instructions} retired, 2^shift ns each (set before any hart runs). */
+    void countInstructions(int shift, LongSupplier instructions) {
+        if (shift < 0 || shift > 10) throw new IllegalArgumentException("icount shift " + shift);
+        this.shift = shift;
+        this.instructions = instructions;
+    }
+
+    @Override public boolean countsInstructions() { return instructions != null; }
+
+    /** Under -icount: the instructions the harts may retire before the earliest timer is due (0: one is due). */
+    synchronized long instructionsToNextDeadline() {
+        TimerImpl t = queue.peek();
+        if (t == null) return Long.MAX_VALUE;
+        long left = t.deadline - nanos();
+        return left <= 0 ? 0 : ((left - 1) >> shift) + 1;
+    }
+
+    /** Under -icount: every hart waits for an interrupt, and {@code nanos} of virtual time pass without instructions. */
+    void skipIdle(long nanos) {
+        if (nanos > 0) idleNanos += nanos;   // only the hart's thread moves it (-icount runs one hart)
+    }
 
     synchronized void start() {
         if (running) return;

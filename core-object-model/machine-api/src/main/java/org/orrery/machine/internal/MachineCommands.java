@@ -131,6 +131,13 @@ public final class MachineCommands extends AbstractCommandModule {
             if (a.has("no-reboot")) o.setNoReboot(a.bool("no-reboot", false));
             if (a.has("no-shutdown")) o.setNoShutdown(a.bool("no-shutdown", false));
             if (a.has("name")) o.setGuestName(a.str("name"));
+            if (a.has("icount-shift") || a.has("icount-sleep")) {
+                if (machine(c).runState() != org.orrery.machine.RunState.PRECONFIG)
+                    throw new QomException("-icount can only be chosen before the machine is built");
+                long shift = a.integer("icount-shift", 0);
+                if (shift < 0 || shift > 10) throw new QomException("icount: Invalid shift value");
+                o.setInstructionCounting(new org.orrery.machine.MachineOptions.InstructionCounting((int) shift, a.bool("icount-sleep", true)));
+            }
             if (a.has("rtc-base")) o.setRtcBase(a.str("rtc-base"));
             if (a.has("rtc-clock")) {
                 String clock = a.str("rtc-clock");

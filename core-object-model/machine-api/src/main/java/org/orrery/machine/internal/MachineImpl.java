@@ -67,6 +67,8 @@ final class MachineImpl implements Machine, SafePoint {
         @Override public void debugStop(Hart hart, StopReason why) { hartStoppedForDebugger(hart, why); }
         @Override public void failed(Hart hart, Throwable t) { hartFailed(t); }
         @Override public void firstInstruction() { StartupMilestones.log(options, "first guest instruction"); }
+        @Override public long sliceBudget(long slice) { return clock.countsInstructions() ? countedSlice(slice) : slice; }
+        @Override public boolean skipIdleTime() { return clock.countsInstructions() && skipToNextDeadline(); }
     });
     /** Set while the machine is paused because devices of its board went away with their types' bundles. */
     private boolean pausedForMissingTypes;
@@ -164,7 +166,12 @@ final class MachineImpl implements Machine, SafePoint {
         if (built) return;
         Board b = board();
         if (b == null) throw new QomException("No machine specified, and there is no default (use -machine TYPE)");
+        MachineOptions.InstructionCounting icount = options.instructionCounting();
+        // before the harts exist: they choose how to translate from the clock
+        if (icount != null) clock.countInstructions(icount.shift(), vcpus::instructionsExecuted);
         b.realize();
+        if (icount != null && b.harts().size() > 1)
+            throw new QomException("-icount runs one hart: QEMU takes the harts in turn on one thread, Orrery gives each its own (use -smp 1)");
         // cold-plugged devices (-device, device_add before the board existed), in the order they were added,
         // as QEMU realizes them: buses hand out slots in that order
         List<QObject> coldPlugged = new java.util.ArrayList<>();
@@ -407,13 +414,49 @@ final class MachineImpl implements Machine, SafePoint {
             lock.lock();
             try {
                 runTasks();
-                clock.fireDue();
+                if (!clock.countsInstructions()) clock.fireDue();   // under -icount the hart's thread fires them
             } catch (Throwable t) {
                 if (alive) internalError(t);
             } finally {
                 lock.unlock();
             }
             idle();
+        }
+    }
+
+    // ---- -icount: the hart's thread keeps time ----
+
+    /** Fires the timers that are due, then lets the slice run up to the next deadline. */
+    private long countedSlice(long slice) {
+        fireDueTimers();
+        return Math.max(1, Math.min(slice, clock.instructionsToNextDeadline()));
+    }
+
+    /**
+     * The hart waits for an interrupt: time moves on to the next deadline, at once (sleep=off) or as the host's
+     * time passes (sleep=on, a little at a time so that input still wakes the hart soon); false when no timer
+     * is armed (only input can wake the hart then, and its thread parks).
+     */
+    private boolean skipToNextDeadline() {
+        long left = clock.nanosToNextDeadline();
+        if (left == Long.MAX_VALUE) return false;
+        MachineOptions.InstructionCounting icount = options.instructionCounting();
+        if (icount != null && icount.sleep() && left > 0) {
+            long t0 = System.nanoTime();
+            LockSupport.parkNanos(Math.min(left, 10_000_000L));
+            left = Math.min(left, System.nanoTime() - t0);
+        }
+        clock.skipIdle(left);
+        fireDueTimers();
+        return true;
+    }
+
+    private void fireDueTimers() {
+        lock.lock();
+        try {
+            clock.fireDue();
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -454,7 +497,7 @@ final class MachineImpl implements Machine, SafePoint {
 
     private void idle() {
         if (!tasks.isEmpty() || !stoppedWorldTasks.isEmpty()) return;
-        long wait = state == RunState.RUNNING ? clock.nanosToNextDeadline() : Long.MAX_VALUE;
+        long wait = state == RunState.RUNNING && !clock.countsInstructions() ? clock.nanosToNextDeadline() : Long.MAX_VALUE;
         if (wait <= 0) return;
         LockSupport.parkNanos(this, Math.min(wait, 100_000_000L));
     }

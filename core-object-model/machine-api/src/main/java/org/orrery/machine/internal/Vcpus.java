@@ -35,6 +35,19 @@ final class Vcpus {
 
         /** The first hart is about to execute its first instruction. */
         void firstInstruction();
+
+        /**
+         * On the hart's thread, before each slice: the most instructions the slice may run. Under -icount the
+         * machine fires the timers that are due first and ends the slice at the next deadline.
+         */
+        default long sliceBudget(long slice) { return slice; }
+
+        /**
+         * On the hart's thread, which is about to park because its hart waits for an interrupt: under -icount
+         * the machine moves time on to the next deadline instead and fires what is due; true when it did (the
+         * thread then looks again rather than parks).
+         */
+        default boolean skipIdleTime() { return false; }
     }
 
     private final class Vcpu {
@@ -44,6 +57,8 @@ final class Vcpus {
         boolean parked = true;  // not executing guest code; written under monitor by this vCPU's thread only
         volatile boolean retired; // the thread ends; written under monitor
         volatile long osThreadId = -1;
+        /** Instructions retired in the slices that ended, and where the running slice began (-1: none runs). */
+        volatile long executed, sliceStart = -1;
 
         Vcpu(Hart hart, int index) {
             this.hart = hart;
@@ -59,6 +74,8 @@ final class Vcpus {
                     runSlice();
                     continue;
                 }
+                if (!retired && stopRequests == 0 && runOnly == null && owner.mayRun() && hart.waitingForInterrupt()
+                        && owner.skipIdleTime()) continue;
                 synchronized (monitor) {
                     while (!retired && (stopRequests > 0 || !owner.mayRun() || hart.waitingForInterrupt()
                             || (runOnly != null && !runOnly.contains(index)))) {
@@ -98,12 +115,24 @@ final class Vcpus {
         }
 
         private void runSlice() {
+            long before = hart.instructionsRetired();
             try {
-                StopReason r = hart.run(SLICE);
+                long budget = owner.sliceBudget(SLICE);
+                sliceStart = before;
+                StopReason r = hart.run(budget);
                 if (r == StopReason.BREAKPOINT || r == StopReason.STEP || r == StopReason.WATCHPOINT) owner.debugStop(hart, r);
             } catch (Throwable t) {
                 owner.failed(hart, t);
+            } finally {
+                long done = Math.max(0, hart.instructionsRetired() - before);
+                sliceStart = -1;
+                executed += done;   // only this thread writes it
             }
+        }
+
+        long instructions() {
+            long start = sliceStart;
+            return executed + (start >= 0 ? Math.max(0, hart.instructionsRetired() - start) : 0);
         }
     }
 
@@ -228,6 +257,13 @@ final class Vcpus {
     void requestExitAll() {
         for (Vcpu v : vcpus) v.hart.requestExit();
         wake();
+    }
+
+    /** Instructions every hart retired so far, resets included (what -icount's virtual time counts). */
+    long instructionsExecuted() {
+        long n = 0;
+        for (Vcpu v : vcpus) n += v.instructions();
+        return n;
     }
 
     /** The host thread ids of the harts' threads in hart order (-1 where not known yet). */

@@ -110,7 +110,7 @@ public final class RiscvHart implements Hart {
     long lastWatch;
 
     public RiscvHart(HartEnvironment env, RiscvConfig cfg) {
-        this(env, cfg, TranslatorTuning.of(env.acceleration()));
+        this(env, cfg, TranslatorTuning.of(env.acceleration(), env.clock().countsInstructions()));
     }
 
     RiscvHart(HartEnvironment env, RiscvConfig cfg, TranslatorTuning tuning) {

@@ -20,6 +20,11 @@ record TranslatorTuning(int hotThreshold, boolean background, long warmup) {
     /** The entries that make a block hot during the warm-up. */
     int warmupThreshold() { return (int) Math.min(Short.MAX_VALUE, (long) hotThreshold * WARMUP_FACTOR); }
 
-    /** The machine's settings, translating in the background. */
-    static TranslatorTuning of(Acceleration a) { return new TranslatorTuning(a.hotThreshold(), true, a.warmupInstructions()); }
+    /**
+     * The machine's settings: translating in the background, unless time counts instructions (-icount), where
+     * which code runs translated must not depend on how fast a background thread was.
+     */
+    static TranslatorTuning of(Acceleration a, boolean deterministic) {
+        return new TranslatorTuning(a.hotThreshold(), !deterministic, a.warmupInstructions());
+    }
 }
