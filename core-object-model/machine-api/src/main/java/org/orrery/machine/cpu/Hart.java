@@ -41,6 +41,19 @@ public interface Hart {
     /** Registers, memory as the hart sees it, breakpoints and stepping, for the gdb stub and monitors. */
     HartDebug debug();
 
+    /** The hart's architectural state, to carry over to the hart that replaces it; null when it cannot say. Not while it runs. */
+    default HartState saveState() { return null; }
+
+    /**
+     * Takes over {@code state} (saved by {@link #saveState()} of a hart of the same kind), instead of starting
+     * from reset. Not while it runs.
+     *
+     * @throws IllegalArgumentException when the state is not one this hart can take (another ISA or layout)
+     */
+    default void restoreState(HartState state) {
+        throw new IllegalArgumentException("this hart cannot take over a saved state");
+    }
+
     /** What the hart's translator has done, or null when the hart has none (it only interprets). */
     default TranslationStatistics translationStatistics() { return null; }
 

@@ -301,6 +301,7 @@ final class MachineImpl implements Machine, SafePoint {
                 boolean doomed = false;
                 for (String n : names) if (o.type().isA(n)) { doomed = true; break; }
                 if (!doomed || b.boardDevice(o) == null) continue;
+                if (o instanceof org.orrery.machine.device.CpuDevice && savedHarts == null) savedHarts = saveHartStates();
                 b.deviceTypeRemoving(o);
                 gone.add(b.boardDevice(o).type());
             }
@@ -336,11 +337,19 @@ final class MachineImpl implements Machine, SafePoint {
             }
             pausedForMissingTypes = false;
             if (hartsRemade) {
-                // new harts start from reset, and devices mid-conversation with the old ones would confuse the
-                // guest: the whole machine resets, as after a reset button (carrying hart state over is issue 22's)
                 hartsRemade = false;
-                LOG.info("machine " + name + ": its harts were made again by the returning CPU bundle; the machine resets");
-                reset("subsystem-reset");
+                for (QObject o : tree.all())
+                    if (o.isRealized() && o instanceof org.orrery.machine.device.HartWiring w) w.rewireHarts();
+                String refused = restoreHartStates();
+                if (refused != null) {
+                    // new harts that start from reset, with devices mid-conversation with the old ones, would
+                    // confuse the guest: the whole machine resets, as after a reset button
+                    LOG.warning("machine " + name + ": its harts were made again by the returning CPU bundle but cannot take over"
+                            + " the old ones' state (" + refused + "); the machine resets");
+                    reset("subsystem-reset");
+                } else {
+                    LOG.info("machine " + name + ": its harts were made again by the returning CPU bundle and carry on where the old ones stopped");
+                }
             }
             RunState before = stateBeforeMissingTypes;
             if (before == RunState.RUNNING) {
@@ -351,6 +360,33 @@ final class MachineImpl implements Machine, SafePoint {
             }
             return null;
         });
+    }
+
+    /** The harts' states saved when their CPU type went, for the harts its return makes; null when none is kept. */
+    private List<org.orrery.machine.cpu.HartState> savedHarts;
+
+    private List<org.orrery.machine.cpu.HartState> saveHartStates() {
+        List<org.orrery.machine.cpu.HartState> out = new java.util.ArrayList<>();
+        for (Hart h : harts) {
+            org.orrery.machine.cpu.HartState st = h.saveState();
+            if (st == null) return null;
+            out.add(st);
+        }
+        return out;
+    }
+
+    /** The new harts take over the saved states; returns why they cannot (the machine then resets), or null. */
+    private String restoreHartStates() {
+        List<org.orrery.machine.cpu.HartState> saved = savedHarts;
+        savedHarts = null;
+        if (saved == null) return "the old harts could not save it";
+        if (saved.size() != harts.size()) return saved.size() + " harts went, " + harts.size() + " came back";
+        try {
+            for (int i = 0; i < saved.size(); i++) harts.get(i).restoreState(saved.get(i));
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
     }
 
     private static String missingReason(Board b) {

@@ -68,6 +68,43 @@ final class CsrFile {
         pmpAny = false;
     }
 
+    private static final String[] SAVED = {"mstatus", "medeleg", "mideleg", "mie", "mtvec", "mscratch", "mepc", "mcause", "mtval",
+        "stvec", "sscratch", "sepc", "scause", "stval", "satp", "mcounteren", "scounteren", "menvcfg", "senvcfg", "stimecmp",
+        "mcountinhibit", "frm", "mip-software", "mip-wires", "instret-adjust", "cycle-adjust"};
+
+    /** The CSRs' state by name, for {@link HartStates}. */
+    void saveTo(java.util.Map<String, Long> out) {
+        long[] v = {mstatus, medeleg, mideleg, mie, mtvec, mscratch, mepc, mcause, mtval, stvec, sscratch, sepc, scause, stval,
+            satp, mcounteren, scounteren, menvcfg, senvcfg, stimecmp, mcountinhibit, frm, mipSw, mipWires, instretAdjust, cycleAdjust};
+        for (int i = 0; i < SAVED.length; i++) out.put(SAVED[i], v[i]);
+        for (int e = 0; e < NPMP; e++) {
+            out.put("pmpcfg" + e, (long) pmpcfg[e]);
+            out.put("pmpaddr" + e, pmpaddr[e]);
+        }
+    }
+
+    /**
+     * Takes the CSRs' state saved by {@link #saveTo}; the interrupt wires start at the levels the devices drove
+     * then (they have not moved since: the machine was stopped) until a device drives them again.
+     */
+    void restoreFrom(org.orrery.machine.cpu.HartState s) {
+        mstatus = s.get("mstatus"); medeleg = s.get("medeleg"); mideleg = s.get("mideleg"); mie = s.get("mie");
+        mtvec = s.get("mtvec"); mscratch = s.get("mscratch"); mepc = s.get("mepc"); mcause = s.get("mcause"); mtval = s.get("mtval");
+        stvec = s.get("stvec"); sscratch = s.get("sscratch"); sepc = s.get("sepc"); scause = s.get("scause"); stval = s.get("stval");
+        satp = s.get("satp"); mcounteren = s.get("mcounteren"); scounteren = s.get("scounteren"); menvcfg = s.get("menvcfg");
+        senvcfg = s.get("senvcfg"); stimecmp = s.get("stimecmp"); mcountinhibit = s.get("mcountinhibit"); frm = (int) s.get("frm");
+        mipSw = s.get("mip-software"); mipWires = s.get("mip-wires");
+        instretAdjust = s.get("instret-adjust"); cycleAdjust = s.get("cycle-adjust");
+        boolean any = false;
+        for (int e = 0; e < NPMP; e++) {
+            pmpcfg[e] = (int) s.get("pmpcfg" + e);
+            pmpaddr[e] = s.get("pmpaddr" + e);
+            if (((pmpcfg[e] >> 3) & 3) != 0) any = true;
+        }
+        pmpAny = any;
+        updateStimecmpTimer();
+    }
+
     /** Cancels the Sstc timer: the hart is going away. */
     void close() { stimecmpTimer.cancel(); }
 

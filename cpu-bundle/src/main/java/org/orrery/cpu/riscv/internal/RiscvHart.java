@@ -12,6 +12,7 @@ import org.orrery.cpu.riscv.RiscvConfig;
 import org.orrery.machine.cpu.Hart;
 import org.orrery.machine.cpu.HartDebug;
 import org.orrery.machine.cpu.HartEnvironment;
+import org.orrery.machine.cpu.HartState;
 import org.orrery.machine.cpu.InterruptPin;
 import org.orrery.machine.cpu.StopReason;
 import org.orrery.machine.cpu.TranslationStatistics;
@@ -204,6 +205,41 @@ public final class RiscvHart implements Hart {
     @Override public void requestExit() { exitRequested = true; }
     @Override public boolean waitingForInterrupt() { return waiting && (csr.mip() & csr.mie) == 0; }
     @Override public HartDebug debug() { return debug; }
+
+    /** What a saved state is valid for: this layout, and a hart with the same ISA (misa, and so XLEN). */
+    private String stateFormat() { return "riscv-hart/1 misa=" + Long.toHexString(cfg.misa()); }
+
+    @Override public HartState saveState() {
+        java.util.Map<String, Long> v = new java.util.HashMap<>();
+        v.put("pc", pc);
+        v.put("priv", (long) priv);
+        v.put("waiting", waiting ? 1L : 0L);
+        v.put("instret", retired);
+        v.put("fflags", (long) fpu.flags);
+        for (int i = 1; i < 32; i++) v.put("x" + i, x[i]);
+        for (int i = 0; i < 32; i++) v.put("f" + i, f[i]);
+        csr.saveTo(v);
+        return new HartState(stateFormat(), v);
+    }
+
+    /** Takes over a saved state; a reservation (LR) is not carried, so the next SC fails, as the ISA allows. */
+    @Override public void restoreState(HartState s) {
+        if (!s.format().equals(stateFormat()))
+            throw new IllegalArgumentException("a hart of " + stateFormat() + " cannot take a state saved as " + s.format());
+        for (int i = 1; i < 32; i++) x[i] = s.get("x" + i);
+        for (int i = 0; i < 32; i++) f[i] = s.get("f" + i);
+        pc = s.get("pc") & amask;
+        retired = s.get("instret");
+        fpu.flags = (int) s.get("fflags");
+        csr.restoreFrom(s);
+        waiting = s.get("waiting") != 0;
+        resAddr = -1;
+        trapped = false;
+        flushCode();
+        mmu.flushTlb();
+        setPriv((int) s.get("priv"));
+        attention = true;
+    }
 
     @Override public TranslationStatistics translationStatistics() {
         return translator != null ? translator.statistics() : null;

@@ -6,6 +6,7 @@ import org.orrery.device.support.RegisterBank;
 import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.cpu.InterruptPin;
 import org.orrery.machine.device.DeviceTreeContext;
+import org.orrery.machine.device.HartWiring;
 import org.orrery.machine.fdt.FdtNode;
 import org.orrery.machine.irq.IrqLine;
 import org.orrery.machine.memory.MemoryRegion;
@@ -22,7 +23,7 @@ import org.orrery.qom.QomException;
  * {@code mtime} set. Each hart's comparison is kept by a virtual-clock timer armed for the instant
  * {@code mtime} reaches {@code mtimecmp}, so MTIP rises on time whether or not the guest is polling.
  */
-final class AclintMtimer extends MmioDevice {
+final class AclintMtimer extends MmioDevice implements HartWiring {
     static final String TYPE = "riscv.aclint.mtimer";
 
     static final Property<Long> TIMECMP_BASE = Property.of("timecmp-base", PropertyTypes.UINT64).defaultValue(0L)
@@ -133,6 +134,15 @@ final class AclintMtimer extends MmioDevice {
         long rawTarget = cmp - timeOffset;
         if (rawTarget < 0) { timers[hart].cancel(); return; } // beyond what virtual time will ever reach
         timers[hart].armAt(nanosAt(rawTarget));
+    }
+
+    /** The harts were made again: their pins are new, and each gets its MTIP level. */
+    @Override public void rewireHarts() {
+        long first = get(Aclint.HARTID_BASE);
+        for (int i = 0; i < pins.length; i++) {
+            pins[i] = Harts.require(tree(), first + i, describe()).interruptPin(InterruptPin.MTIP);
+            pins[i].setLevel(pending[i]);
+        }
     }
 
     private void setPending(int hart, boolean level) {

@@ -5,6 +5,7 @@ import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
 import org.orrery.machine.cpu.InterruptPin;
 import org.orrery.machine.device.DeviceTreeContext;
+import org.orrery.machine.device.HartWiring;
 import org.orrery.machine.fdt.FdtNode;
 import org.orrery.machine.irq.IrqLine;
 import org.orrery.machine.memory.MemoryRegion;
@@ -14,7 +15,7 @@ import org.orrery.qom.QomException;
  * ACLINT MSWI (ACLINT spec, chapter 3): a 16 KiB region with one 32-bit MSIP register per hart at
  * 4 * index; bit 0 drives the hart's machine software interrupt, the other bits read as zero.
  */
-final class AclintSwi extends MmioDevice {
+final class AclintSwi extends MmioDevice implements HartWiring {
     static final String TYPE = "riscv.aclint.swi";
     static final long SIZE = 0x4000;
 
@@ -37,6 +38,15 @@ final class AclintSwi extends MmioDevice {
         if (pins != null) for (IrqLine p : pins) p.lower();
         pins = null;
         super.onUnrealize();
+    }
+
+    /** The harts were made again: their pins are new, and each gets its MSIP level. */
+    @Override public void rewireHarts() {
+        long first = get(Aclint.HARTID_BASE);
+        for (int i = 0; i < pins.length; i++) {
+            pins[i] = Harts.require(tree(), first + i, describe()).interruptPin(InterruptPin.MSIP);
+            pins[i].setLevel(msip[i]);
+        }
     }
 
     private void setMsip(int hart, boolean level) {

@@ -6,6 +6,7 @@ import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
 import org.orrery.machine.cpu.InterruptPin;
 import org.orrery.machine.device.DeviceTreeContext;
+import org.orrery.machine.device.HartWiring;
 import org.orrery.machine.fdt.FdtNode;
 import org.orrery.machine.irq.IrqLine;
 import org.orrery.machine.memory.MemoryRegion;
@@ -25,7 +26,7 @@ import java.util.List;
  * an enabled pending source has a priority above the threshold. Context outputs drive the harts' MEIP
  * (M contexts) and SEIP (S contexts).
  */
-final class SifivePlic extends MmioDevice implements InterruptController {
+final class SifivePlic extends MmioDevice implements InterruptController, HartWiring {
     static final String TYPE = "riscv.sifive.plic";
 
     static final Property<String> HART_CONFIG = Property.of("hart-config", PropertyTypes.STR).defaultValue("MS")
@@ -214,6 +215,12 @@ final class SifivePlic extends MmioDevice implements InterruptController {
         setBit(inFlight, s, false);
         if (level[s]) setBit(pending, s, true); // still asserted: the gateway forwards a new request
         update();
+    }
+
+    /** The harts were made again: each context takes its hart's new pin and drives it with its level. */
+    @Override public void rewireHarts() {
+        contexts = parseHartConfig(get(HART_CONFIG), get(HARTID_BASE));
+        for (int c = 0; c < contexts.size(); c++) contexts.get(c).output().setLevel(outputLevel[c]);
     }
 
     private void update() {
