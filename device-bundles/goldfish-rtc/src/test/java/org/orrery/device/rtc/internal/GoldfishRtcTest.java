@@ -17,7 +17,7 @@ class GoldfishRtcTest {
     GoldfishRtc rtc;
 
     @BeforeEach void setUp() {
-        m = new TestMachine(new GoldfishRtcType());
+        m = new TestMachine(new GoldfishRtc.Type());
         bus = m.systemMemory();
         rtc = (GoldfishRtc) m.create("/machine/soc/rtc@101000", "goldfish_rtc");
         rtc.setProperty("addr", Value.ofText("addr", "0x101000"));

@@ -1,5 +1,6 @@
 package org.orrery.device.uart.internal;
 
+import org.orrery.device.support.DeviceType;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
 import org.orrery.machine.backend.CharBackend;
@@ -7,12 +8,12 @@ import org.orrery.machine.backend.CharFrontEnd;
 import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
-import org.orrery.machine.irq.IrqLine;
-import org.orrery.machine.memory.MemoryRegion;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
+import org.orrery.qom.TypeProvider;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * The NS16550A UART, from its datasheet: eight byte-wide registers (spaced 1 &lt;&lt; reg-shift apart),
@@ -55,14 +56,21 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
 
     private final Fifo rx = new Fifo();
     private final Fifo tx = new Fifo();
-    private int ier, lcr, mcr, lsr, msr, scr, fcr, divisor;
+    private int ier, mcr, lsr, msr, fcr, divisor;
+    private RegisterBank.Reg lcr;
     private boolean thrInterruptPending;
     private boolean timeoutPending;
 
     private CharBackend backend;
-    private IrqLine irq = IrqLine.UNCONNECTED;
     private VirtualClock.Timer retry;
-    private RegisterBank regs;
+
+    /** The ns16550a UART type. */
+    @Component(service = TypeProvider.class)
+    public static final class Type extends DeviceType {
+        public Type() {
+            super(() -> typeWithIrq(TYPE, Ns16550a.class, Ns16550a::new).description("NS16550A UART with 16-byte FIFOs"));
+        }
+    }
 
     /** A byte ring of {@link #FIFO_SIZE}. */
     static final class Fifo {
@@ -81,27 +89,25 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
 
     // ---- lifecycle ----
 
-    @Override protected void onRealize() {
+    @Override protected RegisterBank realizeRegisters() {
         int shift = (int) (long) get(REG_SHIFT);
         if (shift > 3) throw new QomException(describe() + ": reg-shift must be 0..3, got " + shift);
         QObject link = get(CHARDEV);
         if (link != null && !(link instanceof CharBackend)) throw new QomException("'" + link.path() + "' is not a character device");
-        regs = buildRegisters(shift);
         resetRegisters();
-        if (isSet(IRQ)) irq = platformIrq((int) (long) get(IRQ));
-        mapMmio(base(), MemoryRegion.mmio(TYPE + "@" + Long.toHexString(base()), REGION_SIZE, regs));
+        return buildRegisters(shift);
+    }
+
+    @Override protected void connect() {
         retry = machine().clock().newTimer(this::flushTx);
-        backend = (CharBackend) link;
+        backend = (CharBackend) get(CHARDEV);
         if (backend != null) backend.attach(this);
     }
 
-    @Override protected void onUnrealize() {
+    @Override protected void disconnect() {
         if (backend != null) backend.detach(this);
         backend = null;
         if (retry != null) retry.cancel();
-        irq.lower();
-        irq = IrqLine.UNCONNECTED;
-        super.onUnrealize();
     }
 
     @Override protected void onLinkCleared(String property) {
@@ -109,6 +115,7 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
     }
 
     @Override public void reset() {
+        super.reset();
         resetRegisters();
         if (retry != null) retry.cancel();
         updateIrq();
@@ -118,7 +125,7 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
     private void resetRegisters() {
         rx.clear();
         tx.clear();
-        ier = lcr = mcr = scr = fcr = 0;
+        ier = mcr = fcr = 0;
         divisor = 0x0c; // 9600 baud at 1.8432 MHz, a common power-on choice
         lsr = LSR_THRE | LSR_TEMT;
         msr = MSR_DCD | MSR_DSR | MSR_CTS;
@@ -130,19 +137,20 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
 
     private RegisterBank buildRegisters(int shift) {
         int w = 1 << shift;
-        return new RegisterBank(TYPE, log())
+        RegisterBank regs = registers(REGION_SIZE)
                 .reg(0L << shift, w, "rbr-thr-dll").read(this::readRbr).write(this::writeThr).peek(() -> 0)
                 .reg(1L << shift, w, "ier-dlm").read(this::readIer).write(this::writeIer)
                 .reg(2L << shift, w, "iir-fcr").read(this::readIir).write(this::writeFcr).peek(() -> 0)
-                .reg(3L << shift, w, "lcr").read(() -> lcr).write(v -> lcr = (int) v & 0xff)
                 .reg(4L << shift, w, "mcr").read(() -> mcr).write(this::writeMcr)
                 .reg(5L << shift, w, "lsr").read(this::readLsr).ignoreWrites().peek(() -> lsr)
                 .reg(6L << shift, w, "msr").read(this::readMsr).ignoreWrites().peek(() -> msr)
-                .reg(7L << shift, w, "scr").read(() -> scr).write(v -> scr = (int) v & 0xff)
+                .reg(7L << shift, w, "scr").field("scratch", 0, 8, RegisterBank.Access.RW)
                 .done();
+        lcr = regs.reg(3L << shift, w, "lcr").field("lcr", 0, 8, RegisterBank.Access.RW);
+        return regs;
     }
 
-    private boolean dlab() { return (lcr & LCR_DLAB) != 0; }
+    private boolean dlab() { return (lcr.value() & LCR_DLAB) != 0; }
     private boolean fifoEnabled() { return (fcr & FCR_ENABLE) != 0; }
     private int fifoCapacity() { return fifoEnabled() ? FIFO_SIZE : 1; }
 
@@ -296,7 +304,7 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
         return v;
     }
 
-    private void updateIrq() { irq.setLevel(interruptId() != IIR_NO_INT); }
+    private void updateIrq() { irq().setLevel(interruptId() != IIR_NO_INT); }
 
     // ---- input from the chardev ----
 
@@ -330,17 +338,10 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
 
     // ---- device tree ----
 
-    @Override public void contributeDeviceTree(DeviceTreeContext context) {
-        FdtNode n = FdtNode.at("serial", base());
-        if (isSet(IRQ)) {
-            n.u32("interrupts", get(IRQ));
-            n.u32("interrupt-parent", context.interruptParent());
-        }
-        n.u32("clock-frequency", get(CLOCK_FREQUENCY));
-        n.reg(base(), REGION_SIZE);
+    @Override protected FdtNode deviceTreeNode(DeviceTreeContext context) {
+        FdtNode n = socNode("serial", context).u32("clock-frequency", get(CLOCK_FREQUENCY));
         if (get(REG_SHIFT) != 0) n.u32("reg-shift", get(REG_SHIFT));
-        n.string("compatible", TYPE);
-        context.soc().add(n);
+        return n.string("compatible", TYPE);
     }
 
     /** The node path the board's /chosen stdout-path names. */

@@ -18,7 +18,7 @@ class Ns16550aTest {
     QObject uart;
 
     @BeforeEach void setUp() {
-        m = new TestMachine(new Ns16550aType());
+        m = new TestMachine(new Ns16550a.Type());
         bus = m.systemMemory();
         chr = (BufferChardev) m.create("/chardevs/serial0", "chardev-buffer");
         chr.realize();
@@ -31,6 +31,19 @@ class Ns16550aTest {
 
     int r(int reg) { return (int) bus.read(BASE + reg, 1); }
     void w(int reg, int v) { bus.write(BASE + reg, 1, v); }
+
+    @Test void theTypeHasTheDevicePropertiesOnce() {
+        assertEquals(java.util.List.of("addr", "irq", "chardev", "reg-shift", "clock-frequency"),
+                new Ns16550a.Type().describe().properties().stream().map(p -> p.name()).toList());
+    }
+
+    @Test void unrealizeLowersTheLineAndUnmaps() {
+        w(1, 2); // IER.THRI with THR empty: the line rises
+        assertTrue(m.irqLevel(10));
+        uart.unrealize();
+        assertFalse(m.irqLevel(10));
+        assertTrue(bus.root().subregions().stream().noneMatch(p -> p.region().name().equals("ns16550a@10000000")));
+    }
 
     @Test void powerOnState() {
         assertEquals(0x60, r(5), "LSR: THRE and TEMT");

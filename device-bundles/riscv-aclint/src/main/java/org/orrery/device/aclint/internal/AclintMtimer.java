@@ -1,17 +1,17 @@
 package org.orrery.device.aclint.internal;
 
-import org.orrery.device.support.Harts;
+import org.orrery.device.support.DeviceType;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
 import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.cpu.InterruptPin;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
-import org.orrery.machine.irq.IrqLine;
-import org.orrery.machine.memory.MemoryRegion;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
+import org.orrery.qom.TypeProvider;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * ACLINT MTIMER (ACLINT spec, chapter 2): a 64-bit {@code mtime} counting at the timebase frequency and
@@ -22,7 +22,7 @@ import org.orrery.qom.QomException;
  * {@code mtime} set. Each hart's comparison is kept by a virtual-clock timer armed for the instant
  * {@code mtime} reaches {@code mtimecmp}, so MTIP rises on time whether or not the guest is polling.
  */
-final class AclintMtimer extends MmioDevice {
+final class AclintMtimer extends AclintDevice {
     static final String TYPE = "riscv.aclint.mtimer";
 
     static final Property<Long> TIMECMP_BASE = Property.of("timecmp-base", PropertyTypes.UINT64).defaultValue(0L)
@@ -36,17 +36,24 @@ final class AclintMtimer extends MmioDevice {
 
     private static final long NS = 1_000_000_000L;
 
+    /** The timer half of the ACLINT. */
+    @Component(service = TypeProvider.class)
+    public static final class Type extends DeviceType {
+        public Type() {
+            super(() -> type(TYPE, AclintMtimer.class, AclintMtimer::new)
+                    .description("RISC-V ACLINT machine-level timer device (MTIMER): mtime and one mtimecmp per hart"));
+        }
+    }
+
     private long[] mtimecmp;
-    private IrqLine[] pins;
     private boolean[] pending;
     private VirtualClock.Timer[] timers;
     private long timeOffset;
     private long freq;
     private VirtualClock clock;
 
-    @Override protected void onRealize() {
-        int n = (int) (long) get(Aclint.NUM_HARTS);
-        if (n < 1 || n > 4095) throw new QomException(describe() + ": num-harts must be 1..4095, got " + n);
+    @Override protected RegisterBank realizeRegisters() {
+        int n = harts();
         freq = get(TIMEBASE_FREQ);
         if (freq <= 0 || freq > NS) throw new QomException(describe() + ": timebase-freq must be 1..1000000000 Hz");
         long size = get(APERTURE_SIZE);
@@ -54,32 +61,31 @@ final class AclintMtimer extends MmioDevice {
         if (cmpBase + 8L * n > size || timeBase + 8 > size || (timeBase < cmpBase + 8L * n && cmpBase < timeBase + 8))
             throw new QomException(describe() + ": mtime and mtimecmp registers do not fit apart in the aperture");
         clock = machine().clock();
-        long first = get(Aclint.HARTID_BASE);
         mtimecmp = new long[n];
-        pins = new IrqLine[n];
         pending = new boolean[n];
-        timers = new VirtualClock.Timer[n];
-        for (int i = 0; i < n; i++) {
-            final int hart = i;
-            pins[i] = Harts.require(tree(), first + i, describe()).interruptPin(InterruptPin.MTIP);
-            timers[i] = clock.newTimer(() -> evaluate(hart));
-        }
-        RegisterBank regs = new RegisterBank(TYPE, log())
+        return registers(size)
                 .array(cmpBase, n, 8, 8, "mtimecmp", i -> mtimecmp[i], this::writeMtimecmp)
                 .reg(timeBase, 8, "mtime").read(this::mtime).write(this::writeMtime).done();
-        mapMmio(base(), MemoryRegion.mmio(TYPE + "@" + Long.toHexString(base()), size, regs));
+    }
+
+    @Override protected void connect() {
+        connectPins(InterruptPin.MTIP);
+        timers = new VirtualClock.Timer[mtimecmp.length];
+        for (int i = 0; i < timers.length; i++) {
+            final int hart = i;
+            timers[i] = clock.newTimer(() -> evaluate(hart));
+        }
         resetState();
     }
 
-    @Override protected void onUnrealize() {
+    @Override protected void disconnect() {
         if (timers != null) for (VirtualClock.Timer t : timers) t.cancel();
-        if (pins != null) for (IrqLine p : pins) p.lower();
-        pins = null;
-        super.onUnrealize();
+        timers = null;
+        super.disconnect();
     }
 
     @Override public void reset() {
-        if (mtimecmp != null) resetState();
+        if (timers != null) resetState();
     }
 
     private void resetState() {
@@ -141,20 +147,12 @@ final class AclintMtimer extends MmioDevice {
         pins[hart].setLevel(level);
     }
 
-    @Override public void contributeDeviceTree(DeviceTreeContext context) {
-        if (get(Aclint.SIFIVE_CLINT)) return; // the software-interrupt half writes the clint node
-        int[] intc = context.hartInterruptControllers();
-        int first = (int) (long) get(Aclint.HARTID_BASE);
-        int n = (int) (long) get(Aclint.NUM_HARTS);
-        long[] cells = new long[2 * n];
-        for (int i = 0; i < n; i++) {
-            cells[2 * i] = first + i < intc.length ? intc[first + i] : 0;
-            cells[2 * i + 1] = InterruptPin.MTIP.mipBit();
-        }
+    @Override protected FdtNode deviceTreeNode(DeviceTreeContext context) {
+        if (get(SIFIVE_CLINT)) return null; // the software-interrupt half writes the clint node
+        int n = mtimecmp.length;
         FdtNode node = FdtNode.at("mtimer", base() + get(TIMECMP_BASE));
-        node.u32("interrupts-extended", cells);
+        node.u32("interrupts-extended", interruptsExtended(context.hartInterruptControllers(), InterruptPin.MTIP));
         node.reg(base() + get(TIME_BASE), 8, base() + get(TIMECMP_BASE), 8L * n);
-        node.string("compatible", "riscv,aclint-mtimer");
-        context.soc().add(node);
+        return node.string("compatible", "riscv,aclint-mtimer");
     }
 }

@@ -23,7 +23,7 @@ class AclintTest {
     AclintMtimer timer;
 
     @BeforeEach void setUp() {
-        m = new TestMachine(new AclintTypes.SwiType(), new AclintTypes.MtimerType()).withFakeCpu("rv64");
+        m = new TestMachine(new AclintSwi.Type(), new AclintMtimer.Type()).withFakeCpu("rv64");
         bus = m.systemMemory();
         for (int i = 0; i < 2; i++) {
             QObject c = m.create("/machine/soc0/harts[" + i + "]", "rv64");

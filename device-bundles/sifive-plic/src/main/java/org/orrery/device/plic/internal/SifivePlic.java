@@ -2,16 +2,18 @@ package org.orrery.device.plic.internal;
 
 import org.orrery.device.support.Harts;
 import org.orrery.device.support.InterruptController;
+import org.orrery.device.support.DeviceType;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
 import org.orrery.machine.cpu.InterruptPin;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
 import org.orrery.machine.irq.IrqLine;
-import org.orrery.machine.memory.MemoryRegion;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
+import org.orrery.qom.TypeProvider;
+import org.osgi.service.component.annotations.Component;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -44,6 +46,16 @@ final class SifivePlic extends MmioDevice implements InterruptController {
     static final Property<Long> CONTEXT_STRIDE = Property.of("context-stride", PropertyTypes.UINT32).defaultValue(0x1000L);
     static final Property<Long> APERTURE_SIZE = Property.of("aperture-size", PropertyTypes.UINT32).defaultValue(0x600000L);
 
+    /** The SiFive PLIC type, with QEMU's property names. */
+    @Component(service = TypeProvider.class)
+    public static final class Type extends DeviceType {
+        public Type() {
+            super(() -> type(TYPE, SifivePlic.class, SifivePlic::new)
+                    .description("RISC-V platform-level interrupt controller (SiFive PLIC): priorities, pending bits, "
+                            + "per-context enables, thresholds and claim/complete"));
+        }
+    }
+
     /** One target context: a hart's M- or S-mode external interrupt. */
     private record Context(long hartId, char mode, IrqLine output) { }
 
@@ -59,7 +71,7 @@ final class SifivePlic extends MmioDevice implements InterruptController {
     private boolean[] outputLevel;
     private List<Context> contexts = List.of();
 
-    @Override protected void onRealize() {
+    @Override protected RegisterBank realizeRegisters() {
         sources = (int) (long) get(NUM_SOURCES);
         if (sources < 2 || sources > 1024) throw new QomException(describe() + ": num-sources must be 2..1024, got " + sources);
         maxPriority = get(NUM_PRIORITIES);
@@ -75,7 +87,10 @@ final class SifivePlic extends MmioDevice implements InterruptController {
         outputLevel = new boolean[n];
 
         long enableStride = get(ENABLE_STRIDE), contextStride = get(CONTEXT_STRIDE);
-        RegisterBank regs = new RegisterBank(TYPE, log())
+        long size = get(APERTURE_SIZE);
+        if (get(CONTEXT_BASE) + n * contextStride > size)
+            throw new QomException(describe() + ": " + n + " contexts do not fit in aperture-size 0x" + Long.toHexString(size));
+        RegisterBank regs = registers(size)
                 .array(get(PRIORITY_BASE) + 4, sources - 1, 4, 4, "priority", i -> priority[i + 1], (i, v) -> writePriority(i + 1, v))
                 .array(get(PENDING_BASE), words, 4, 4, "pending", i -> pending[i] & 0xffffffffL, null);
         for (int c = 0; c < n; c++) {
@@ -86,10 +101,7 @@ final class SifivePlic extends MmioDevice implements InterruptController {
             regs.reg(cb, 4, "threshold" + c).read(() -> threshold[ctx]).write(v -> writeThreshold(ctx, v))
                 .reg(cb + 4, 4, "claim-complete" + c).read(() -> claim(ctx)).write(v -> complete(ctx, v)).peek(() -> 0);
         }
-        long size = get(APERTURE_SIZE);
-        if (get(CONTEXT_BASE) + n * contextStride > size)
-            throw new QomException(describe() + ": " + n + " contexts do not fit in aperture-size 0x" + Long.toHexString(size));
-        mapMmio(base(), MemoryRegion.mmio(TYPE + "@" + Long.toHexString(base()), size, regs));
+        return regs;
     }
 
     private List<Context> parseHartConfig(String config, long hartBase) {
@@ -112,10 +124,9 @@ final class SifivePlic extends MmioDevice implements InterruptController {
         return out;
     }
 
-    @Override protected void onUnrealize() {
+    @Override protected void disconnect() {
         for (Context c : contexts) c.output().lower();
         contexts = List.of();
-        super.onUnrealize();
     }
 
     @Override public void reset() {
@@ -234,7 +245,7 @@ final class SifivePlic extends MmioDevice implements InterruptController {
 
     // ---- device tree ----
 
-    @Override public void contributeDeviceTree(DeviceTreeContext context) {
+    @Override protected FdtNode deviceTreeNode(DeviceTreeContext context) {
         int[] intc = context.hartInterruptControllers();
         long[] cells = new long[2 * contexts.size()];
         int k = 0;
@@ -243,15 +254,8 @@ final class SifivePlic extends MmioDevice implements InterruptController {
             cells[k++] = c.hartId() < intc.length ? intc[(int) c.hartId()] : 0;
             cells[k++] = c.mode() == 'M' ? InterruptPin.MEIP.mipBit() : InterruptPin.SEIP.mipBit();
         }
-        FdtNode n = FdtNode.at("plic", base());
-        n.u32("phandle", context.interruptParent());
-        n.u32("riscv,ndev", sources);
-        n.reg(base(), get(APERTURE_SIZE));
-        n.u32("interrupts-extended", java.util.Arrays.copyOf(cells, k));
-        n.empty("interrupt-controller");
-        n.string("compatible", "sifive,plic-1.0.0", "riscv,plic0");
-        n.u32("#address-cells", 0);
-        n.u32("#interrupt-cells", 1);
-        context.soc().add(n);
+        return socNode("plic", context).u32("phandle", context.interruptParent()).u32("riscv,ndev", sources)
+                .u32("interrupts-extended", java.util.Arrays.copyOf(cells, k)).empty("interrupt-controller")
+                .string("compatible", "sifive,plic-1.0.0", "riscv,plic0").u32("#address-cells", 0).u32("#interrupt-cells", 1);
     }
 }

@@ -25,7 +25,7 @@ class SifivePlicTest {
     SifivePlic plic;
 
     @BeforeEach void setUp() {
-        m = new TestMachine(new PlicType()).withFakeCpu("rv64");
+        m = new TestMachine(new SifivePlic.Type()).withFakeCpu("rv64");
         bus = m.systemMemory();
         QObject c = m.create("/machine/soc0/harts[0]", "rv64");
         c.realize();

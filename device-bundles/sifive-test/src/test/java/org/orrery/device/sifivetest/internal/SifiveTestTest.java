@@ -14,7 +14,7 @@ class SifiveTestTest {
     SifiveTest dev;
 
     @BeforeEach void setUp() {
-        m = new TestMachine(new SifiveTestType());
+        m = new TestMachine(new SifiveTest.Type());
         dev = (SifiveTest) m.create("/machine/soc/test@100000", "riscv.sifive.test");
         dev.setProperty("addr", Value.ofText("addr", "0x100000"));
         dev.realize();
