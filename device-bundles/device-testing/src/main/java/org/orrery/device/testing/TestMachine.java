@@ -149,14 +149,7 @@ public final class TestMachine {
 
     public void build() {
         Board b = board();
-        b.realize();
-        List<QObject> coldPlugged = new ArrayList<>();
-        for (String holder : new String[]{"/machine/peripheral", "/machine/peripheral-anon"}) {
-            QObject h = tree.resolve(holder);
-            if (h != null) coldPlugged.addAll(h.children().values());
-        }
-        coldPlugged.sort(java.util.Comparator.comparingLong(QObject::creationSerial));
-        for (QObject d : coldPlugged) if (!d.isRealized()) d.realize();
+        b.realizeWithColdPlugged();
         b.loadImages();
         for (var h : b.harts()) h.reset();
     }
