@@ -119,7 +119,7 @@ class AddressSpaceTest {
         assertEquals(2, heard[0]);
     }
 
-    @Test void loadAndStoreUseTheHostsLittleEndianLayout() {
+    @Test void loadAndStoreAreLittleEndian() {
         MemorySegment s = bytes(16);
         AddressSpace.store(s, 1, 4, 0x01020304);
         assertEquals(0x04, AddressSpace.load(s, 1, 1));
