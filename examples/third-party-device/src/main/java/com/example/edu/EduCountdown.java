@@ -25,6 +25,7 @@ import org.osgi.service.component.annotations.Component;
  */
 final class EduCountdown extends MmioDevice {
     static final String TYPE = "edu-countdown";
+    static final String DESCRIPTION = "countdown timer with an interrupt: the smallest example device";
 
     static final Property<Long> TICK_NS = Property.of("tick-ns", PropertyTypes.UINT32).defaultValue(1000L)
             .description("nanoseconds of virtual time per tick (at least 1)");
@@ -32,10 +33,7 @@ final class EduCountdown extends MmioDevice {
     /** The type: {@code addr}, {@code irq} and the properties declared above. */
     @Component(service = TypeProvider.class)
     public static final class Type extends DeviceType {
-        public Type() {
-            super(() -> typeWithIrq(TYPE, EduCountdown.class, EduCountdown::new)
-                    .description("countdown timer with an interrupt: the smallest example device"));
-        }
+        public Type() { super(() -> typeWithIrq(TYPE, EduCountdown.class, EduCountdown::new).description(DESCRIPTION)); }
     }
 
     private RegisterBank.Reg status;

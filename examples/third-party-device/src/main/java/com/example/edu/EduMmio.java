@@ -43,6 +43,7 @@ import org.osgi.service.component.annotations.Component;
  */
 final class EduMmio extends MmioDevice {
     static final String TYPE = "edu-mmio";
+    static final String DESCRIPTION = "MMIO teaching device: identification, liveness, factorial with an interrupt, DMA";
     static final long REGION_SIZE = 0x1000;
     static final long ID = 0x45440100L;
     static final long MAX_BUFFER = 1L << 20;
@@ -58,10 +59,7 @@ final class EduMmio extends MmioDevice {
     /** The whole wiring of the type: a DS component the type registry picks up while this bundle is active. */
     @Component(service = TypeProvider.class)
     public static final class Type extends DeviceType {
-        public Type() {
-            super(() -> typeWithIrq(TYPE, EduMmio.class, EduMmio::new)
-                    .description("MMIO teaching device: identification, liveness, factorial with an interrupt, DMA"));
-        }
+        public Type() { super(() -> typeWithIrq(TYPE, EduMmio.class, EduMmio::new).description(DESCRIPTION)); }
     }
 
     private byte[] buffer;

@@ -12,7 +12,7 @@ import java.util.function.Supplier;
  * <pre>
  * &#64;Component(service = TypeProvider.class)
  * public static final class Type extends DeviceType {
- *     public Type() { super(() -&gt; MmioDevice.typeWithIrq(TYPE, MyDevice.class, MyDevice::new).description("...")); }
+ *     public Type() { super(() -&gt; typeWithIrq(TYPE, MyDevice.class, MyDevice::new).description(DESCRIPTION)); }
  * }
  * </pre>
  */

@@ -108,6 +108,17 @@ public final class TestMachine {
         return tree.createChild(parent, path.substring(slash + 1), typeName);
     }
 
+    /** Creates an object at {@code path}, sets {@code name=value} properties as the command line would, and realizes it. */
+    public QObject realized(String path, String typeName, String... properties) {
+        QObject o = create(path, typeName);
+        for (String p : properties) {
+            int eq = p.indexOf('=');
+            o.setProperty(p.substring(0, eq), org.orrery.qom.Value.ofText(p.substring(0, eq), p.substring(eq + 1)));
+        }
+        o.realize();
+        return o;
+    }
+
     public ManualClock manualClock() { return clock; }
 
     /** The level of platform interrupt {@code n} as last driven (when no board handles platform interrupts). */

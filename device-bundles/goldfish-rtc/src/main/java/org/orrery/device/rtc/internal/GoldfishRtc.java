@@ -25,6 +25,7 @@ import org.osgi.service.component.annotations.Component;
  */
 final class GoldfishRtc extends MmioDevice {
     static final String TYPE = "goldfish_rtc";
+    static final String DESCRIPTION = "Goldfish real-time clock: nanoseconds since the epoch, one alarm with an interrupt";
     static final long SIZE = 0x1000;
 
     static final Property<Long> DATE = Property.of("date-ns", PropertyTypes.UINT64)
@@ -33,10 +34,7 @@ final class GoldfishRtc extends MmioDevice {
     /** The Goldfish RTC type. */
     @Component(service = TypeProvider.class)
     public static final class Type extends DeviceType {
-        public Type() {
-            super(() -> typeWithIrq(TYPE, GoldfishRtc.class, GoldfishRtc::new)
-                    .description("Goldfish real-time clock: nanoseconds since the epoch, one alarm with an interrupt"));
-        }
+        public Type() { super(() -> typeWithIrq(TYPE, GoldfishRtc.class, GoldfishRtc::new).description(DESCRIPTION)); }
     }
 
     private long offset;          // count = elapsed() + offset

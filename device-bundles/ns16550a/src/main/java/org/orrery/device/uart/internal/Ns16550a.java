@@ -26,6 +26,7 @@ import org.osgi.service.component.annotations.Component;
  */
 final class Ns16550a extends MmioDevice implements CharFrontEnd {
     static final String TYPE = "ns16550a";
+    static final String DESCRIPTION = "NS16550A UART with 16-byte FIFOs";
 
     static final Property<QObject> CHARDEV = Property.of("chardev", PropertyTypes.link("chardev", QObject.class, "/chardevs"))
             .description("the character device behind the UART (an id under /chardevs)");
@@ -67,9 +68,7 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
     /** The ns16550a UART type. */
     @Component(service = TypeProvider.class)
     public static final class Type extends DeviceType {
-        public Type() {
-            super(() -> typeWithIrq(TYPE, Ns16550a.class, Ns16550a::new).description("NS16550A UART with 16-byte FIFOs"));
-        }
+        public Type() { super(() -> typeWithIrq(TYPE, Ns16550a.class, Ns16550a::new).description(DESCRIPTION)); }
     }
 
     /** A byte ring of {@link #FIFO_SIZE}. */

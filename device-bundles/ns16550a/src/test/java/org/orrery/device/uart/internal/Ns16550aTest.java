@@ -6,7 +6,6 @@ import org.orrery.device.testing.BufferChardev;
 import org.orrery.device.testing.TestMachine;
 import org.orrery.machine.memory.AddressSpace;
 import org.orrery.qom.QObject;
-import org.orrery.qom.Value;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -22,11 +21,7 @@ class Ns16550aTest {
         bus = m.systemMemory();
         chr = (BufferChardev) m.create("/chardevs/serial0", "chardev-buffer");
         chr.realize();
-        uart = m.create("/machine/soc/serial@10000000", "ns16550a");
-        uart.setProperty("addr", Value.ofText("addr", "0x10000000"));
-        uart.setProperty("irq", Value.ofText("irq", "10"));
-        uart.setProperty("chardev", Value.ofText("chardev", "serial0"));
-        uart.realize();
+        uart = m.realized("/machine/soc/serial@10000000", "ns16550a", "addr=0x10000000", "irq=10", "chardev=serial0");
     }
 
     int r(int reg) { return (int) bus.read(BASE + reg, 1); }

@@ -24,25 +24,19 @@ import org.osgi.service.component.annotations.Component;
  */
 final class AclintMtimer extends AclintDevice {
     static final String TYPE = "riscv.aclint.mtimer";
+    static final String DESCRIPTION = "RISC-V ACLINT machine-level timer device (MTIMER): mtime and one mtimecmp per hart";
 
-    static final Property<Long> TIMECMP_BASE = Property.of("timecmp-base", PropertyTypes.UINT64).defaultValue(0L)
-            .description("offset of mtimecmp[0] in the region");
-    static final Property<Long> TIME_BASE = Property.of("time-base", PropertyTypes.UINT64).defaultValue(0x7ff8L)
-            .description("offset of mtime in the region");
-    static final Property<Long> APERTURE_SIZE = Property.of("aperture-size", PropertyTypes.UINT64).defaultValue(0x8000L)
-            .description("size of the register region");
-    static final Property<Long> TIMEBASE_FREQ = Property.of("timebase-freq", PropertyTypes.UINT64).defaultValue(10_000_000L)
-            .description("mtime frequency in Hz");
+    static final Property<Long> TIMECMP_BASE = Property.of("timecmp-base", PropertyTypes.UINT64).defaultValue(0L).description("offset of mtimecmp[0] in the region");
+    static final Property<Long> TIME_BASE = Property.of("time-base", PropertyTypes.UINT64).defaultValue(0x7ff8L).description("offset of mtime in the region");
+    static final Property<Long> APERTURE_SIZE = Property.of("aperture-size", PropertyTypes.UINT64).defaultValue(0x8000L).description("size of the register region");
+    static final Property<Long> TIMEBASE_FREQ = Property.of("timebase-freq", PropertyTypes.UINT64).defaultValue(10_000_000L).description("mtime frequency in Hz");
 
     private static final long NS = 1_000_000_000L;
 
     /** The timer half of the ACLINT. */
     @Component(service = TypeProvider.class)
     public static final class Type extends DeviceType {
-        public Type() {
-            super(() -> type(TYPE, AclintMtimer.class, AclintMtimer::new)
-                    .description("RISC-V ACLINT machine-level timer device (MTIMER): mtime and one mtimecmp per hart"));
-        }
+        public Type() { super(() -> type(TYPE, AclintMtimer.class, AclintMtimer::new).description(DESCRIPTION)); }
     }
 
     private long[] mtimecmp;

@@ -15,15 +15,14 @@ import org.osgi.service.component.annotations.Component;
  */
 final class AclintSwi extends AclintDevice {
     static final String TYPE = "riscv.aclint.swi";
+    static final String DESCRIPTION = "RISC-V ACLINT machine-level software interrupt device (MSWI): one msip register "
+            + "per hart";
     static final long SIZE = 0x4000;
 
     /** The software-interrupt half of the ACLINT (with the timer, the SiFive CLINT of QEMU's virt board). */
     @Component(service = TypeProvider.class)
     public static final class Type extends DeviceType {
-        public Type() {
-            super(() -> type(TYPE, AclintSwi.class, AclintSwi::new)
-                    .description("RISC-V ACLINT machine-level software interrupt device (MSWI): one msip register per hart"));
-        }
+        public Type() { super(() -> type(TYPE, AclintSwi.class, AclintSwi::new).description(DESCRIPTION)); }
     }
 
     private boolean[] msip;

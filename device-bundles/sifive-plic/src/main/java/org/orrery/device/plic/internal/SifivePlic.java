@@ -29,6 +29,8 @@ import java.util.List;
  */
 final class SifivePlic extends MmioDevice implements InterruptController {
     static final String TYPE = "riscv.sifive.plic";
+    static final String DESCRIPTION = "RISC-V platform-level interrupt controller (SiFive PLIC): priorities, pending "
+            + "bits, per-context enables, thresholds and claim/complete";
 
     static final Property<String> HART_CONFIG = Property.of("hart-config", PropertyTypes.STR).defaultValue("MS")
             .description("contexts per hart, comma-separated: 'M' and/or 'S' for each hart from hartid-base");
@@ -49,11 +51,7 @@ final class SifivePlic extends MmioDevice implements InterruptController {
     /** The SiFive PLIC type, with QEMU's property names. */
     @Component(service = TypeProvider.class)
     public static final class Type extends DeviceType {
-        public Type() {
-            super(() -> type(TYPE, SifivePlic.class, SifivePlic::new)
-                    .description("RISC-V platform-level interrupt controller (SiFive PLIC): priorities, pending bits, "
-                            + "per-context enables, thresholds and claim/complete"));
-        }
+        public Type() { super(() -> type(TYPE, SifivePlic.class, SifivePlic::new).description(DESCRIPTION)); }
     }
 
     /** One target context: a hart's M- or S-mode external interrupt. */

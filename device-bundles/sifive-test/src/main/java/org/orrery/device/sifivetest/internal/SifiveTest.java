@@ -17,16 +17,15 @@ import org.osgi.service.component.annotations.Component;
  */
 final class SifiveTest extends MmioDevice {
     static final String TYPE = "riscv.sifive.test";
+    static final String DESCRIPTION = "SiFive test finisher: guest poweroff (0x5555), reset (0x7777) and failure exit "
+            + "codes (code << 16 | 0x3333)";
     static final long SIZE = 0x1000;
     static final int FAIL = 0x3333, PASS = 0x5555, RESET = 0x7777;
 
     /** The SiFive test (finisher) device type. */
     @Component(service = TypeProvider.class)
     public static final class Type extends DeviceType {
-        public Type() {
-            super(() -> type(TYPE, SifiveTest.class, SifiveTest::new)
-                    .description("SiFive test finisher: guest poweroff (0x5555), reset (0x7777) and failure exit codes (code << 16 | 0x3333)"));
-        }
+        public Type() { super(() -> type(TYPE, SifiveTest.class, SifiveTest::new).description(DESCRIPTION)); }
     }
 
     @Override protected RegisterBank realizeRegisters() {
