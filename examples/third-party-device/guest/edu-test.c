@@ -1,6 +1,7 @@
 /*
  * Drives every feature of edu-mmio from a bare-metal guest and prints one PASS or FAIL line per check
- * on the virt board's UART; exits through the SiFive test device (status 0 when all passed).
+ * on the virt board's UART; exits through the SiFive test device (status 0 when all passed). When the
+ * device tree (in a1, as the board starts a kernel) has an edu-countdown node, it drives that device too.
  * Build: see build.sh. Run: orrery -machine virt -bios none -kernel edu-test.elf -device edu-mmio,...
  */
 #include <stdint.h>
@@ -81,7 +82,58 @@ static int plic_pending(int irq) { return (rd32(PLIC_BASE + 0x1000 + 4 * (irq / 
 
 static uint8_t ram_src[256], ram_dst[256];
 
-int main(void) {
+/* ---- the device tree, read as an operating system reads it: big-endian tokens, names in a string block ---- */
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static int streq(const char *a, const char *b) { while (*a && *a == *b) { a++; b++; } return *a == *b; }
+
+/* Finds the node whose first compatible string is `compat`: its first reg address and its interrupt. */
+static int fdt_find(const uint8_t *fdt, const char *compat, uint64_t *reg, uint32_t *irq) {
+    if (be32(fdt) != 0xd00dfeedu) return 0;
+    const uint8_t *p = fdt + be32(fdt + 8);
+    const char *strings = (const char *)fdt + be32(fdt + 12);
+    int match = 0;
+    for (;;) {
+        uint32_t token = be32(p);
+        p += 4;
+        if (token == 1 || token == 2 || token == 9) {   /* a node begins or ends: the last one's properties are all read */
+            if (match) return 1;
+            if (token == 9) return 0;
+            if (token == 1) { while (*p) p++; p = (const uint8_t *)(((uintptr_t)p + 4) & ~(uintptr_t)3); }
+        } else if (token == 3) {                        /* a property: length, name offset, value */
+            uint32_t len = be32(p);
+            const char *name = strings + be32(p + 4);
+            const uint8_t *v = p + 8;
+            if (streq(name, "compatible")) match = streq((const char *)v, compat);
+            else if (streq(name, "reg") && len >= 8) *reg = (uint64_t)be32(v) << 32 | be32(v + 4);
+            else if (streq(name, "interrupts") && len >= 4) *irq = be32(v);
+            p = v + ((len + 3) & ~3u);
+        }
+    }
+}
+
+/* edu-countdown (EduCountdown.java): COUNT at 0, STATUS at 4 with DONE (bit 0, write 1 to clear) and IRQ_ENABLE (bit 1) */
+static void countdown_test(const uint8_t *fdt) {
+    uint64_t cd = 0;
+    uint32_t irq = 0;
+    if (!fdt_find(fdt, "orrery,edu-countdown", &cd, &irq)) { puts_uart("SKIP edu-countdown: no node in the device tree\n"); return; }
+    wr32(PLIC_BASE + 4 * irq, 1);
+    wr32(PLIC_BASE + 0x2000 + 4 * (irq / 32), rd32(PLIC_BASE + 0x2000 + 4 * (irq / 32)) | 1u << (irq % 32));
+    wr32(cd + 4, 2);                                    /* IRQ_ENABLE */
+    wr32(cd, 50);                                       /* 50 ticks */
+    check("countdown: COUNT reads back", rd32(cd) == 50, rd32(cd));
+    check("countdown: not done at once", (rd32(cd + 4) & 1) == 0, rd32(cd + 4));
+    long spins = 100000000L;
+    while (!plic_pending(irq) && --spins > 0) { }
+    check("countdown: the end raises the interrupt (PLIC pending)", plic_pending(irq) && rd32(cd + 4) == 3, rd32(cd + 4));
+    uint32_t claimed = rd32(PLIC_BASE + 0x200004);
+    check("countdown: the PLIC claim returns its source", claimed == irq, claimed);
+    wr32(cd + 4, 3);                                    /* clear DONE, keep IRQ_ENABLE */
+    wr32(PLIC_BASE + 0x200004, claimed);
+    check("countdown: DONE cleared, the line low", rd32(cd + 4) == 2 && !plic_pending(irq), rd32(cd + 4));
+}
+
+int main(long hartid, const uint8_t *fdt) {
+    (void)hartid;
     puts_uart("edu-test: starting\n");
 
     /* identification and liveness */
@@ -162,6 +214,8 @@ int main(void) {
     check("DMA to an unmapped address reports a bus error", edu(EDU_DMA_RESULT) == DMA_BUS_ERROR, edu(EDU_DMA_RESULT));
     edu_w(EDU_IRQ_ACK, 0xffffffffu);
     check("all interrupts acknowledged", !plic_pending(EDU_IRQ), edu(EDU_IRQ_STATUS));
+
+    countdown_test(fdt);
 
     puts_uart(failed ? "edu-test: FAIL\n" : "edu-test: PASS\n");
     return failed;

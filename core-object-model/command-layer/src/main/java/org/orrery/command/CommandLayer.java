@@ -11,8 +11,9 @@ import java.util.Optional;
 
 /**
  * The one command layer every front-end calls. It always reflects the command modules installed at
- * that moment. Thread-safe: front-ends call it from their own threads; handlers run on the tree's
- * machine thread.
+ * that moment. Thread-safe: front-ends call it from their own threads; handlers run on the calling
+ * thread, inside the tree's safe point ({@code SafePoint.call}: for a machine, the world stopped and its
+ * lock held) unless the command is any-thread.
  */
 @ProviderType
 public interface CommandLayer {

@@ -5,9 +5,10 @@ import org.orrery.machine.memory.AddressSpace;
 import org.orrery.qom.ObjectTree;
 
 /**
- * One emulated machine: its object tree, its machine thread (where every device, timer and command
- * runs), its virtual clock, its system memory and its run state. A container may hold several.
- * Methods other than the accessors must be called on the machine thread (commands are).
+ * One emulated machine: its object tree, its lock (held by whatever touches a device: a hart's MMIO access,
+ * a timer or posted task on the machine thread, a command at a safe point), its virtual clock, its system
+ * memory and its run state. A container may hold several. Methods other than the accessors must be called
+ * with the lock held (commands are).
  */
 public interface Machine {
     String name();
@@ -96,6 +97,6 @@ public interface Machine {
      */
     void logGuest(LogCategory category, String site, String message);
 
-    /** Runs {@code task} on the machine thread and waits for it. */
+    /** Runs {@code task} at a safe point: on the calling thread, every hart stopped and the lock held. */
     <T> T call(java.util.concurrent.Callable<T> task);
 }

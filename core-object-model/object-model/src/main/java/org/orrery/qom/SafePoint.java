@@ -18,19 +18,25 @@ public interface SafePoint {
     /** For trees that are not attached to a running machine (tests, tools): runs everything inline. */
     static SafePoint inline() {
         return new SafePoint() {
-            public <T> T call(Callable<T> task) {
-                try {
-                    return task.call();
-                } catch (RuntimeException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
+            public <T> T call(Callable<T> task) { return runHere(task); }
 
             public void post(Runnable task) { task.run(); }
 
             public boolean isCurrentThread() { return true; }
         };
+    }
+
+    /**
+     * Runs {@code task} on the calling thread, as a safe point does once it is there: unchecked exceptions
+     * pass through, checked ones are wrapped in {@link IllegalStateException}.
+     */
+    static <T> T runHere(Callable<T> task) {
+        try {
+            return task.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -2,16 +2,18 @@ package com.example.edu;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.orrery.device.support.DeviceType;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
+import org.orrery.device.support.RegisterBank.Access;
 import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
-import org.orrery.machine.irq.IrqLine;
-import org.orrery.machine.memory.MemoryRegion;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
+import org.orrery.qom.TypeProvider;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * edu-mmio: a teaching device in the spirit of QEMU's {@code edu}, with a register map of its own.
@@ -41,6 +43,7 @@ import org.orrery.qom.QomException;
  */
 final class EduMmio extends MmioDevice {
     static final String TYPE = "edu-mmio";
+    static final String DESCRIPTION = "MMIO teaching device: identification, liveness, factorial with an interrupt, DMA";
     static final long REGION_SIZE = 0x1000;
     static final long ID = 0x45440100L;
     static final long MAX_BUFFER = 1L << 20;
@@ -53,60 +56,62 @@ final class EduMmio extends MmioDevice {
     static final Property<Long> BUFFER_SIZE = Property.of("buffer-size", PropertyTypes.SIZE).defaultValue(4096L)
             .description("bytes in the device's DMA buffer (1 to 1 MiB)");
 
-    private byte[] buffer;
-    private IrqLine irq = IrqLine.UNCONNECTED;
-    private VirtualClock.Timer factTimer, dmaTimer;
+    /** The whole wiring of the type: a DS component the type registry picks up while this bundle is active. */
+    @Component(service = TypeProvider.class)
+    public static final class Type extends DeviceType {
+        public Type() { super(() -> typeWithIrq(TYPE, EduMmio.class, EduMmio::new).description(DESCRIPTION)); }
+    }
 
-    private long liveness, factArg, factResult, irqStatus, irqEnable;
-    private long dmaSrc, dmaDst, dmaCount, dmaCmd, dmaResult;
+    private byte[] buffer;
+    private VirtualClock.Timer factTimer, dmaTimer;
+    private RegisterBank.Reg liveness, irqStatus, irqEnable, dmaSrc, dmaDst, dmaCount, dmaResult;
+    private long factArg, factResult, dmaCmd;
     private boolean factBusy;
 
     // what edu-query-stats reports: kept across system_reset, since they count host-side work
     private long factorials, dmaTransfers, dmaBytes, dmaErrors;
 
-    @Override protected void onRealize() {
+    @Override protected RegisterBank realizeRegisters() {
         long size = get(BUFFER_SIZE);
         if (size < 1 || size > MAX_BUFFER)
             throw new QomException("edu-mmio: buffer-size must be between 1 and " + MAX_BUFFER + " bytes, not " + size);
         buffer = new byte[(int) size];
-        if (isSet(IRQ)) irq = platformIrq((int) (long) get(IRQ));
-        RegisterBank regs = new RegisterBank(TYPE, log())
-            .reg(0x00, 4, "id").constant(ID)
-            .reg(0x04, 4, "liveness").read(() -> ~liveness & 0xffffffffL).write(v -> liveness = v).peek(() -> liveness)
-            .reg(0x08, 4, "fact").read(() -> factArg).write(this::startFactorial)
-            .reg(0x0c, 4, "status").read(this::status)
-            .reg(0x10, 8, "fact-result").read(() -> factResult)
-            .reg(0x20, 4, "irq-status").read(() -> irqStatus)
-            .reg(0x24, 4, "irq-raise").write(v -> raise(v))
-            .reg(0x28, 4, "irq-ack").write(v -> { irqStatus &= ~v; updateIrq(); })
-            .reg(0x2c, 4, "irq-enable").read(() -> irqEnable).write(v -> { irqEnable = v; updateIrq(); })
-            .reg(0x40, 8, "dma-src").read(() -> dmaSrc).write(v -> dmaSrc = v)
-            .reg(0x48, 8, "dma-dst").read(() -> dmaDst).write(v -> dmaDst = v)
-            .reg(0x50, 4, "dma-count").read(() -> dmaCount).write(v -> dmaCount = v)
-            .reg(0x54, 4, "dma-cmd").read(() -> dmaCmd).write(this::dmaCommand)
-            .reg(0x58, 4, "dma-result").read(() -> dmaResult)
-            .reg(0x5c, 4, "buffer-size").constant(size)
-            .done();
-        mapMmio(base(), MemoryRegion.mmio(TYPE + "@" + Long.toHexString(base()), REGION_SIZE, regs));
+        RegisterBank regs = registers(REGION_SIZE);
+        regs.reg(0x00, 4, "id").constant(ID);
+        liveness = regs.reg(0x04, 4, "liveness").rw().read(() -> ~liveness.value() & 0xffffffffL);
+        regs.reg(0x08, 4, "fact").read(() -> factArg).write(this::startFactorial);
+        regs.reg(0x0c, 4, "status").read(this::status);
+        regs.reg(0x10, 8, "fact-result").read(() -> factResult);
+        irqStatus = regs.reg(0x20, 4, "irq-status").field("bits", 0, 32, Access.RO);
+        regs.reg(0x24, 4, "irq-raise").write(v -> raise(v));
+        regs.reg(0x28, 4, "irq-ack").write(v -> { irqStatus.set(irqStatus.value() & ~v); updateIrq(); });
+        irqEnable = regs.reg(0x2c, 4, "irq-enable").rw().onWrite(v -> updateIrq());
+        dmaSrc = regs.reg(0x40, 8, "dma-src").rw();
+        dmaDst = regs.reg(0x48, 8, "dma-dst").rw();
+        dmaCount = regs.reg(0x50, 4, "dma-count").rw();
+        regs.reg(0x54, 4, "dma-cmd").read(() -> dmaCmd).write(this::dmaCommand);
+        dmaResult = regs.reg(0x58, 4, "dma-result").field("result", 0, 2, Access.RO);
+        regs.reg(0x5c, 4, "buffer-size").constant(size);
+        return regs;
+    }
+
+    @Override protected void connect() {
         factTimer = machine().clock().newTimer(this::factorialDone);
         dmaTimer = machine().clock().newTimer(this::dmaDone);
     }
 
-    @Override protected void onUnrealize() {
+    @Override protected void disconnect() {
         // nothing of this bundle may stay reachable from the machine once the device is gone
         if (factTimer != null) factTimer.cancel();
         if (dmaTimer != null) dmaTimer.cancel();
         factTimer = dmaTimer = null;
-        irq.lower();
-        irq = IrqLine.UNCONNECTED;
-        super.onUnrealize();
     }
 
     @Override public void reset() {
+        super.reset(); // the stored registers take their reset values
         if (factTimer != null) factTimer.cancel();
         if (dmaTimer != null) dmaTimer.cancel();
-        liveness = factArg = factResult = irqStatus = irqEnable = 0;
-        dmaSrc = dmaDst = dmaCount = dmaCmd = dmaResult = 0;
+        factArg = factResult = dmaCmd = 0;
         factBusy = false;
         if (buffer != null) java.util.Arrays.fill(buffer, (byte) 0);
         updateIrq();
@@ -144,45 +149,47 @@ final class EduMmio extends MmioDevice {
     private void dmaCommand(long value) {
         if ((value & DMA_START) == 0) { dmaCmd = value; return; }
         if ((dmaCmd & DMA_START) != 0) {
-            dmaResult = DMA_BUSY;
+            dmaResult.set(DMA_BUSY);
             log().guestError("dma-busy", "DMA_CMD START written while a transfer runs; ignored");
             return;
         }
         boolean toRam = (value & DMA_TO_RAM) != 0;
-        long offset = toRam ? dmaSrc : dmaDst;
-        if (Long.compareUnsigned(dmaCount, buffer.length) > 0 || Long.compareUnsigned(offset, buffer.length - dmaCount) > 0) {
+        long offset = toRam ? dmaSrc.value() : dmaDst.value();
+        long count = dmaCount.value();
+        if (Long.compareUnsigned(count, buffer.length) > 0 || Long.compareUnsigned(offset, buffer.length - count) > 0) {
             log().guestError("dma-bounds", String.format("DMA of %d bytes at buffer offset 0x%x does not fit the %d-byte buffer",
-                    dmaCount, offset, buffer.length));
+                    count, offset, buffer.length));
             failDma(DMA_OUT_OF_BUFFER);
             return;
         }
         dmaCmd = value;
-        dmaTimer.armAt(machine().clock().nanos() + 2_000 + dmaCount);
+        dmaTimer.armAt(machine().clock().nanos() + 2_000 + count);
     }
 
     private void dmaDone() {
         boolean toRam = (dmaCmd & DMA_TO_RAM) != 0;
-        int count = (int) dmaCount;
+        int count = (int) dmaCount.value();
+        long src = dmaSrc.value(), dst = dmaDst.value();
         try {
             var memory = machine().systemMemory();
-            if (toRam) memory.writeBytes(dmaDst, buffer, (int) dmaSrc, count);
-            else memory.readBytes(dmaSrc, buffer, (int) dmaDst, count);
+            if (toRam) memory.writeBytes(dst, buffer, (int) src, count);
+            else memory.readBytes(src, buffer, (int) dst, count);
         } catch (RuntimeException busError) {
             log().guestError("dma-bus", String.format("DMA of %d bytes %s guest address 0x%x failed: %s", count,
-                    toRam ? "to" : "from", toRam ? dmaDst : dmaSrc, busError.getMessage()));
+                    toRam ? "to" : "from", toRam ? dst : src, busError.getMessage()));
             dmaCmd &= ~DMA_START;
             failDma(DMA_BUS_ERROR);
             return;
         }
         dmaCmd &= ~DMA_START;
-        dmaResult = DMA_OK;
+        dmaResult.set(DMA_OK);
         dmaTransfers++;
         dmaBytes += count;
         raise(IRQ_DMA_DONE);
     }
 
     private void failDma(int result) {
-        dmaResult = result;
+        dmaResult.set(result);
         dmaErrors++;
         raise(IRQ_DMA_ERROR);
     }
@@ -190,24 +197,16 @@ final class EduMmio extends MmioDevice {
     // ---- interrupt ----
 
     private void raise(long bits) {
-        irqStatus |= bits & 0xffffffffL;
+        irqStatus.set(irqStatus.value() | bits);
         updateIrq();
     }
 
-    private void updateIrq() { irq.setLevel((irqStatus & irqEnable) != 0); }
+    private void updateIrq() { irq().setLevel(irqStatus != null && (irqStatus.value() & irqEnable.value()) != 0); }
 
     // ---- device tree and statistics ----
 
-    @Override public void contributeDeviceTree(DeviceTreeContext context) {
-        FdtNode node = FdtNode.at("edu", base());
-        node.string("compatible", "orrery,edu-mmio");
-        node.reg(base(), REGION_SIZE);
-        if (isSet(IRQ)) {
-            node.u32("interrupts", get(IRQ));
-            node.u32("interrupt-parent", context.interruptParent());
-        }
-        node.u32("orrery,buffer-size", get(BUFFER_SIZE));
-        context.soc().add(node);
+    @Override protected FdtNode deviceTreeNode(DeviceTreeContext context) {
+        return socNode("edu", context).string("compatible", "orrery,edu-mmio").u32("orrery,buffer-size", get(BUFFER_SIZE));
     }
 
     /** One entry of edu-query-stats. */

@@ -6,17 +6,13 @@ import org.orrery.command.CommandModule;
 import org.orrery.command.Session;
 import org.orrery.command.internal.CommandLayerImpl;
 import org.orrery.command.internal.CoreCommands;
+import org.orrery.machine.testing.MachineThread;
 import org.orrery.qom.ObjectTree;
-import org.orrery.qom.SafePoint;
 import org.orrery.qom.TypeProvider;
 import org.orrery.qom.Value;
 import org.orrery.qom.internal.TypeRegistryImpl;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 
 /** A tree with a real machine thread (a single-thread executor) and a command layer, as tests need them. */
 public final class TestMachine implements AutoCloseable {
@@ -58,49 +54,6 @@ public final class TestMachine implements AutoCloseable {
         if (closed) return;
         closed = true;
         tree.dispose();
-        thread.shutdown();
-    }
-
-    public static final class MachineThread implements SafePoint {
-        private volatile Thread thread;
-        private final ExecutorService ex = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "machine-test");
-            t.setDaemon(true);
-            thread = t;
-            return t;
-        });
-
-        @Override public <T> T call(Callable<T> task) {
-            if (isCurrentThread()) {
-                try {
-                    return task.call();
-                } catch (RuntimeException e) {
-                    throw e;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-            try {
-                return ex.submit(task).get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof RuntimeException r) throw r;
-                if (e.getCause() instanceof Error er) throw er;
-                throw new IllegalStateException(e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-
-        @Override public void post(Runnable task) { if (!ex.isShutdown()) ex.execute(task); }
-
-        @Override public boolean isCurrentThread() { return Thread.currentThread() == thread; }
-
-        public boolean isCurrentThreadOf(Thread t) { return t == thread; }
-
-        public void shutdown() {
-            ex.shutdown();
-            try { ex.awaitTermination(5, TimeUnit.SECONDS); } catch (InterruptedException e) { Thread.currentThread().interrupt(); }
-        }
+        thread.close();
     }
 }

@@ -6,24 +6,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.orrery.command.CommandHandler;
 import org.orrery.command.CommandModule;
 import org.orrery.command.Session;
-import org.orrery.command.internal.CommandLayerImpl;
-import org.orrery.command.internal.CoreCommands;
 import org.orrery.machine.Machine;
-import org.orrery.machine.device.Board;
 import org.orrery.machine.device.Device;
-import org.orrery.machine.fdt.FdtNode;
-import org.orrery.machine.internal.MachineCommands;
-import org.orrery.machine.internal.MachineManagerComponent;
-import org.orrery.machine.irq.IrqLine;
+import org.orrery.machine.testing.TestBoard;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
 import org.orrery.qom.Settable;
 import org.orrery.qom.TypeDescription;
-import org.orrery.qom.Value;
-import org.orrery.qom.internal.TypeRegistryImpl;
 
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -31,14 +22,11 @@ import java.util.Map;
  * (core, machine and D-Bus commands) and machine runtime, with a minimal board ("test" machine), a device
  * type and a user-creatable object type whose provider can be removed as an uninstalled bundle's would.
  */
-final class TestPlatform implements AutoCloseable {
+final class TestPlatform extends org.orrery.machine.testing.TestPlatform {
     static final JsonNodeFactory F = JsonNodeFactory.instance;
     static final String OBJECT_TYPE_KEY = "test:object";
 
-    final TypeRegistryImpl registry = new TypeRegistryImpl();
-    final CommandLayerImpl layer = new CommandLayerImpl();
     final DbusCommands dbus = new DbusCommands();
-    final MachineManagerComponent machines;
     final Machine machine;
 
     static final Property<Long> COUNT = Property.of("count", PropertyTypes.UINT32).defaultValue(1L).description("how many");
@@ -46,33 +34,17 @@ final class TestPlatform implements AutoCloseable {
     static final Property<String> MODE = Property.of("mode", PropertyTypes.enumOf("TestMode", "fast", "slow")).settable(Settable.ALWAYS).defaultValue("fast");
     static final Property<Long> SIZE = Property.of("size", PropertyTypes.SIZE).defaultValue(0L);
 
-    static final class TestBoard extends Board {
-        @Override public List<org.orrery.machine.cpu.Hart> harts() { return List.of(); }
-        @Override public FdtNode buildDeviceTree() { return null; }
-        @Override public void loadImages() { }
-        @Override public IrqLine platformIrq(int source) { return IrqLine.UNCONNECTED; }
-    }
-
     static final class TestDevice extends Device { }
 
     TestPlatform() {
-        registry.add("test:device", TypeDescription.named("device").parent("object").abstractType().property(Device.REALIZED), "test");
-        registry.add("test:machine", TypeDescription.named("machine").parent("object").abstractType()
-                .properties(Board.RAM_SIZE, Board.MEMORY_BACKEND, Board.CPU_TYPE, Board.SMP, Board.FIRMWARE,
-                        Board.KERNEL, Board.INITRD, Board.APPEND, Board.DTB, Board.DUMPDTB, Board.SERIAL_CHARDEV), "test");
-        registry.add("test:board", TypeDescription.named("test-machine").parent("machine").creates(TestBoard::new)
-                .description("a board with nothing on it"), "test");
+        board("test", TestBoard::new);
         registry.add("test:test-device", TypeDescription.named("test-device").parent("device").properties(COUNT, LABEL, MODE)
                 .creates(TestDevice::new), "test");
         registry.add(OBJECT_TYPE_KEY, TypeDescription.named("test-object").implementing("user-creatable").property(SIZE)
                 .creates(QObject::new), "test.bundle");
-        layer.add("core", new CoreCommands(registry), "org.orrery.command-layer");
-        layer.add("machine", new MachineCommands(registry), "org.orrery.machine-api");
-        layer.add("dbus", dbus, "org.orrery.dbus-frontend");
-        layer.add("test", testCommands(), "test");
-        machines = new MachineManagerComponent(registry);
-        machine = machines.create("main");
-        machine.call(() -> machine.createBoard("test"));
+        module("dbus", dbus, "org.orrery.dbus-frontend");
+        module("test", testCommands(), "test");
+        machine = machine("main", "test");
     }
 
     /** A slow command that does not hold the machine thread, for clients that hang up mid-call. */
@@ -95,21 +67,15 @@ final class TestPlatform implements AutoCloseable {
         };
     }
 
-    JsonNode qmp(String command, ObjectNode args) {
-        return layer.execute(machine.tree(), command, args == null ? null : Value.ofJson("arguments", args), () -> "test");
-    }
+    JsonNode qmp(String command, ObjectNode args) { return qmp(machine, command, args); }
 
-    JsonNode qmp(String command, String... keyValues) {
-        ObjectNode a = F.objectNode();
-        for (int i = 0; i < keyValues.length; i += 2) a.put(keyValues[i], keyValues[i + 1]);
-        return qmp(command, a);
-    }
+    JsonNode qmp(String command, String... keyValues) { return qmp(command, args(keyValues)); }
 
     int commandCount() { return qmp("query-commands", (ObjectNode) null).size(); }
 
     @Override public void close() {
         dbus.deactivate();
-        machines.destroy(machine);
+        super.close();
     }
 
     static Session session() { return () -> "test"; }

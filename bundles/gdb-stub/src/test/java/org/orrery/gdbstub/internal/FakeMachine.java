@@ -4,6 +4,8 @@ import org.orrery.machine.Machine;
 import org.orrery.machine.RunState;
 import org.orrery.machine.cpu.Hart;
 import org.orrery.machine.cpu.StopReason;
+import org.orrery.machine.testing.FakeHart;
+import org.orrery.qom.SafePoint;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +17,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * a lock (call runs the task under it), so the tests can play the hart stopping with {@link #hit}.
  */
 final class FakeMachine implements DebugTarget {
+    /** Where each hart's 64 KiB of RAM is. */
+    static final long RAM = 0x8000_0000L;
+
     final List<FakeHart> harts = new ArrayList<>();
     final List<String> monitorCommands = new ArrayList<>();
     final ReentrantLock machineThread = new ReentrantLock();
@@ -31,7 +36,11 @@ final class FakeMachine implements DebugTarget {
     boolean autoRun;
 
     FakeMachine(int harts) {
-        for (int i = 0; i < harts; i++) this.harts.add(new FakeHart(i));
+        for (int i = 0; i < harts; i++) {
+            FakeHart h = new FakeHart(i).withRam(RAM, 64 * 1024);
+            h.idle = false; // "running" until the test stops it
+            this.harts.add(h);
+        }
     }
 
     FakeHart hart(int i) { return harts.get(i); }
@@ -99,11 +108,7 @@ final class FakeMachine implements DebugTarget {
     @Override public <T> T call(Callable<T> task) {
         machineThread.lock();
         try {
-            return task.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+            return SafePoint.runHere(task);
         } finally {
             machineThread.unlock();
         }

@@ -3,6 +3,7 @@ package org.orrery.gdbstub.internal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.orrery.machine.testing.FakeHart;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.orrery.machine.RunState;
 import org.orrery.machine.cpu.StopReason;
+import org.orrery.machine.testing.FakeHart;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -46,6 +46,21 @@ public abstract class Board extends Device {
     /** The harts of this board, in hart-id order (valid once realized). */
     public abstract List<Hart> harts();
 
+    /**
+     * Realizes the board, then the cold-plugged devices ({@code -device}, {@code device_add} before the board
+     * existed) in the order they were added, as QEMU realizes them: buses hand out slots in that order.
+     */
+    public final void realizeWithColdPlugged() {
+        realize();
+        List<QObject> coldPlugged = new ArrayList<>();
+        for (String holder : new String[]{"/machine/peripheral", "/machine/peripheral-anon"}) {
+            QObject h = tree().resolve(holder);
+            if (h != null) coldPlugged.addAll(h.children().values());
+        }
+        coldPlugged.sort(java.util.Comparator.comparingLong(QObject::creationSerial));
+        for (QObject d : coldPlugged) if (!d.isRealized()) d.realize();
+    }
+
     /** The CPU objects of this board. */
     public List<CpuDevice> cpus() {
         List<CpuDevice> out = new ArrayList<>();

@@ -169,18 +169,9 @@ final class MachineImpl implements Machine, SafePoint {
         MachineOptions.InstructionCounting icount = options.instructionCounting();
         // before the harts exist: they choose how to translate from the clock
         if (icount != null) clock.countInstructions(icount.shift(), vcpus::instructionsExecuted);
-        b.realize();
+        b.realizeWithColdPlugged();
         if (icount != null && b.harts().size() > 1)
             throw new QomException("-icount runs one hart: QEMU takes the harts in turn on one thread, Orrery gives each its own (use -smp 1)");
-        // cold-plugged devices (-device, device_add before the board existed), in the order they were added,
-        // as QEMU realizes them: buses hand out slots in that order
-        List<QObject> coldPlugged = new java.util.ArrayList<>();
-        for (String holder : new String[]{"/machine/peripheral", "/machine/peripheral-anon"}) {
-            QObject h = tree.resolve(holder);
-            if (h != null) coldPlugged.addAll(h.children().values());
-        }
-        coldPlugged.sort(java.util.Comparator.comparingLong(QObject::creationSerial));
-        for (QObject d : coldPlugged) if (!d.isRealized()) d.realize();
         b.loadImages();
         setHarts(b.harts());
         for (Hart h : harts) h.reset();
@@ -555,13 +546,13 @@ final class MachineImpl implements Machine, SafePoint {
      * that already holds the lock (a device, a nested command) runs it inline.
      */
     @Override public <T> T call(Callable<T> task) {
-        if (lock.isHeldByCurrentThread()) return run(task);
+        if (lock.isHeldByCurrentThread()) return SafePoint.runHere(task);
         if (!alive) throw new QomException("machine " + name + " is gone");
         vcpus.stopWorld();
         try {
             lock.lock();
             try {
-                return run(task);
+                return SafePoint.runHere(task);
             } finally {
                 boolean wake = wakeNeeded;
                 wakeNeeded = false;
@@ -571,16 +562,6 @@ final class MachineImpl implements Machine, SafePoint {
             }
         } finally {
             vcpus.startWorld();
-        }
-    }
-
-    private static <T> T run(Callable<T> task) {
-        try {
-            return task.call();
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         }
     }
 

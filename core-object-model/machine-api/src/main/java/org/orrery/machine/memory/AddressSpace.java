@@ -2,6 +2,7 @@ package org.orrery.machine.memory;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -12,9 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class AddressSpace {
     private static final ValueLayout.OfByte B = ValueLayout.JAVA_BYTE;
-    private static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED;
-    private static final ValueLayout.OfInt W = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfLong D = ValueLayout.JAVA_LONG_UNALIGNED;
+    // guest memory is little-endian (RISC-V), whatever the host's order
+    private static final ValueLayout.OfShort H = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt W = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong D = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final String name;
     private final MemoryRegion root;
@@ -112,6 +114,7 @@ public final class AddressSpace {
         }
     }
 
+    /** Reads 1, 2, 4 or 8 little-endian bytes of {@code seg} at {@code off} (unaligned allowed), zero-extended. */
     public static long load(MemorySegment seg, long off, int size) {
         return switch (size) {
             case 1 -> seg.get(B, off) & 0xffL;
@@ -122,6 +125,7 @@ public final class AddressSpace {
         };
     }
 
+    /** Writes the low 1, 2, 4 or 8 bytes of {@code value} into {@code seg} at {@code off}, little-endian. */
     public static void store(MemorySegment seg, long off, int size, long value) {
         switch (size) {
             case 1 -> seg.set(B, off, (byte) value);

@@ -34,7 +34,7 @@ public final class FlatView {
         List<Section> out = new ArrayList<>();
         render(root, 0, 0, root.size(), out);
         out.sort(Comparator.comparingLong(Section::start));
-        return new FlatView(merge(out));
+        return new FlatView(out);
     }
 
     // Paints leaves from lowest to highest priority; later paints cut holes in earlier ones.
@@ -67,6 +67,4 @@ public final class FlatView {
         out.clear();
         out.addAll(kept);
     }
-
-    private static List<Section> merge(List<Section> sorted) { return sorted; }
 }

@@ -96,12 +96,6 @@ public final class MemoryRegion {
         }
     }
 
-    /** Finds the placement of a direct subregion, or null. */
-    public Placement placementOf(MemoryRegion region) {
-        for (Placement p : subregions) if (p.region() == region) return p;
-        return null;
-    }
-
     void setTopologyListener(Runnable listener) { this.topologyListener = listener; }
 
     private void changed() {

@@ -58,9 +58,6 @@ public final class GuestLog {
         }
     }
 
-    /** Forgets which sites were logged (not needed normally; tests use it). */
-    public void forget() { seen.clear(); }
-
     /** How many distinct sites were logged so far. */
     public int sitesLogged() { return seen.size(); }
 }

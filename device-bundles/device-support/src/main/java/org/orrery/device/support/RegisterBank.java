@@ -2,45 +2,77 @@ package org.orrery.device.support;
 
 import org.orrery.machine.memory.MmioHandler;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.IntConsumer;
 import java.util.function.IntToLongFunction;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
- * A device's registers as a table: each has an offset, a width, a name and read/write callbacks, so a
- * device reads like its datasheet rather than a switch over offsets.
+ * A device's registers as a table: each has an offset, a width and a name, so a device reads like its
+ * datasheet rather than a switch over offsets. A register either holds its value in the bank, as named bit
+ * fields with an access kind and a reset value ({@link Reg#field}, {@link Reg#rw}), or computes it through
+ * read/write callbacks ({@link Reg#read}, {@link Reg#write}) when reading or writing it does something.
  *
  * <pre>
- * RegisterBank regs = new RegisterBank("ns16550a", log)
- *     .reg(0, 1, "rbr-thr").read(this::receive).write(this::transmit)
- *     .reg(5, 1, "lsr").read(this::lineStatus);
+ * RegisterBank regs = new RegisterBank("edu-mmio", log, 0x1000)
+ *     .reg(0x00, 4, "id").constant(0x45440100)
+ *     .reg(0x20, 4, "status").field("done", 0, 1, Access.W1C).field("busy", 1, 1, Access.RO).onWrite(v -&gt; update())
+ *     .reg(0x24, 4, "enable").rw().resetValue(1)
+ *     .done();
  * </pre>
  *
- * Accesses are decoded byte-exactly: an access that covers a register exactly calls it once; a
- * narrower access reads the register and extracts its bytes, or merges the written bytes into its
- * current value (read through {@link Reg#peek} when reads have side effects); a wider access is split
- * over the registers it covers. Bytes where no register is defined read as zero and writes to them are
- * ignored, logged once per offset as guest errors. Writes to read-only registers and reads of
- * write-only ones are logged the same way. Nothing a guest does throws.
+ * <p>Stored registers take their reset values in one {@link #reset()}. A guest write to one keeps the
+ * read-only bits, takes the read-write bits, clears the write-one-to-clear bits written as one and drops the
+ * reserved bits (which read as zero); then its {@code onWrite} runs with the new value.
+ *
+ * <p>Accesses are decoded byte-exactly: an access that covers a register exactly reaches it once; a
+ * narrower access reads the register and extracts its bytes, or merges the written bytes into its current
+ * value (read through {@link Reg#peek} when reads have side effects); a wider access is split over the
+ * registers it covers. A {@link #window} passes its accesses through unchanged. Bytes where nothing is
+ * defined read as zero and writes to them are ignored, logged once per offset as guest errors, as are
+ * writes to read-only registers and reads of write-only ones. Nothing a guest does throws.
  */
 public final class RegisterBank implements MmioHandler {
-    private final String device;
-    private final GuestLog log;
-    private final TreeMap<Long, Reg> regs = new TreeMap<>();
-
-    public RegisterBank(String device, GuestLog log) {
-        this.device = device;
-        this.log = log;
+    /** How a bit field answers the guest. */
+    public enum Access {
+        /** Read and written. */
+        RW,
+        /** Read; guest writes leave it as it is (the device sets it). */
+        RO,
+        /** Read; writing one clears the bit, writing zero leaves it. */
+        W1C,
+        /** Reads as zero; writes are dropped. */
+        RESERVED
     }
 
+    private final String device;
+    private final GuestLog log;
+    private final long size;
+    private final TreeMap<Long, Reg> regs = new TreeMap<>();
+    private final List<Window> windows = new ArrayList<>();
+
+    /** A bank for {@code device} whose registers all lie below {@code size}. */
+    public RegisterBank(String device, GuestLog log, long size) {
+        this.device = device;
+        this.log = log;
+        this.size = size;
+    }
+
+    /** A bank with no size of its own (its user maps it). */
+    public RegisterBank(String device, GuestLog log) { this(device, log, Long.MAX_VALUE); }
+
     public GuestLog log() { return log; }
+
+    /** The size of the region the registers lie in. */
+    public long size() { return size; }
 
     /** Defines a register of {@code width} bytes (1, 2, 4 or 8) at {@code offset}; configure it with the returned builder. */
     public Reg reg(long offset, int width, String name) {
         if (width != 1 && width != 2 && width != 4 && width != 8) throw new IllegalArgumentException("width " + width);
+        if (offset < 0 || offset + width > size) throw new IllegalArgumentException(device + ": register " + name + " lies outside the bank");
         Map.Entry<Long, Reg> below = regs.floorEntry(offset + width - 1);
         if (below != null && below.getKey() + below.getValue().width > offset)
             throw new IllegalArgumentException(device + ": register " + name + " overlaps " + below.getValue().name);
@@ -67,8 +99,23 @@ public final class RegisterBank implements MmioHandler {
     @FunctionalInterface
     public interface IndexedWriter { void write(int index, long value); }
 
-    /** The register at exactly {@code offset}, or null. */
-    public Reg at(long offset) { return regs.get(offset); }
+    /**
+     * Passes accesses to {@code length} bytes from {@code offset} to {@code handler} unchanged, with offsets
+     * relative to the window (a configuration space the device decodes itself).
+     */
+    public RegisterBank window(long offset, long length, MmioHandler handler) {
+        windows.add(new Window(offset, length, handler));
+        return this;
+    }
+
+    private record Window(long offset, long length, MmioHandler handler) {
+        boolean holds(long at) { return at >= offset && at - offset < length; }
+    }
+
+    /** Gives every stored register its reset value. */
+    public void reset() {
+        for (Reg r : regs.values()) if (r.stored) r.value = r.resetValue;
+    }
 
     private Reg containing(long offset) {
         Map.Entry<Long, Reg> e = regs.floorEntry(offset);
@@ -77,7 +124,14 @@ public final class RegisterBank implements MmioHandler {
         return offset < r.offset + r.width ? r : null;
     }
 
+    private Window windowAt(long offset) {
+        for (Window w : windows) if (w.holds(offset)) return w;
+        return null;
+    }
+
     @Override public long read(long offset, int size) {
+        Window w = windowAt(offset);
+        if (w != null) return w.handler.read(offset - w.offset, size);
         Reg exact = regs.get(offset);
         if (exact != null && exact.width == size) return exact.doRead() & mask(size);
         long result = 0;
@@ -99,6 +153,8 @@ public final class RegisterBank implements MmioHandler {
     }
 
     @Override public void write(long offset, int size, long value) {
+        Window w = windowAt(offset);
+        if (w != null) { w.handler.write(offset - w.offset, size, value); return; }
         Reg exact = regs.get(offset);
         if (exact != null && exact.width == size) { exact.doWrite(value & mask(size)); return; }
         long at = offset;
@@ -114,8 +170,9 @@ public final class RegisterBank implements MmioHandler {
             int shiftInReg = (int) (8 * (at - r.offset));
             long pieceMask = mask((int) (pieceEnd - at)) << shiftInReg;
             long piece = (value >>> (8 * (at - offset))) << shiftInReg;
-            long merged = (r.peekValue() & ~pieceMask) | (piece & pieceMask);
-            r.doWrite(merged & mask(r.width));
+            // the bytes not written keep their value: write-one-to-clear bits there are written as zero
+            long untouched = r.peekValue() & ~pieceMask & ~r.w1cMask;
+            r.doWrite((untouched | (piece & pieceMask)) & mask(r.width));
             at = pieceEnd;
         }
     }
@@ -128,7 +185,9 @@ public final class RegisterBank implements MmioHandler {
 
     static long mask(int bytes) { return bytes >= 8 ? -1L : (1L << (8 * bytes)) - 1; }
 
-    /** One register: configure with {@link #read}, {@link #write}, {@link #peek}; chain back with {@link #reg}. */
+    static long bits(int lsb, int width) { return (width >= 64 ? -1L : (1L << width) - 1) << lsb; }
+
+    /** One register: configure with the methods below; chain back with {@link #reg} or {@link #done}. */
     public static final class Reg {
         private final RegisterBank bank;
         final long offset;
@@ -137,6 +196,12 @@ public final class RegisterBank implements MmioHandler {
         private LongSupplier read;
         private LongConsumer write;
         private LongSupplier peek;
+        // a stored register: its value, reset value, field masks and what runs after a guest write
+        private boolean stored;
+        private long value, resetValue;
+        private long rwMask, roMask, w1cMask;
+        private final Map<String, Long> fields = new TreeMap<>();
+        private LongConsumer onWrite = v -> { };
 
         Reg(RegisterBank bank, long offset, int width, String name) {
             this.bank = bank;
@@ -158,14 +223,64 @@ public final class RegisterBank implements MmioHandler {
         /** A side-effect-free read, used to merge partial writes; defaults to the reader. */
         public Reg peek(LongSupplier peeker) { this.peek = peeker; return this; }
 
-        /** A read-write register backed by {@code holder[0]}: plain storage. */
-        public Reg storage(long[] holder) { this.read = () -> holder[0]; this.write = v -> holder[0] = v; return this; }
-
         /** Writes are accepted and ignored (reserved-but-writable registers). */
         public Reg ignoreWrites() { this.write = v -> { }; return this; }
 
         /** Reads return {@code value}. */
         public Reg constant(long value) { this.read = () -> value; return this; }
+
+        /**
+         * Stores the bits {@code lsb .. lsb + bits - 1} as the field {@code fieldName}, answering the guest as
+         * {@code access} says. Bits no field covers are reserved.
+         */
+        public Reg field(String fieldName, int lsb, int bits, Access access) {
+            if (lsb < 0 || bits < 1 || lsb + bits > 8 * width) throw new IllegalArgumentException(name + "." + fieldName + " does not fit");
+            long m = RegisterBank.bits(lsb, bits);
+            if (((rwMask | roMask | w1cMask) & m) != 0 || fields.containsKey(fieldName))
+                throw new IllegalArgumentException(name + "." + fieldName + " overlaps another field");
+            stored = true;
+            fields.put(fieldName, m);
+            switch (access) {
+                case RW -> rwMask |= m;
+                case RO -> roMask |= m;
+                case W1C -> w1cMask |= m;
+                case RESERVED -> { }
+            }
+            return this;
+        }
+
+        /** Plain storage: one read-write field over the whole register. */
+        public Reg rw() { return field("value", 0, 8 * width, Access.RW); }
+
+        /** The value {@link RegisterBank#reset()} gives it (zero unless set). */
+        public Reg resetValue(long v) { this.resetValue = v; this.value = v; return this; }
+
+        /** Runs after every guest write of a stored register, with its new value. */
+        public Reg onWrite(LongConsumer after) { this.onWrite = after; return this; }
+
+        /** The stored value. */
+        public long value() { return value; }
+
+        /** Sets the stored value as the device (not the guest) does: every field, read-only ones too. */
+        public void set(long v) { value = v & (rwMask | roMask | w1cMask); }
+
+        /** Field {@code fieldName} of the stored value, shifted down. */
+        public long get(String fieldName) {
+            long m = fieldMask(fieldName);
+            return (value & m) >>> Long.numberOfTrailingZeros(m);
+        }
+
+        /** Sets field {@code fieldName} as the device does. */
+        public void set(String fieldName, long v) {
+            long m = fieldMask(fieldName);
+            value = (value & ~m) | ((v << Long.numberOfTrailingZeros(m)) & m);
+        }
+
+        private long fieldMask(String fieldName) {
+            Long m = fields.get(fieldName);
+            if (m == null) throw new IllegalArgumentException(name + " has no field " + fieldName);
+            return m;
+        }
 
         /** Starts the next register (to keep the table fluent). */
         public Reg reg(long nextOffset, int nextWidth, String nextName) { return bank.reg(nextOffset, nextWidth, nextName); }
@@ -174,27 +289,26 @@ public final class RegisterBank implements MmioHandler {
         public RegisterBank done() { return bank; }
 
         long doRead() {
-            if (read == null) {
-                bank.log.guestError("r" + offset, String.format("read of write-only register %s (0x%x)", name, offset));
-                return 0;
-            }
-            return read.getAsLong();
+            if (read != null) return read.getAsLong();
+            if (stored) return value;
+            bank.log.guestError("r" + offset, String.format("read of write-only register %s (0x%x)", name, offset));
+            return 0;
         }
 
         long peekValue() {
             if (peek != null) return peek.getAsLong();
-            return read == null ? 0 : read.getAsLong();
+            if (stored) return value;
+            return read != null ? read.getAsLong() : 0;
         }
 
-        void doWrite(long value) {
-            if (write == null) {
-                bank.log.guestError("w" + offset, String.format("write of 0x%x to read-only register %s (0x%x)", value, name, offset));
+        void doWrite(long v) {
+            if (write != null) { write.accept(v); return; }
+            if (stored) {
+                value = (value & roMask) | (v & rwMask) | (value & w1cMask & ~v);
+                onWrite.accept(value);
                 return;
             }
-            write.accept(value);
+            bank.log.guestError("w" + offset, String.format("write of 0x%x to read-only register %s (0x%x)", v, name, offset));
         }
     }
-
-    /** Convenience for callers that need an index-less writer from an {@link IntConsumer}. */
-    public static LongConsumer ofInt(IntConsumer c) { return v -> c.accept((int) v); }
 }

@@ -3,6 +3,7 @@ package org.orrery.device.testing;
 import org.orrery.machine.cpu.Hart;
 import org.orrery.machine.cpu.HartEnvironment;
 import org.orrery.machine.device.CpuDevice;
+import org.orrery.machine.testing.FakeHart;
 
 /** A CPU device whose hart is a {@link FakeHart}; registered by {@link TestMachine} as type "rv64" unless told otherwise. */
 public final class FakeCpu extends CpuDevice {

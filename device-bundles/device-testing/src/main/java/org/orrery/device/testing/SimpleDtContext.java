@@ -34,4 +34,10 @@ public final class SimpleDtContext implements DeviceTreeContext {
     }
 
     @Override public long timebaseFrequency() { return 10_000_000L; }
+
+    /** Lets {@code device} contribute to this tree and returns its node {@code /soc/name} (null when it made none). */
+    public FdtNode socNode(org.orrery.machine.device.DeviceTreeContributor device, String name) {
+        device.contributeDeviceTree(this);
+        return soc.child(name);
+    }
 }

@@ -108,6 +108,17 @@ public final class TestMachine {
         return tree.createChild(parent, path.substring(slash + 1), typeName);
     }
 
+    /** Creates an object at {@code path}, sets {@code name=value} properties as the command line would, and realizes it. */
+    public QObject realized(String path, String typeName, String... properties) {
+        QObject o = create(path, typeName);
+        for (String p : properties) {
+            int eq = p.indexOf('=');
+            o.setProperty(p.substring(0, eq), org.orrery.qom.Value.ofText(p.substring(0, eq), p.substring(eq + 1)));
+        }
+        o.realize();
+        return o;
+    }
+
     public ManualClock manualClock() { return clock; }
 
     /** The level of platform interrupt {@code n} as last driven (when no board handles platform interrupts). */
@@ -149,14 +160,7 @@ public final class TestMachine {
 
     public void build() {
         Board b = board();
-        b.realize();
-        List<QObject> coldPlugged = new ArrayList<>();
-        for (String holder : new String[]{"/machine/peripheral", "/machine/peripheral-anon"}) {
-            QObject h = tree.resolve(holder);
-            if (h != null) coldPlugged.addAll(h.children().values());
-        }
-        coldPlugged.sort(java.util.Comparator.comparingLong(QObject::creationSerial));
-        for (QObject d : coldPlugged) if (!d.isRealized()) d.realize();
+        b.realizeWithColdPlugged();
         b.loadImages();
         for (var h : b.harts()) h.reset();
     }

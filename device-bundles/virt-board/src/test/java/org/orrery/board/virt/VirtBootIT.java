@@ -31,27 +31,10 @@ class VirtBootIT {
         return Path.of(root).toAbsolutePath().normalize().resolve("orrery");
     }
 
-    /** A raw FAT image holding hello.txt, made with mkfs.vfat and mcopy. */
-    Path disk() throws Exception {
-        Path img = tmp.resolve("disk.img");
-        Path txt = tmp.resolve("hello.txt");
-        Files.writeString(txt, "Hello from a virtio disk\n");
-        run("truncate", "-s", "8M", img.toString());
-        run("mkfs.vfat", img.toString());
-        run("mcopy", "-i", img.toString(), txt.toString(), "::hello.txt");
-        return img;
-    }
-
-    static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
-    }
-
     @Test void opensbiThenUBootPromptThenVirtioDiskThenPoweroff() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(orrery()), "no ./orrery at " + orrery());
         Assumptions.assumeTrue(Files.isRegularFile(UBOOT), "u-boot-qemu is not installed");
-        Path img = disk();
+        Path img = FatDisk.make(tmp);
         Process p = new ProcessBuilder(List.of(orrery().toString(), "-machine", "virt", "-m", "256M", "-nographic",
                 "-kernel", UBOOT.toString(),
                 "-drive", "file=" + img + ",format=raw,if=none,id=d0", "-device", "virtio-blk-device,drive=d0"))

@@ -21,7 +21,7 @@ final class BlockIo {
         r.start(err -> { completedOn[0] = Thread.currentThread(); f.complete(err == null ? new Ok() : err); });
         try {
             Throwable t = f.get(30, TimeUnit.SECONDS);
-            if (!m.thread.isCurrentThreadOf(completedOn[0])) throw new AssertionError("completion not on the machine thread: " + completedOn[0]);
+            if (!m.thread.isThread(completedOn[0])) throw new AssertionError("completion not on the machine thread: " + completedOn[0]);
             return t instanceof Ok ? null : t;
         } catch (InterruptedException | ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new AssertionError(e);

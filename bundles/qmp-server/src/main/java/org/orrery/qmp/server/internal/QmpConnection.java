@@ -29,9 +29,10 @@ import java.util.logging.Logger;
 
 /**
  * One QMP session on one byte channel: the greeting, capabilities negotiation, then commands in the
- * order they arrive and events as they happen. Its reader runs on its own virtual thread and executes
- * each command there (the command layer hops to the machine thread only for commands that need it), so
- * a reply costs no extra thread switch. Everything written (replies and events) goes through one lock, a
+ * order they arrive and events as they happen. Its reader runs on a thread of its own (a platform thread
+ * unless {@code -Dorrery.qmp.virtualThreads=true}, see {@link ThreadTracker}) and executes each command
+ * there: the command layer takes the machine's lock at a safe point on that same thread for commands that
+ * need it, so a reply costs no thread switch. Everything written (replies and events) goes through one lock, a
  * whole message at a time.
  */
 final class QmpConnection implements Session, JsonFramer.Sink {

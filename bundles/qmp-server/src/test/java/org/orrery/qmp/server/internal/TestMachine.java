@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.orrery.command.Session;
 import org.orrery.command.internal.CommandLayerImpl;
 import org.orrery.command.internal.CoreCommands;
+import org.orrery.machine.testing.MachineThread;
 import org.orrery.qom.ObjectTree;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;

@@ -1,15 +1,16 @@
 package org.orrery.device.rtc.internal;
 
+import org.orrery.device.support.DeviceType;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
 import org.orrery.machine.MachineOptions;
 import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
-import org.orrery.machine.irq.IrqLine;
-import org.orrery.machine.memory.MemoryRegion;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
+import org.orrery.qom.TypeProvider;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * The Goldfish RTC (Android emulator's "goldfish" platform documentation): a 64-bit count of nanoseconds
@@ -24,10 +25,17 @@ import org.orrery.qom.PropertyTypes;
  */
 final class GoldfishRtc extends MmioDevice {
     static final String TYPE = "goldfish_rtc";
+    static final String DESCRIPTION = "Goldfish real-time clock: nanoseconds since the epoch, one alarm with an interrupt";
     static final long SIZE = 0x1000;
 
     static final Property<Long> DATE = Property.of("date-ns", PropertyTypes.UINT64)
             .description("start time in ns since the epoch instead of the host's clock (-rtc base=...)");
+
+    /** The Goldfish RTC type. */
+    @Component(service = TypeProvider.class)
+    public static final class Type extends DeviceType {
+        public Type() { super(() -> typeWithIrq(TYPE, GoldfishRtc.class, GoldfishRtc::new).description(DESCRIPTION)); }
+    }
 
     private long offset;          // count = elapsed() + offset
     private MachineOptions.RtcClock source = MachineOptions.RtcClock.VM;
@@ -36,45 +44,40 @@ final class GoldfishRtc extends MmioDevice {
     private long alarmAt;
     private boolean alarmRunning;
     private boolean irqPending;
-    private boolean irqEnabled;
     private VirtualClock clock;
     private VirtualClock.Timer alarm;
-    private IrqLine irq = IrqLine.UNCONNECTED;
+    private RegisterBank.Reg irqEnabled;
 
-    @Override protected void onRealize() {
+    @Override protected RegisterBank realizeRegisters() {
         clock = machine().clock();
         alarm = clock.newTimer(this::alarmFired);
         MachineOptions options = machine().options();
         source = options == null ? MachineOptions.RtcClock.VM : options.rtcClock();
         long start = isSet(DATE) ? get(DATE) : options == null ? System.currentTimeMillis() * 1_000_000L : options.rtcStartNanos();
         offset = start - elapsed();
-        if (isSet(IRQ)) irq = platformIrq((int) (long) get(IRQ));
-        RegisterBank regs = new RegisterBank(TYPE, log())
+        RegisterBank regs = registers(SIZE)
                 .reg(0x00, 4, "time-low").read(this::readTimeLow).write(v -> setCount(deposit(count(), 0, v))).peek(() -> count() & 0xffffffffL)
                 .reg(0x04, 4, "time-high").read(() -> latchedHigh).write(v -> setCount(deposit(count(), 32, v)))
                 .reg(0x08, 4, "alarm-low").read(() -> alarmAt & 0xffffffffL).write(this::writeAlarmLow)
                 .reg(0x0c, 4, "alarm-high").read(() -> alarmAt >>> 32).write(v -> alarmHighLatch = v)
-                .reg(0x10, 4, "irq-enabled").read(() -> irqEnabled ? 1 : 0).write(v -> { irqEnabled = (v & 1) != 0; updateIrq(); })
-                .reg(0x14, 4, "clear-alarm").read(() -> 0).write(v -> { alarm.cancel(); alarmRunning = false; })
+                .reg(0x14, 4, "clear-alarm").constant(0).write(v -> { alarm.cancel(); alarmRunning = false; })
                 .reg(0x18, 4, "alarm-status").read(() -> alarmRunning ? 1 : 0).ignoreWrites()
-                .reg(0x1c, 4, "clear-interrupt").read(() -> 0).write(v -> { irqPending = false; updateIrq(); })
+                .reg(0x1c, 4, "clear-interrupt").constant(0).write(v -> { irqPending = false; updateIrq(); })
                 .done();
-        mapMmio(base(), MemoryRegion.mmio(TYPE + "@" + Long.toHexString(base()), SIZE, regs));
+        irqEnabled = regs.reg(0x10, 4, "irq-enabled").field("enabled", 0, 1, RegisterBank.Access.RW).onWrite(v -> updateIrq());
+        return regs;
     }
 
-    @Override protected void onUnrealize() {
+    @Override protected void disconnect() {
         if (alarm != null) alarm.cancel();
-        irq.lower();
-        irq = IrqLine.UNCONNECTED;
-        super.onUnrealize();
     }
 
     @Override public void reset() {
         // the time keeps running across a reset, as a battery-backed clock does; the alarm and interrupt do not
+        super.reset();
         if (alarm != null) alarm.cancel();
         alarmRunning = false;
         irqPending = false;
-        irqEnabled = false;
         alarmAt = 0;
         alarmHighLatch = 0;
         updateIrq();
@@ -125,16 +128,9 @@ final class GoldfishRtc extends MmioDevice {
         updateIrq();
     }
 
-    private void updateIrq() { irq.setLevel(irqPending && irqEnabled); }
+    private void updateIrq() { irq().setLevel(irqPending && irqEnabled != null && irqEnabled.value() != 0); }
 
-    @Override public void contributeDeviceTree(DeviceTreeContext context) {
-        FdtNode n = FdtNode.at("rtc", base());
-        if (isSet(IRQ)) {
-            n.u32("interrupts", get(IRQ));
-            n.u32("interrupt-parent", context.interruptParent());
-        }
-        n.reg(base(), SIZE);
-        n.string("compatible", "google,goldfish-rtc");
-        context.soc().add(n);
+    @Override protected FdtNode deviceTreeNode(DeviceTreeContext context) {
+        return socNode("rtc", context).string("compatible", "google,goldfish-rtc");
     }
 }

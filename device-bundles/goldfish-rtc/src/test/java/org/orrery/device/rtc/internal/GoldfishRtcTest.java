@@ -1,30 +1,19 @@
 package org.orrery.device.rtc.internal;
 
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.orrery.device.testing.SimpleDtContext;
 import org.orrery.device.testing.TestMachine;
 import org.orrery.machine.memory.AddressSpace;
-import org.orrery.qom.Value;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 class GoldfishRtcTest {
     static final long B = 0x101000;
     static final long START = 1_700_000_000_000_000_000L;
-    TestMachine m;
-    AddressSpace bus;
-    GoldfishRtc rtc;
-
-    @BeforeEach void setUp() {
-        m = new TestMachine(new GoldfishRtcType());
-        bus = m.systemMemory();
-        rtc = (GoldfishRtc) m.create("/machine/soc/rtc@101000", "goldfish_rtc");
-        rtc.setProperty("addr", Value.ofText("addr", "0x101000"));
-        rtc.setProperty("irq", Value.ofText("irq", "11"));
-        rtc.setProperty("date-ns", Value.ofText("date-ns", "" + START));
-        rtc.realize();
-    }
+    // JUnit makes a new instance, so a new machine, for each test
+    final TestMachine m = new TestMachine(new GoldfishRtc.Type());
+    final AddressSpace bus = m.systemMemory();
+    final GoldfishRtc rtc = (GoldfishRtc) m.realized("/machine/soc/rtc@101000", "goldfish_rtc", "addr=0x101000", "irq=11", "date-ns=" + START);
 
     long time() { long lo = bus.read(B, 4); long hi = bus.read(B + 4, 4); return hi << 32 | lo; }
 
@@ -36,18 +25,14 @@ class GoldfishRtcTest {
 
     @Test void rtcBaseAndClockComeFromTheMachinesRtcOptions() {
         m.machine().options().setRtcBase("2006-06-17T16:01:21");
-        var fixed = m.create("/machine/soc/rtc3", "goldfish_rtc");
-        fixed.setProperty("addr", Value.ofText("addr", "0x300000"));
-        fixed.realize();
+        var fixed = m.realized("/machine/soc/rtc3", "goldfish_rtc", "addr=0x300000");
         long epoch = 1150560081L * 1_000_000_000L;
         assertEquals(epoch, bus.read(0x300000, 4) | bus.read(0x300004, 4) << 32, "-rtc base=DATE, as UTC");
         m.manualClock().advance(7);
         assertEquals(epoch + 7, bus.read(0x300000, 4) | bus.read(0x300004, 4) << 32, "clock=vm (the default): virtual time");
         m.machine().options().setRtcBase("2006-06-17");
         m.machine().options().setRtcClock(org.orrery.machine.MachineOptions.RtcClock.HOST);
-        var host = m.create("/machine/soc/rtc4", "goldfish_rtc");
-        host.setProperty("addr", Value.ofText("addr", "0x400000"));
-        host.realize();
+        var host = m.realized("/machine/soc/rtc4", "goldfish_rtc", "addr=0x400000");
         long first = bus.read(0x400000, 4) | bus.read(0x400004, 4) << 32;
         assertTrue(first >= 1150502400L * 1_000_000_000L && first < 1150502400L * 1_000_000_000L + 5_000_000_000L, "" + first);
         m.manualClock().advance(1_000_000_000L);
@@ -56,9 +41,7 @@ class GoldfishRtcTest {
     }
 
     @Test void hostClockByDefault() {
-        var r2 = m.create("/machine/soc/rtc2", "goldfish_rtc");
-        r2.setProperty("addr", Value.ofText("addr", "0x200000"));
-        r2.realize();
+        var r2 = m.realized("/machine/soc/rtc2", "goldfish_rtc", "addr=0x200000");
         long lo = bus.read(0x200000, 4), hi = bus.read(0x200004, 4);
         long secs = (hi << 32 | lo) / 1_000_000_000L;
         assertTrue(Math.abs(secs - System.currentTimeMillis() / 1000) < 5);
@@ -101,9 +84,7 @@ class GoldfishRtcTest {
     }
 
     @Test void deviceTreeNode() {
-        SimpleDtContext ctx = new SimpleDtContext();
-        rtc.contributeDeviceTree(ctx);
-        var n = ctx.soc().child("rtc@101000");
+        var n = new SimpleDtContext().socNode(rtc, "rtc@101000");
         assertEquals("google,goldfish-rtc", n.stringProperty("compatible"));
         assertArrayEquals(new byte[]{0, 0, 0, 11}, n.property("interrupts"));
     }

@@ -1,11 +1,13 @@
 package org.orrery.device.sifivetest.internal;
 
+import org.orrery.device.support.DeviceType;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
 import org.orrery.machine.Machine;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
-import org.orrery.machine.memory.MemoryRegion;
+import org.orrery.qom.TypeProvider;
+import org.osgi.service.component.annotations.Component;
 
 /**
  * The SiFive test device: a 32-bit register at offset 0 whose low 16 bits are a command and high 16 bits
@@ -15,12 +17,19 @@ import org.orrery.machine.memory.MemoryRegion;
  */
 final class SifiveTest extends MmioDevice {
     static final String TYPE = "riscv.sifive.test";
+    static final String DESCRIPTION = "SiFive test finisher: guest poweroff (0x5555), reset (0x7777) and failure exit "
+            + "codes (code << 16 | 0x3333)";
     static final long SIZE = 0x1000;
     static final int FAIL = 0x3333, PASS = 0x5555, RESET = 0x7777;
 
-    @Override protected void onRealize() {
-        RegisterBank regs = new RegisterBank(TYPE, log()).reg(0, 4, "finisher").read(() -> 0).write(this::finish).done();
-        mapMmio(base(), MemoryRegion.mmio(TYPE + "@" + Long.toHexString(base()), SIZE, regs));
+    /** The SiFive test (finisher) device type. */
+    @Component(service = TypeProvider.class)
+    public static final class Type extends DeviceType {
+        public Type() { super(() -> type(TYPE, SifiveTest.class, SifiveTest::new).description(DESCRIPTION)); }
+    }
+
+    @Override protected RegisterBank realizeRegisters() {
+        return registers(SIZE).reg(0, 4, "finisher").constant(0).write(this::finish).done();
     }
 
     private void finish(long value) {
@@ -36,15 +45,11 @@ final class SifiveTest extends MmioDevice {
         }
     }
 
-    @Override public void contributeDeviceTree(DeviceTreeContext context) {
+    @Override protected FdtNode deviceTreeNode(DeviceTreeContext context) {
         int phandle = context.phandle("sifive-test@" + Long.toHexString(base()));
-        FdtNode n = FdtNode.at("test", base());
-        n.u32("phandle", phandle);
-        n.reg(base(), SIZE);
-        n.string("compatible", "sifive,test1", "sifive,test0", "syscon");
-        context.soc().add(n);
         context.root().add(syscon("poweroff", "syscon-poweroff", PASS, phandle));
         context.root().add(syscon("reboot", "syscon-reboot", RESET, phandle));
+        return socNode("test", context).u32("phandle", phandle).string("compatible", "sifive,test1", "sifive,test0", "syscon");
     }
 
     private static FdtNode syscon(String name, String compatible, int value, int regmap) {

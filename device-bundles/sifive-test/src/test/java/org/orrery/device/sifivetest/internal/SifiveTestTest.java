@@ -4,7 +4,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.orrery.device.testing.SimpleDtContext;
 import org.orrery.device.testing.TestMachine;
-import org.orrery.qom.Value;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -14,10 +13,8 @@ class SifiveTestTest {
     SifiveTest dev;
 
     @BeforeEach void setUp() {
-        m = new TestMachine(new SifiveTestType());
-        dev = (SifiveTest) m.create("/machine/soc/test@100000", "riscv.sifive.test");
-        dev.setProperty("addr", Value.ofText("addr", "0x100000"));
-        dev.realize();
+        m = new TestMachine(new SifiveTest.Type());
+        dev = (SifiveTest) m.realized("/machine/soc/test@100000", "riscv.sifive.test", "addr=0x100000");
     }
 
     @Test void passPowersOffWithStatusZero() {

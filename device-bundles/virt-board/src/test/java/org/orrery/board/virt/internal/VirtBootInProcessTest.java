@@ -12,7 +12,6 @@ import org.orrery.machine.device.Board;
 import org.orrery.qom.QObject;
 import org.orrery.qom.Value;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -45,7 +44,7 @@ class VirtBootInProcessTest {
         disk = (MemoryBlockNode) m.create("/blockdevs/d0", "block-node");
         disk.setProperty("size", Value.ofText("size", "8M"));
         disk.realize();
-        byte[] image = fatImage();
+        byte[] image = java.nio.file.Files.readAllBytes(org.orrery.board.virt.FatDisk.make(tmp));
         System.arraycopy(image, 0, disk.data(), 0, image.length);
 
         Board b = m.machine().createBoard("virt");
@@ -66,22 +65,6 @@ class VirtBootInProcessTest {
         expect("bytes read");
         expect("Hello from");
         expect("=>");
-    }
-
-    private byte[] fatImage() throws Exception {
-        Path img = tmp.resolve("disk.img");
-        Path txt = tmp.resolve("hello.txt");
-        Files.writeString(txt, "Hello from a virtio disk\n");
-        run("truncate", "-s", "8M", img.toString());
-        run("mkfs.vfat", img.toString());
-        run("mcopy", "-i", img.toString(), txt.toString(), "::hello.txt");
-        return Files.readAllBytes(img);
-    }
-
-    private static void run(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        assertEquals(0, p.waitFor(), String.join(" ", cmd));
     }
 
     private void type(String s) { pendingInput += s; }

@@ -10,9 +10,7 @@ import org.orrery.device.virtio.VirtioTransportCore.Area;
 import org.orrery.machine.device.DeviceBus;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
-import org.orrery.machine.irq.IrqLine;
 import org.orrery.machine.memory.AddressSpace;
-import org.orrery.machine.memory.MemoryRegion;
 import org.orrery.machine.memory.MmioHandler;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
@@ -32,13 +30,12 @@ final class VirtioMmio extends MmioDevice implements VirtioBus.Owner, VirtioTran
     static final int MAGIC = 0x74726976; // "virt"
     static final int VENDOR = 0x554d4551; // "QEMU"
 
-    static final Property<String> DEVICE = Property.of("device", PropertyTypes.STR)
-            .description("the virtio device plugged into this transport").computed(VirtioMmio::devicePath);
     static final Property<Boolean> FORCE_LEGACY = Property.of("force-legacy", PropertyTypes.BOOL).defaultValue(true)
             .description("present the legacy interface (version 1) instead of the modern one (version 2)");
+    static final Property<String> DEVICE = Property.of("device", PropertyTypes.STR)
+            .description("the virtio device plugged into this transport").computed(VirtioMmio::devicePath);
 
     private VirtioTransportCore core;
-    private IrqLine irq = IrqLine.UNCONNECTED;
     private AddressSpace dma;
     private long guestPageSize;
     private long queueAlign;
@@ -47,26 +44,18 @@ final class VirtioMmio extends MmioDevice implements VirtioBus.Owner, VirtioTran
 
     VirtioDevice pluggedDevice() { return core == null ? null : core.device(); }
 
-    @Override protected void onRealize() {
+    @Override protected RegisterBank realizeRegisters() {
         dma = machine().systemMemory();
-        if (isSet(IRQ)) irq = platformIrq((int) (long) get(IRQ));
         boolean legacy = get(FORCE_LEGACY);
         core = new VirtioTransportCore(this, legacy);
         if (child(busName()) == null) {
             String name = DeviceBus.freeName(tree(), BUS_TYPE);
             tree().createChild(this, name, BUS_TYPE);
         }
-        RegisterBank regs = legacy ? legacyRegisters() : modernRegisters();
-        MmioHandler handler = new MmioHandler() {
-            @Override public long read(long offset, int size) {
-                return offset >= 0x100 ? core.readConfig((int) (offset - 0x100), size) : regs.read(offset, size);
-            }
-
-            @Override public void write(long offset, int size, long value) {
-                if (offset >= 0x100) core.writeConfig((int) (offset - 0x100), size, value); else regs.write(offset, size, value);
-            }
-        };
-        mapMmio(base(), MemoryRegion.mmio(TYPE + "@" + Long.toHexString(base()), SIZE, handler));
+        return (legacy ? legacyRegisters() : modernRegisters()).window(0x100, SIZE - 0x100, new MmioHandler() {
+            @Override public long read(long offset, int size) { return core.readConfig((int) offset, size); }
+            @Override public void write(long offset, int size, long value) { core.writeConfig((int) offset, size, value); }
+        });
     }
 
     /** The name of the bus this transport made (the child that is a bus). */
@@ -77,7 +66,7 @@ final class VirtioMmio extends MmioDevice implements VirtioBus.Owner, VirtioTran
 
     /** The registers both versions share, in the order of the layout. */
     private RegisterBank common(int version) {
-        return new RegisterBank(TYPE, log())
+        return registers(SIZE)
                 .reg(0x000, 4, "magic").constant(MAGIC)
                 .reg(0x004, 4, "version").constant(version)
                 .reg(0x008, 4, "device-id").read(() -> pluggedDevice() == null ? 0 : pluggedDevice().deviceId())
@@ -125,11 +114,8 @@ final class VirtioMmio extends MmioDevice implements VirtioBus.Owner, VirtioTran
                 .done();
     }
 
-    @Override protected void onUnrealize() {
+    @Override protected void disconnect() {
         if (core != null) core.unplug();
-        irq.lower();
-        irq = IrqLine.UNCONNECTED;
-        super.onUnrealize();
     }
 
     // ---- the bus's owner ----
@@ -145,7 +131,7 @@ final class VirtioMmio extends MmioDevice implements VirtioBus.Owner, VirtioTran
     @Override public AddressSpace dma() { return dma; }
     @Override public long baseAddress() { return base(); }
     @Override public GuestLog guestLog() { return log(); }
-    @Override public void interrupt(Integer source) { irq.setLevel(core.isr() != 0); }
+    @Override public void interrupt(Integer source) { irq().setLevel(core.isr() != 0); }
 
     @Override public void reset() {
         if (core != null) {
@@ -154,14 +140,7 @@ final class VirtioMmio extends MmioDevice implements VirtioBus.Owner, VirtioTran
         }
     }
 
-    @Override public void contributeDeviceTree(DeviceTreeContext context) {
-        FdtNode n = FdtNode.at("virtio_mmio", base());
-        if (isSet(IRQ)) {
-            n.u32("interrupts", get(IRQ));
-            n.u32("interrupt-parent", context.interruptParent());
-        }
-        n.reg(base(), DT_SIZE);
-        n.string("compatible", "virtio,mmio");
-        context.soc().add(n);
+    @Override protected FdtNode deviceTreeNode(DeviceTreeContext context) {
+        return socNode("virtio_mmio", DT_SIZE, context).string("compatible", "virtio,mmio");
     }
 }

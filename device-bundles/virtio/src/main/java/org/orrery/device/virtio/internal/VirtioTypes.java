@@ -40,10 +40,8 @@ final class VirtioTypes {
     @Component(service = TypeProvider.class)
     public static final class Mmio implements TypeProvider {
         @Override public TypeDescription describe() {
-            return TypeDescription.named(VirtioMmio.TYPE).parent("sys-bus-device")
-                    .description("virtio-mmio transport (version 1, or 2 with force-legacy=off)")
-                    .properties(MmioDevice.ADDR, MmioDevice.IRQ, VirtioMmio.FORCE_LEGACY, VirtioMmio.DEVICE)
-                    .creates(VirtioMmio::new);
+            return MmioDevice.typeWithIrq(VirtioMmio.TYPE, VirtioMmio.class, VirtioMmio::new)
+                    .description("virtio-mmio transport (version 1, or 2 with force-legacy=off)");
         }
     }
 

@@ -10,20 +10,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.orrery.command.AbstractCommandModule;
 import org.orrery.command.internal.CommandLayerImpl;
-import org.orrery.command.internal.CoreCommands;
 import org.orrery.machine.Machine;
 import org.orrery.machine.RunState;
-import org.orrery.machine.cpu.Hart;
-import org.orrery.machine.cpu.HartDebug;
-import org.orrery.machine.cpu.InterruptPin;
-import org.orrery.machine.cpu.StopReason;
-import org.orrery.machine.device.Board;
 import org.orrery.machine.device.Device;
-import org.orrery.machine.fdt.FdtNode;
-import org.orrery.machine.internal.MachineCommands;
 import org.orrery.machine.internal.MachineManagerComponent;
-import org.orrery.machine.irq.IrqLine;
-import org.orrery.machine.memory.MemoryRegion;
+import org.orrery.machine.testing.TestBoard;
+import org.orrery.machine.testing.TestPlatform;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
@@ -36,11 +28,9 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.lang.foreign.Arena;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -49,11 +39,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Gogo commands on a real Gogo command processor, a real command layer and a real machine. */
 class GogoCommandsTest {
-    static final long RAM = 0x80000000L;
 
-    private final TypeRegistryImpl registry = new TypeRegistryImpl();
-    private final CommandLayerImpl layer = new CommandLayerImpl();
-    private final MachineManagerComponent machines = new MachineManagerComponent(registry);
+    private final TestPlatform platform = new TestPlatform();
+    private final TypeRegistryImpl registry = platform.registry;
+    private final CommandLayerImpl layer = platform.layer;
+    private final MachineManagerComponent machines = platform.machines;
     private final ThreadIOImpl threadIO = new ThreadIOImpl();
     private CommandProcessorImpl processor;
     private CommandSession session;
@@ -70,15 +60,10 @@ class GogoCommandsTest {
 
     @BeforeEach
     void setUp() {
-        registry.add("device", TypeDescription.named("device").parent("object").abstractType().property(Device.REALIZED), "test");
-        registry.add("machine", TypeDescription.named("machine").parent("object").abstractType().properties(Board.RAM_SIZE), "test");
-        registry.add("test-machine", TypeDescription.named("test-machine").parent("machine").creates(TestBoard::new), "org.example.board");
+        registry.add("test-machine", TypeDescription.named("test-machine").parent("machine").creates(GogoCommandsTest::board), "org.example.board");
         registry.add("test-device", TypeDescription.named("test-device").parent("device").property(LEVEL).creates(TestDevice::new), "org.example.devices");
-        registry.add("user-creatable", TypeDescription.interfaceNamed("user-creatable"), "test");
         registry.add("test-object", TypeDescription.named("test-object").parent("object").implementing("user-creatable")
                 .property(LEVEL).creates(QObject::new), "org.example.objects");
-        layer.add("core", new CoreCommands(registry), "core");
-        layer.add("machine", new MachineCommands(registry), "machine");
         threadIO.start();
         processor = new CommandProcessorImpl(threadIO);
         Shell shell = new Shell(layer, machines);
@@ -97,7 +82,7 @@ class GogoCommandsTest {
         qmp.close();
         session.close();
         threadIO.stop();
-        for (Machine m : machines.machines()) machines.destroy(m);
+        platform.close();
     }
 
     private Machine boot() {
@@ -232,61 +217,9 @@ class GogoCommandsTest {
 
     static final class TestDevice extends Device { }
 
-    static final class TestBoard extends Board {
-        private final long[] x = new long[32];
-        private long pc;
-
-        @Override protected void onRealize() {
-            var ram = MemoryRegion.ram("ram", Arena.ofAuto().allocate(1 << 16, 8));
-            machine().systemMemory().root().addSubregion(RAM, ram);
-        }
-
-        @Override public void loadImages() {
-            byte[] p = {(byte) 0x97, 2, 0, 0, 0x13, (byte) 0x86, (byte) 0x82, 2, 0x73, 0x25, 0x40, (byte) 0xf1, (byte) 0x83, (byte) 0xb5, 2, 2};
-            machine().systemMemory().writeBytes(RAM, p, 0, p.length);
-        }
-
-        @Override public List<Hart> harts() {
-            TestBoard b = this;
-            return List.of(new Hart() {
-                public int hartId() { return 0; }
-                public StopReason run(long budget) { return StopReason.WAITING_FOR_INTERRUPT; }
-                public long instructionsRetired() { return 0; }
-                public void reset() { pc = RAM; x[2] = RAM + 0x8000; }
-                public IrqLine interruptPin(InterruptPin pin) { return IrqLine.UNCONNECTED; }
-                public void requestExit() { }
-                public boolean waitingForInterrupt() { return true; }
-                public HartDebug debug() { return b.debug(); }
-            });
-        }
-
-        private HartDebug debug() {
-            var mem = machine().systemMemory();
-            return new HartDebug() {
-                public String architecture() { return "riscv:rv64"; }
-                public int xlen() { return 64; }
-                public long pc() { return pc; }
-                public void setPc(long v) { pc = v; }
-                public long gpr(int i) { return x[i]; }
-                public void setGpr(int i, long v) { x[i] = v; }
-                public long fpr(int i) { return 0; }
-                public void setFpr(int i, long v) { }
-                public Long csr(int n) { return null; }
-                public boolean setCsr(int n, long v) { return false; }
-                public int privilege() { return 3; }
-                public int readMemory(long a, byte[] d, int o, int l) { mem.readBytes(a, d, o, l); return l; }
-                public int writeMemory(long a, byte[] s, int o, int l) { return 0; }
-                public long translate(long va) { return va; }
-                public void addBreakpoint(long a) { }
-                public void removeBreakpoint(long a) { }
-                public void addWatchpoint(long a, long l, int k) { }
-                public void removeWatchpoint(long a, long l, int k) { }
-                public long lastWatchpointAddress() { return 0; }
-                public void setSingleStep(boolean on) { }
-            };
-        }
-
-        @Override public FdtNode buildDeviceTree() { return new FdtNode(""); }
-        @Override public IrqLine platformIrq(int source) { return IrqLine.UNCONNECTED; }
+    /** The shared test board: one hart at RAM with auipc/addi/csrr/ld there. */
+    static TestBoard board() {
+        byte[] p = {(byte) 0x97, 2, 0, 0, 0x13, (byte) 0x86, (byte) 0x82, 2, 0x73, 0x25, 0x40, (byte) 0xf1, (byte) 0x83, (byte) 0xb5, 2, 2};
+        return new TestBoard(1, 1 << 16, p);
     }
 }
