@@ -1,0 +1,31 @@
+package org.orrery.backend.net.internal;
+
+import org.orrery.qom.TypeDescription;
+import org.orrery.qom.TypeProvider;
+import org.osgi.service.component.annotations.Component;
+
+/** The netdev types this bundle contributes; instances live at /netdevs/ID and implement NetBackend. */
+public final class NetdevTypes {
+    private NetdevTypes() { }
+
+    @Component(service = TypeProvider.class)
+    public static final class Base implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named(NetdevCommands.BASE_TYPE).parent("object").abstractType()
+                    .description("A network backend NICs send and receive Ethernet frames through (at /netdevs/ID)");
+        }
+    }
+
+    @Component(service = TypeProvider.class)
+    public static final class User implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named("netdev-user").parent(NetdevCommands.BASE_TYPE)
+                    .description("User-mode networking: DHCP, DNS, TFTP and the host's TCP/UDP behind a virtual gateway, no privileges needed")
+                    .properties(UserNetdev.NET, UserNetdev.HOST, UserNetdev.DNS, UserNetdev.DHCPSTART, UserNetdev.TFTP, UserNetdev.BOOTFILE,
+                            UserNetdev.HOSTNAME, UserNetdev.RESTRICT, UserNetdev.HOSTFWD, UserNetdev.IPV4, UserNetdev.IPV6,
+                            UserNetdev.FRAMES_FROM_GUEST, UserNetdev.FRAMES_TO_GUEST, UserNetdev.MALFORMED, UserNetdev.UNSUPPORTED,
+                            UserNetdev.REFUSED, UserNetdev.DROPPED, UserNetdev.CONNECTIONS)
+                    .creates(UserNetdev::new);
+        }
+    }
+}
