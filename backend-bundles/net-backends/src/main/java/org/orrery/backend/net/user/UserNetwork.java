@@ -41,6 +41,8 @@ public final class UserNetwork implements AutoCloseable {
         public final AtomicLong fromGuest = new AtomicLong(), toGuest = new AtomicLong(), malformed = new AtomicLong(),
                 unsupported = new AtomicLong(), refused = new AtomicLong(), droppedToGuest = new AtomicLong(),
                 droppedFromGuest = new AtomicLong();
+        /** Frames whose handling threw: a parsing bug, never the guest's fault; dropped like malformed ones. */
+        public final AtomicLong internalErrors = new AtomicLong();
     }
 
     /** Something registered with the selector. */
@@ -202,6 +204,7 @@ public final class UserNetwork implements AutoCloseable {
         } catch (RuntimeException e) {
             // a bounds check missed somewhere: the frame is dropped like any other malformed one
             counters.malformed.incrementAndGet();
+            counters.internalErrors.incrementAndGet();
             if (!errorLogged) LOG.warning("netdev " + name + ": dropped a frame that failed to parse: " + e);
             errorLogged = true;
         }
