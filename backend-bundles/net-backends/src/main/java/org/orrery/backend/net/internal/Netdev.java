@@ -70,14 +70,25 @@ abstract class Netdev extends QObject implements NetBackend {
 
     // ---- the queue to the guest ----
 
-    /** Queues a frame for the guest, from a backend thread; false when the queue is full or the link is down. */
+    /**
+     * Queues a frame for the guest; false when the queue is full or the link is down. From a backend thread a
+     * pump is posted to the machine thread; from a thread that holds the machine lock (a frame answered at once
+     * while the NIC transmits) the frame goes to the NIC straight away.
+     */
     final boolean deliver(byte[] frame) {
         if (!linkUp) return false;
+        boolean direct = tree().safePoint().isCurrentThread();
         synchronized (lock) {
             if (toGuest.size() >= QUEUE_LIMIT) return false;
             toGuest.add(frame);
-            if (pumpScheduled) return true;
-            pumpScheduled = true;
+            if (!direct) {
+                if (pumpScheduled) return true;
+                pumpScheduled = true;
+            }
+        }
+        if (direct) {
+            pump();
+            return true;
         }
         try {
             tree().safePoint().post(this::pump);

@@ -28,6 +28,10 @@ final class Tftp {
     static final int MAX_WINDOW = 64;
     static final long RETRY_MS = 1000, IDLE_MS = 30_000;
     static final int MAX_SESSIONS = 64;
+    /** Files up to this size are read whole when a transfer starts, so acknowledgements are answered from memory. */
+    static final long CACHE_FILE = 32 << 20;
+    /** At most this much held in memory over all transfers; beyond it, blocks are read from the file as they go. */
+    static final long CACHE_TOTAL = 64 << 20;
 
     private final UserNetwork net;
     private final Map<Integer, Session> byServerPort = new HashMap<>();
@@ -44,6 +48,7 @@ final class Tftp {
         final long lastBlock;
         long acked;           // highest block acknowledged (0: none, or the OACK; -1: OACK not yet acknowledged)
         byte[] oack;
+        byte[] cache;          // the whole file, when it was small enough
         long lastActivity, lastSend;
         int retries;
 
@@ -70,6 +75,11 @@ final class Tftp {
             byte[] d = new byte[4 + n];
             Packets.put16(d, 0, DATA);
             Packets.put16(d, 2, (int) block);
+            if (cache != null) {
+                System.arraycopy(cache, (int) offset, d, 4, n);
+                net.udpToGuest(net.config.host(), serverPort, client, clientPort, d, 0, d.length);
+                return;
+            }
             try {
                 ByteBuffer buf = ByteBuffer.wrap(d, 4, n);
                 while (buf.hasRemaining()) {
@@ -156,6 +166,7 @@ final class Tftp {
         int port = freePort();
         long now = System.nanoTime() / 1_000_000;
         Session s = new Session(client, clientPort, port, ch, size, blksize, window, now);
+        if (size <= CACHE_FILE && cached() + size <= CACHE_TOTAL) s.cache = readWhole(ch, size);
         byServerPort.put(port, s);
         if (accepted.isEmpty()) {
             s.sendWindow(now);
@@ -213,6 +224,30 @@ final class Tftp {
                 if (s.acked >= 0) s.sendWindow(now);
                 else sendOack(s, now);
             }
+        }
+    }
+
+    /** True when the transfer on {@code port} is answered from memory (no host I/O). */
+    boolean servesFromMemory(int port) {
+        Session s = byServerPort.get(port);
+        return s != null && s.cache != null;
+    }
+
+    private long cached() {
+        long n = 0;
+        for (Session s : byServerPort.values()) if (s.cache != null) n += s.cache.length;
+        return n;
+    }
+
+    /** The whole file, or null when it cannot be read at once (then it is read block by block). */
+    private static byte[] readWhole(FileChannel ch, long size) {
+        byte[] b = new byte[(int) size];
+        ByteBuffer buf = ByteBuffer.wrap(b);
+        try {
+            while (buf.hasRemaining()) if (ch.read(buf, buf.position()) < 0) return null;
+            return b;
+        } catch (IOException e) {
+            return null;
         }
     }
 

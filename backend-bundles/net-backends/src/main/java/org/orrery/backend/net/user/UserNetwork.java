@@ -61,6 +61,8 @@ public final class UserNetwork implements AutoCloseable {
     final Tftp tftp;
     final UdpNat udp;
     final TcpNat tcp;
+    /** Guards all the state below: held by the network's thread while it works, and by a caller answering at once. */
+    private final java.util.concurrent.locks.ReentrantLock stack = new java.util.concurrent.locks.ReentrantLock();
     private final ConcurrentLinkedQueue<byte[]> inbound = new ConcurrentLinkedQueue<>();
     private final AtomicInteger inboundSize = new AtomicInteger();
     /** Guest addresses to their MACs, as learned from their frames. */
@@ -101,14 +103,44 @@ public final class UserNetwork implements AutoCloseable {
     public UserConfig config() { return config; }
 
     /** Open TCP connections, for queries. */
-    public int tcpConnections() { return tcp.size(); }
+    public int tcpConnections() {
+        stack.lock();
+        try {
+            return tcp.size();
+        } finally {
+            stack.unlock();
+        }
+    }
 
     /** Open UDP flows, for queries. */
-    public int udpFlows() { return udp.size(); }
+    public int udpFlows() {
+        stack.lock();
+        try {
+            return udp.size();
+        } finally {
+            stack.unlock();
+        }
+    }
 
-    /** A frame from the guest, from any thread: copied into the queue for this network's thread. */
+    /**
+     * A frame from the guest, from any thread. Frames that need no host I/O (ARP, ping of the gateway, DHCP, the
+     * acknowledgements of a TFTP transfer whose file is in memory) are answered at once on the calling thread
+     * when nothing else is waiting and the network's thread is not busy, so a guest waiting for the answer gets
+     * it without two thread hand-offs; everything else is copied into the queue for this network's thread.
+     */
     public void fromGuest(byte[] frame, int offset, int length) {
         if (closed) return;
+        if (inboundSize.get() == 0 && stack.tryLock()) {
+            try {
+                if (!closed && answersAtOnce(frame, offset, length)) {
+                    counters.fromGuest.incrementAndGet();
+                    handle(java.util.Arrays.copyOfRange(frame, offset, offset + length));
+                    return;
+                }
+            } finally {
+                stack.unlock();
+            }
+        }
         if (inboundSize.incrementAndGet() > INBOUND_LIMIT) {
             inboundSize.decrementAndGet();
             counters.droppedFromGuest.incrementAndGet();
@@ -135,44 +167,73 @@ public final class UserNetwork implements AutoCloseable {
         if (t == null) shutdown();
     }
 
+    /** True for a well-formed frame {@link #fromGuest} may answer on the caller's thread (the stack lock held). */
+    private boolean answersAtOnce(byte[] f, int o, int length) {
+        if (length < Packets.ETH_HEADER + Packets.IP_HEADER) return false;
+        int type = Packets.u16(f, o + 12);
+        if (type == Packets.ETHERTYPE_ARP) return true;
+        if (type != Packets.ETHERTYPE_IPV4) return false;
+        int ihl = (f[o + 14] & 15) * 4;
+        int protocol = f[o + 23] & 0xff;
+        int dst = Packets.u32(f, o + 30);
+        if (protocol == Packets.PROTO_ICMP) return isVirtualHost(dst);
+        if (protocol != Packets.PROTO_UDP || ihl < Packets.IP_HEADER || length < Packets.ETH_HEADER + ihl + Packets.UDP_HEADER) return false;
+        int dstPort = Packets.u16(f, o + Packets.ETH_HEADER + ihl + 2);
+        return dstPort == Dhcp.SERVER_PORT || dst == config.host() && tftp.servesFromMemory(dstPort);
+    }
+
     private void run() {
         long nextTick = System.nanoTime();
         try {
             while (!closed) {
                 selector.select(TICK_MS);
                 if (closed) break;
-                for (SelectionKey k : selector.selectedKeys()) {
-                    if (!k.isValid()) continue;
-                    Channel c = (Channel) k.attachment();
-                    try {
-                        c.ready(k);
-                    } catch (IOException | RuntimeException e) {
-                        failed(e);
-                        c.close();
-                    }
-                }
-                selector.selectedKeys().clear();
-                byte[] f;
-                while ((f = inbound.poll()) != null) {
-                    inboundSize.decrementAndGet();
-                    counters.fromGuest.incrementAndGet();
-                    handle(f);
-                }
-                tcp.resume();
-                long now = System.nanoTime();
-                if (now - nextTick >= 0) {
-                    nextTick = now + TICK_MS * 1_000_000;
-                    long ms = now / 1_000_000;
-                    tftp.tick(ms);
-                    udp.tick(ms);
-                    tcp.tick(ms);
+                stack.lock();
+                try {
+                    nextTick = step(nextTick);
+                } finally {
+                    stack.unlock();
                 }
             }
         } catch (IOException | RuntimeException e) {
             LOG.warning("netdev " + name + ": network thread stopped: " + e);
         } finally {
-            shutdown();
+            stack.lock();
+            try {
+                shutdown();
+            } finally {
+                stack.unlock();
+            }
         }
+    }
+
+    /** One turn of the network's thread, with the stack lock held: host sockets, guest frames, timers. */
+    private long step(long nextTick) {
+        for (SelectionKey k : selector.selectedKeys()) {
+            if (!k.isValid()) continue;
+            Channel c = (Channel) k.attachment();
+            try {
+                c.ready(k);
+            } catch (IOException | RuntimeException e) {
+                failed(e);
+                c.close();
+            }
+        }
+        selector.selectedKeys().clear();
+        byte[] f;
+        while ((f = inbound.poll()) != null) {
+            inboundSize.decrementAndGet();
+            counters.fromGuest.incrementAndGet();
+            handle(f);
+        }
+        tcp.resume();
+        long now = System.nanoTime();
+        if (now - nextTick < 0) return nextTick;
+        long ms = now / 1_000_000;
+        tftp.tick(ms);
+        udp.tick(ms);
+        tcp.tick(ms);
+        return now + TICK_MS * 1_000_000;
     }
 
     private void shutdown() {
