@@ -60,6 +60,7 @@ public final class NetdevCommands extends AbstractCommandModule {
         if (tree.registry().find(typeName).isEmpty() || kind.equals("user") && tree.registry().find("netdev-user").isEmpty())
             throw new QomException("Parameter 'type' does not accept value '" + kind + "'");
         QObject o = tree.create(typeName);
+        netdevs.addChild(id, o);
         try {
             for (Map.Entry<String, Value> e : a.extra().entrySet()) {
                 String k = e.getKey();
@@ -68,15 +69,9 @@ public final class NetdevCommands extends AbstractCommandModule {
                 if (p == null || p.settable() == org.orrery.qom.Settable.NEVER) throw new QomException("Invalid parameter '" + k + "'");
                 o.setProperty(k, k.equals("hostfwd") ? hostForwards(e.getValue()) : e.getValue());
             }
-        } catch (RuntimeException e) {
-            tree.discard(o);
-            throw e;
-        }
-        netdevs.addChild(id, o);
-        try {
             o.realize();
         } catch (RuntimeException e) {
-            tree.discard(o);
+            tree.discard(o); // nothing is left of a netdev that failed, not even its id
             throw e;
         }
         return F.objectNode();

@@ -1,7 +1,6 @@
 package org.orrery.backend.net.user;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -429,7 +428,7 @@ final class TcpNat {
 
     /** A guest's SYN: connect to the host side; the SYN-ACK waits for the outcome. */
     private void open(Key id, int seq, int window, int mssOption) {
-        InetSocketAddress target = target(id.remote(), id.remotePort());
+        InetSocketAddress target = net.hostAddress(id.remote(), id.remotePort());
         if (net.config.restricted() || target == null || conns.size() >= MAX_CONNECTIONS) {
             net.counters.refused.incrementAndGet();
             refuse(id, SYN, seq, 0, 0);
@@ -458,17 +457,6 @@ final class TcpNat {
             conns.remove(id);
             net.counters.refused.incrementAndGet();
             refuse(id, SYN, seq, 0, 0);
-        }
-    }
-
-    private InetSocketAddress target(int dst, int port) {
-        try {
-            if (dst == net.config.host()) return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-            if (dst == net.config.dns()) return port == 53 ? new InetSocketAddress(net.udp.resolver(), 53) : null;
-            if (net.config.inNetwork(dst) || dst == -1 || (dst >>> 28) >= 0xe || (dst >>> 24) == 0 || (dst >>> 24) == 127) return null;
-            return new InetSocketAddress(InetAddress.getByAddress(Packets.ipBytes(dst)), port);
-        } catch (IOException e) {
-            return null;
         }
     }
 

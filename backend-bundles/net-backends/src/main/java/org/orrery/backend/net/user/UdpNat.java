@@ -53,23 +53,12 @@ final class UdpNat {
         }
 
         @Override public void ready(SelectionKey k) throws IOException {
-            for (int i = 0; i < 64; i++) {
-                buffer.clear();
-                SocketAddress from = channel.receive(buffer);
-                if (from == null) return;
-                lastUsed = System.nanoTime() / 1_000_000;
-                if (buffer.position() > MAX_PAYLOAD) { net.counters.droppedToGuest.incrementAndGet(); continue; }
-                net.udpToGuest(remote, remotePort, guest, guestPort, buffer.array(), 0, buffer.position());
-            }
+            if (relay(channel, remote, remotePort, guest, guestPort) != null) lastUsed = System.nanoTime() / 1_000_000;
         }
 
         @Override public void close() {
             flows.remove(key);
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // closing a datagram socket loses nothing
-            }
+            closeQuietly(channel);
         }
     }
 
@@ -88,22 +77,35 @@ final class UdpNat {
         }
 
         @Override public void ready(SelectionKey k) throws IOException {
-            for (int i = 0; i < 64; i++) {
-                buffer.clear();
-                SocketAddress from = channel.receive(buffer);
-                if (from == null) return;
-                lastPeer = from;
-                if (buffer.position() > MAX_PAYLOAD) { net.counters.droppedToGuest.incrementAndGet(); continue; }
-                net.udpToGuest(net.config.host(), sourcePort, guest, guestPort, buffer.array(), 0, buffer.position());
-            }
+            SocketAddress peer = relay(channel, net.config.host(), sourcePort, guest, guestPort);
+            if (peer != null) lastPeer = peer;
         }
 
-        @Override public void close() {
-            try {
-                channel.close();
-            } catch (IOException ignored) {
-                // closing a datagram socket loses nothing
-            }
+        @Override public void close() { closeQuietly(channel); }
+    }
+
+    /**
+     * Passes every datagram waiting on {@code channel} to the guest, as sent from {@code src:srcPort}; returns
+     * the host peer of the last one, or null when there was none. Datagrams too big for one frame are dropped.
+     */
+    private SocketAddress relay(DatagramChannel channel, int src, int srcPort, int guest, int guestPort) throws IOException {
+        SocketAddress last = null;
+        for (int i = 0; i < 64; i++) {
+            buffer.clear();
+            SocketAddress from = channel.receive(buffer);
+            if (from == null) break;
+            last = from;
+            if (buffer.position() > MAX_PAYLOAD) net.counters.droppedToGuest.incrementAndGet();
+            else net.udpToGuest(src, srcPort, guest, guestPort, buffer.array(), 0, buffer.position());
+        }
+        return last;
+    }
+
+    private static void closeQuietly(DatagramChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a datagram socket loses nothing
         }
     }
 
@@ -141,7 +143,7 @@ final class UdpNat {
         long now = System.nanoTime() / 1_000_000;
         if (flow == null) {
             if (flows.size() >= MAX_FLOWS) { net.counters.refused.incrementAndGet(); return; }
-            InetSocketAddress target = target(dst, dstPort);
+            InetSocketAddress target = net.hostAddress(dst, dstPort);
             if (target == null) { net.counters.refused.incrementAndGet(); return; }
             try {
                 DatagramChannel ch = DatagramChannel.open();
@@ -165,17 +167,6 @@ final class UdpNat {
             flow.channel.write(ByteBuffer.wrap(f, offset, length));
         } catch (IOException e) {
             net.counters.refused.incrementAndGet(); // an ICMP error came back (port unreachable): the flow stays
-        }
-    }
-
-    /** Where a guest destination really is: the host's loopback behind the gateway, the resolver behind the DNS. */
-    private InetSocketAddress target(int dst, int port) {
-        try {
-            if (dst == net.config.host()) return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-            if (dst == net.config.dns()) return port == 53 ? new InetSocketAddress(resolver(), 53) : null;
-            return new InetSocketAddress(InetAddress.getByAddress(Packets.ipBytes(dst)), port);
-        } catch (IOException e) {
-            return null;
         }
     }
 

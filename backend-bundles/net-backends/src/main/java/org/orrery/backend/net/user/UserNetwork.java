@@ -103,20 +103,15 @@ public final class UserNetwork implements AutoCloseable {
     public UserConfig config() { return config; }
 
     /** Open TCP connections, for queries. */
-    public int tcpConnections() {
-        stack.lock();
-        try {
-            return tcp.size();
-        } finally {
-            stack.unlock();
-        }
-    }
+    public int tcpConnections() { return locked(tcp::size); }
 
     /** Open UDP flows, for queries. */
-    public int udpFlows() {
+    public int udpFlows() { return locked(udp::size); }
+
+    private int locked(java.util.function.IntSupplier read) {
         stack.lock();
         try {
-            return udp.size();
+            return read.getAsInt();
         } finally {
             stack.unlock();
         }
@@ -290,6 +285,22 @@ public final class UserNetwork implements AutoCloseable {
     boolean knowsGuest(int ip) { return guestMacs.containsKey(ip); }
 
     int nextIpId() { return ipId = (ipId + 1) & 0xffff; }
+
+    /**
+     * Where a guest's destination really is: the gateway's address stands for the host's loopback, the DNS
+     * forwarder's port 53 for the host's resolver; null for what cannot be reached (other addresses of the
+     * virtual network, broadcast, multicast, this host's own 0/8 and 127/8 given literally).
+     */
+    java.net.InetSocketAddress hostAddress(int dst, int port) {
+        try {
+            if (dst == config.host()) return new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port);
+            if (dst == config.dns()) return port == 53 ? new java.net.InetSocketAddress(udp.resolver(), 53) : null;
+            if (config.inNetwork(dst) || (dst >>> 28) >= 0xe || (dst >>> 24) == 0 || (dst >>> 24) == 127) return null;
+            return new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(Packets.ipBytes(dst)), port);
+        } catch (IOException e) {
+            return null;
+        }
+    }
 
     /** True for the virtual hosts' own addresses. */
     boolean isVirtualHost(int ip) { return ip == config.host() || ip == config.dns(); }
