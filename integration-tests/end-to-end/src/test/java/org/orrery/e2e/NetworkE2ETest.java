@@ -74,6 +74,53 @@ class NetworkE2ETest {
         }
     }
 
+    /**
+     * netdev_add and netdev_del over QMP, as a management tool drives them: a hostfwd port opens with the netdev
+     * and closes with it (no other host port opens), the monitor lists the pair, refused kinds and options say why.
+     */
+    @org.junit.jupiter.api.Test
+    void netdevsComeAndGoOverQmpWithTheirHostPorts() throws Exception {
+        Path sock = tmp.resolve("q.sock");
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) { port = s.getLocalPort(); }
+        try (Orrery o = Orrery.start(List.of("-machine", "virt", "-m", "256M", "-nographic", "-S", "-serial", "null",
+                "-nic", "user,model=virtio-net-device,mac=02:00:00:00:00:07", "-qmp", "unix:" + sock + ",server=on,wait=off"));
+             QmpClient q = o.qmp(sock)) {
+            var f = JsonNodeFactory.instance;
+            var add = f.objectNode().put("type", "user").put("id", "n1");
+            add.putArray("hostfwd").addObject().put("str", "tcp:127.0.0.1:" + port + "-:22");
+            q.call("netdev_add", add);
+            try (java.net.Socket c = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+                assertTrue(c.isConnected(), "the hostfwd port listens");
+            }
+            String info = q.call("human-monitor-command", f.objectNode().put("command-line", "info network")).asText();
+            assertTrue(info.contains("virtio-net-device.0: index=0,type=nic,model=virtio-net-device,macaddr=02:00:00:00:00:07"), info);
+            assertTrue(info.contains(" \\ __org.qemu.nic0: index=0,type=user,net=10.0.2.0,restrict=off"), info);
+            assertTrue(info.contains("n1: index=0,type=user"), info);
+            var again = f.objectNode().put("type", "user").put("id", "n2");
+            again.putArray("hostfwd").addObject().put("str", "tcp:127.0.0.1:" + port + "-:22");
+            String busy = error(q, "netdev_add", again);
+            assertTrue(busy.contains("Could not set up host forwarding rule"), busy);
+            assertTrue(error(q, "netdev_add", f.objectNode().put("type", "tap").put("id", "t0")).contains("tap"));
+            assertTrue(error(q, "netdev_add", f.objectNode().put("type", "user").put("id", "n3").put("guestfwd", "x")).contains("guestfwd"));
+            assertTrue(error(q, "netdev_add", f.objectNode().put("type", "user").put("id", "n1")).contains("Duplicate ID"));
+            q.call("netdev_del", f.objectNode().put("id", "n1"));
+            java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port).close());
+            assertTrue(refused.getMessage().contains("refused"), refused.getMessage());
+            assertTrue(error(q, "netdev_del", f.objectNode().put("id", "n1")).contains("not found"));
+        }
+    }
+
+    private static String error(QmpClient q, String command, com.fasterxml.jackson.databind.node.ObjectNode args) {
+        try {
+            q.call(command, args);
+        } catch (RuntimeException e) {
+            return e.getMessage();
+        }
+        throw new AssertionError(command + " " + args + " succeeded");
+    }
+
     /** Types a command at the U-Boot prompt and returns what it printed up to the next prompt. */
     private static String type(Orrery o, String command) throws Exception {
         int mark = o.output().length();

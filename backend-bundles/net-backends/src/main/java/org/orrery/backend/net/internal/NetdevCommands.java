@@ -92,10 +92,12 @@ public final class NetdevCommands extends AbstractCommandModule {
         return v;
     }
 
+    /** QEMU's identifiers, and the ids it makes itself for -nic (__org.qemu.nicN). */
     static void checkId(String id) {
-        boolean ok = id != null && !id.isEmpty() && Character.isLetter(id.charAt(0));
-        for (int i = 0; ok && i < id.length(); i++) {
-            char ch = id.charAt(i);
+        String own = id != null && id.startsWith("__org.qemu.") ? id.substring("__org.qemu.".length()) : id;
+        boolean ok = own != null && !own.isEmpty() && Character.isLetter(own.charAt(0));
+        for (int i = 0; ok && i < own.length(); i++) {
+            char ch = own.charAt(i);
             ok = Character.isLetterOrDigit(ch) || ch == '-' || ch == '.' || ch == '_';
         }
         if (!ok) throw new QomException("Parameter 'id' expects an identifier");
