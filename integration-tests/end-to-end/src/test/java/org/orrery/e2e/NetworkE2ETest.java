@@ -41,7 +41,8 @@ class NetworkE2ETest {
         Path sock = tmp.resolve("q.sock");
         try (Orrery o = Orrery.start(List.of("-machine", "virt", "-m", "256M", "-nographic", "-bios", OPENSBI,
                 "-kernel", Orrery.UBOOT_SMODE.toString(), "-netdev", "user,id=n0,tftp=" + root,
-                "-device", device + ",netdev=n0,id=nic0", "-qmp", "unix:" + sock + ",server=on,wait=off"));
+                "-device", device + ",netdev=n0,id=nic0", "-object", "filter-dump,id=f0,netdev=n0,file=" + tmp.resolve("n0.pcap"),
+                "-qmp", "unix:" + sock + ",server=on,wait=off"));
              QmpClient q = o.qmp(sock)) {
             o.await("Hit any key", Duration.ofSeconds(120));
             type(o, "");
@@ -71,7 +72,36 @@ class NetworkE2ETest {
 
             JsonNode frames = q.call("qom-get", JsonNodeFactory.instance.objectNode().put("path", "/netdevs/n0").put("property", "frames-to-guest"));
             assertTrue(frames.asLong() > 700, "the TFTP blocks went through the netdev: " + frames);
+            q.call("object-del", JsonNodeFactory.instance.objectNode().put("id", "f0")); // closes the capture
         }
+        checkCapture(tmp.resolve("n0.pcap"));
+    }
+
+    /** The filter-dump capture is a pcap file: its header, then the DHCP exchange both ways and the TFTP blocks. */
+    private static void checkCapture(Path pcap) throws Exception {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(pcap)).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0xa1b2c3d4, b.getInt(), "pcap magic");
+        assertEquals(2, b.getShort());
+        assertEquals(4, b.getShort());
+        b.position(20);
+        assertEquals(1, b.getInt(), "Ethernet link type");
+        int dhcpFromGuest = 0, dhcpToGuest = 0, tftpData = 0;
+        while (b.remaining() >= 16) {
+            b.getInt();
+            b.getInt();
+            int kept = b.getInt(), length = b.getInt();
+            assertEquals(length, kept, "whole frames");
+            byte[] f = new byte[kept];
+            b.get(f);
+            if (f.length < 42 || (f[12] & 0xff) != 8 || f[13] != 0 || f[23] != 17) continue;
+            int dst = (f[36] & 0xff) << 8 | (f[37] & 0xff);
+            if (dst == 67) dhcpFromGuest++;
+            if (dst == 68) dhcpToGuest++;
+            if (f[42] == 0 && f[43] == 3) tftpData++;
+        }
+        assertEquals(0, b.remaining(), "no torn record");
+        assertTrue(dhcpFromGuest >= 2 && dhcpToGuest >= 2, "DHCP both ways: " + dhcpFromGuest + " / " + dhcpToGuest);
+        assertTrue(tftpData >= 715, "the TFTP blocks: " + tftpData);
     }
 
     /**

@@ -305,7 +305,7 @@ final class MachineLauncher {
         for (Option o : options)
             if (o.name().equals("mon") && !keyval(o, "chardev").path("mode").asText("readline").equals("control")) serial.mon(o);
         // objects, block devices
-        for (Option o : options) if (o.name().equals("object")) run(machine, o, "object-add", keyval(o, "qom-type"));
+        for (Option o : options) if (o.name().equals("object") && !isNetFilter(o)) run(machine, o, "object-add", keyval(o, "qom-type"));
         for (Option o : options) if (o.name().equals("blockdev")) run(machine, o, "blockdev-add", keyval(o, null));
         int drives = 0;
         List<DriveDevice> driveDevices = new ArrayList<>();
@@ -314,6 +314,8 @@ final class MachineLauncher {
         for (Option o : options) if (o.name().equals("netdev")) run(machine, o, "netdev_add", keyval(o, "type"));
         int nics = 0;
         for (Option o : options) if (o.name().equals("nic")) nic(machine, o, nics++, driveDevices);
+        // network filters name a netdev, so they come after the netdevs (as QEMU delays them)
+        for (Option o : options) if (o.name().equals("object") && isNetFilter(o)) run(machine, o, "object-add", keyval(o, "qom-type"));
         // control front-ends, so clients can connect before the guest starts
         java.util.Set<String> listenerIds = new java.util.HashSet<>();
         if (hasCommand("query-qmp-listeners"))   // a -readconfig file may have added some already
@@ -452,6 +454,8 @@ final class MachineLauncher {
             default -> throw new CommandLineException(o, "machine type does not support if=" + iface + ",bus=0,unit=" + index);
         }
     }
+
+    private boolean isNetFilter(Option o) { return keyval(o, "qom-type").path("qom-type").asText("").startsWith("filter-"); }
 
     /** -nic TYPE[,model=M][,mac=A][,backend options]: a netdev named as QEMU names it, and a card (virtio-net-pci by default). */
     private void nic(Machine machine, Option o, int index, List<DriveDevice> devices) {

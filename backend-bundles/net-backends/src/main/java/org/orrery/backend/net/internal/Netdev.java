@@ -20,6 +20,12 @@ abstract class Netdev extends QObject implements NetBackend {
     /** Below this many held frames the backend may produce more (read its host sockets). */
     static final int ROOM = 256;
 
+    /** Something that sees every frame (filter-dump). Called on the machine thread and the backend's threads. */
+    interface FrameTap {
+        void frame(byte[] frame, int offset, int length, boolean toGuest);
+    }
+
+    private final java.util.List<FrameTap> taps = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private final ArrayDeque<byte[]> toGuest = new ArrayDeque<>();
     private boolean pumpScheduled;
@@ -55,8 +61,14 @@ abstract class Netdev extends QObject implements NetBackend {
     }
 
     @Override public void send(byte[] frame, int offset, int length) {
-        if (linkUp && isRealized()) fromGuest(frame, offset, length);
+        if (!linkUp || !isRealized()) return;
+        for (FrameTap t : taps) t.frame(frame, offset, length, false);
+        fromGuest(frame, offset, length);
     }
+
+    void addTap(FrameTap t) { taps.add(t); }
+
+    void removeTap(FrameTap t) { taps.remove(t); }
 
     @Override public void frontEndReady() { pump(); }
 
@@ -80,6 +92,7 @@ abstract class Netdev extends QObject implements NetBackend {
         boolean direct = tree().safePoint().isCurrentThread();
         synchronized (lock) {
             if (toGuest.size() >= QUEUE_LIMIT) return false;
+            for (FrameTap t : taps) t.frame(frame, 0, frame.length, true);
             toGuest.add(frame);
             if (!direct) {
                 if (pumpScheduled) return true;

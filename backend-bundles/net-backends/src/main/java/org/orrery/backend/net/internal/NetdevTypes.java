@@ -28,4 +28,14 @@ public final class NetdevTypes {
                     .creates(UserNetdev::new);
         }
     }
+
+    @Component(service = TypeProvider.class)
+    public static final class Dump implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named("filter-dump").parent("object").implementing("user-creatable")
+                    .description("Records a netdev's frames in a pcap file (Wireshark, tcpdump)")
+                    .properties(FilterDump.NETDEV, FilterDump.FILE, FilterDump.MAXLEN, FilterDump.QUEUE)
+                    .creates(FilterDump::new);
+        }
+    }
 }
