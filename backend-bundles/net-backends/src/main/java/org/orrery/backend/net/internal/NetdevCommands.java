@@ -29,9 +29,6 @@ public final class NetdevCommands extends AbstractCommandModule {
     private static final Map<String, String> NOT_HERE = Map.of(
             "tap", "tap needs /dev/net/tun and privileges; use -netdev user",
             "bridge", "bridge needs qemu-bridge-helper; use -netdev user",
-            "socket", "not supported yet; use -netdev user",
-            "stream", "not supported yet; use -netdev user",
-            "dgram", "not supported yet; use -netdev user",
             "l2tpv3", "not supported; use -netdev user",
             "vde", "not supported; use -netdev user",
             "vhost-user", "not supported; use -netdev user",

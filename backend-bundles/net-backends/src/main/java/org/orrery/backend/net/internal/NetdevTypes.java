@@ -38,4 +38,34 @@ public final class NetdevTypes {
                     .creates(FilterDump::new);
         }
     }
+
+    @Component(service = TypeProvider.class)
+    public static final class Socket implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named("netdev-socket").parent(NetdevCommands.BASE_TYPE)
+                    .description("Frames to another emulator: listen=/connect= (TCP, length-prefixed) or udp= (datagrams)")
+                    .properties(SocketNetdev.LISTEN, SocketNetdev.CONNECT, SocketNetdev.UDP, SocketNetdev.LOCALADDR)
+                    .creates(() -> new SocketNetdev("socket"));
+        }
+    }
+
+    @Component(service = TypeProvider.class)
+    public static final class Stream implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named("netdev-stream").parent(NetdevCommands.BASE_TYPE)
+                    .description("Frames to another emulator over a TCP or unix stream, each after its 4-byte length")
+                    .properties(SocketNetdev.SERVER, SocketNetdev.ADDR)
+                    .creates(() -> new SocketNetdev("stream"));
+        }
+    }
+
+    @Component(service = TypeProvider.class)
+    public static final class Dgram implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named("netdev-dgram").parent(NetdevCommands.BASE_TYPE)
+                    .description("Frames to another emulator, one UDP datagram each")
+                    .properties(SocketNetdev.LOCAL, SocketNetdev.REMOTE)
+                    .creates(() -> new SocketNetdev("dgram"));
+        }
+    }
 }
