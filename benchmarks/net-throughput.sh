@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Network throughput through -netdev user, Orrery beside QEMU 7.2 (medians of the runs):
 #   - TFTP: U-Boot's own MiB/s for `tftpboot` of a 16 MiB file from tftp=DIR (virtio-net-device);
-#   - TCP, with the project's Linux guest (guests/): host -> guest, the init's HTTP download of 1 MiB from a
-#     server on the host's loopback through 10.0.2.2 (the init reports MiB/s); guest -> host, 1 MiB the init
+#   - TCP, with the project's Linux guest (guests/): host -> guest, the init's HTTP download of 16 MiB from a
+#     server on the host's loopback through 10.0.2.2 (the init reports MiB/s); guest -> host, 16 MiB the init
 #     sends through hostfwd, timed by this script from its connect to the last byte.
 # Usage: benchmarks/net-throughput.sh [runs]   (default 3)
 set -euo pipefail
@@ -20,7 +20,8 @@ mkdir "$work/tftp"; head -c 16M /dev/urandom >"$work/tftp/big.bin"
 python3 - "$runs" "$root/orrery" "$fw" "$ub" "$work" "$kernel" "$initramfs" <<'PY'
 import http.server, os, re, select, socket, statistics, subprocess, sys, threading, time
 runs, orrery, fw, ub, work, kernel, initramfs = int(sys.argv[1]), *sys.argv[2:]
-PATTERN = bytes(((i * 2654435761 & 0xffffffff) >> 24 ^ i) & 0xff for i in range(1 << 20))
+MIB = 16
+PATTERN = bytes(((i * 2654435761 & 0xffffffff) >> 24 ^ i) & 0xff for i in range(MIB << 20))
 
 class Console:
     def __init__(self, cmd):
@@ -66,13 +67,13 @@ def tcp(emulator):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     s = socket.socket(); s.bind(("127.0.0.1", 0)); fwd = s.getsockname()[1]; s.close()
     c = Console([emulator, "-machine", "virt", "-nographic", "-m", "256M", "-kernel", kernel, "-initrd", initramfs,
-                 "-append", "console=ttyS0 ip=dhcp orrery.http=%d orrery.serve=8080" % server.server_address[1],
+                 "-append", "console=ttyS0 ip=dhcp orrery.http=%d orrery.serve=8080 orrery.netsize=%d" % (server.server_address[1], MIB),
                  "-device", "virtio-rng-device", "-netdev", "user,id=n0,hostfwd=tcp:127.0.0.1:%d-:8080" % fwd,
                  "-device", "virtio-net-device,netdev=n0"])
     try:
-        m = c.wait(rb"SELFTEST net-http: PASS .*?([0-9.]+) MiB/s", 600)
+        m = c.wait(rb"SELFTEST net-http: PASS .*?([0-9.]+) MiB/s", 900)
         down = float(m.group(1))
-        c.wait(rb"listening on port 8080", 60)
+        c.wait(rb"listening on port 8080", 120)
         t0 = time.time()
         with socket.create_connection(("127.0.0.1", fwd)) as k:
             k.sendall(b"bench\n"); got = b""
@@ -92,6 +93,6 @@ for emulator, name in ((orrery, "orrery"), ("qemu-system-riscv64", "qemu")):
     print("%-7s TFTP 16 MiB (U-Boot):        %6.1f MiB/s" % (name, statistics.median(t)))
 for emulator, name in ((orrery, "orrery"), ("qemu-system-riscv64", "qemu")):
     r = [tcp(emulator) for _ in range(runs)]
-    print("%-7s TCP host->guest (HTTP 1 MiB): %6.1f MiB/s" % (name, statistics.median(x[0] for x in r)))
-    print("%-7s TCP guest->host (hostfwd 1 MiB): %6.1f MiB/s" % (name, statistics.median(x[1] for x in r)))
+    print("%-7s TCP host->guest (HTTP %d MiB): %6.1f MiB/s" % (name, MIB, statistics.median(x[0] for x in r)))
+    print("%-7s TCP guest->host (hostfwd %d MiB): %6.1f MiB/s" % (name, MIB, statistics.median(x[1] for x in r)))
 PY

@@ -677,7 +677,8 @@ static void test_hwrng(void)
 
 /* ---- the network (only with orrery.http= / orrery.serve= on the kernel command line) ---------- */
 
-#define NET_PATTERN_SIZE (1u << 20)
+/* Bytes each network test moves: orrery.netsize=MiB (default 1; a benchmark asks for more). */
+static uint32_t net_size = 1u << 20;
 
 /* The value of "orrery.NAME=" on the kernel command line, or 0. */
 static int cmdline_port(const char *name)
@@ -713,7 +714,7 @@ static void test_net_address(void)
     result("net-dhcp", !strcmp(inet_ntoa(a), "10.0.2.15"), "(eth0 %s from DHCP)", inet_ntoa(a));
 }
 
-/* GET /pattern.bin from the host through the gateway; the body must be the pattern, 1 MiB. */
+/* GET /pattern.bin from the host through the gateway; the body must be the pattern, net_size bytes. */
 static void test_net_http(int port)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -757,15 +758,15 @@ static void test_net_http(int port)
     close(s);
     if (strncmp(head, "HTTP/1.", 7) || !strstr(head, " 200 "))
         result("net-http", 0, "no 200 answer: %.60s", head);
-    else if (body != NET_PATTERN_SIZE || bad)
-        result("net-http", 0, "%zu of %u bytes, %u wrong", body, NET_PATTERN_SIZE, bad);
+    else if (body != net_size || bad)
+        result("net-http", 0, "%zu of %u bytes, %u wrong", body, net_size, bad);
     else
-        result("net-http", 1, "(%u bytes from the host over HTTP in %.2f s, %.1f MiB/s)", NET_PATTERN_SIZE, seconds,
-               NET_PATTERN_SIZE / seconds / 1048576);
+        result("net-http", 1, "(%u bytes from the host over HTTP in %.2f s, %.1f MiB/s)", net_size, seconds,
+               net_size / seconds / 1048576);
 }
 
 /* Serves one connection on PORT (reached from the host through hostfwd): reads a line, answers with the
- * line's length and 1 MiB of the pattern. */
+ * line's length and net_size bytes of the pattern. */
 static void test_net_serve(int port)
 {
     int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -795,20 +796,22 @@ static void test_net_serve(int port)
     int an = snprintf(answer, sizeof answer, "orrery guest got %zu bytes: %s\n", len, line);
     int ok = write(c, answer, an) == an;
     static unsigned char buf[65536];
-    for (uint32_t off = 0; ok && off < NET_PATTERN_SIZE; off += sizeof buf) {
+    for (uint32_t off = 0; ok && off < net_size; off += sizeof buf) {
         for (size_t i = 0; i < sizeof buf; i++)
             buf[i] = pattern_byte(off + i);
         ok = write(c, buf, sizeof buf) == (ssize_t)sizeof buf;
     }
     close(c);
-    result("net-serve", ok, "(answered '%s' and sent %u bytes)", line, NET_PATTERN_SIZE);
+    result("net-serve", ok, "(answered '%s' and sent %u bytes)", line, net_size);
 }
 
 static void test_network(void)
 {
-    int http = cmdline_port("http"), serve = cmdline_port("serve");
+    int http = cmdline_port("http"), serve = cmdline_port("serve"), mib = cmdline_port("netsize");
     if (!http && !serve)
         return;
+    if (mib > 0 && mib <= 1024)
+        net_size = (uint32_t)mib << 20;
     test_net_address();
     if (http)
         test_net_http(http);

@@ -83,9 +83,9 @@ class LinuxNetworkIT {
         GuestConsole vm = GuestConsole.start(name, command, dir, env);
         try {
             vm.await(Pattern.compile("IP-Config: Complete"), 0, limit, "the kernel's DHCP configuration");
-            Matcher dhcp = vm.await(Pattern.compile("SELFTEST net-dhcp: (\\S+)(.*)"), 0, limit, "the address check");
+            Matcher dhcp = vm.await(Pattern.compile("SELFTEST net-dhcp: (\\S+)(.*)\\r?\\n"), 0, limit, "the address check");
             assertEquals("PASS", dhcp.group(1), dhcp.group());
-            Matcher got = vm.await(Pattern.compile("SELFTEST net-http: (\\S+)(.*)"), 0, limit, "the HTTP download");
+            Matcher got = vm.await(Pattern.compile("SELFTEST net-http: (\\S+)(.*)\\r?\\n"), 0, limit, "the HTTP download");
             assertEquals("PASS", got.group(1), got.group());
             vm.await(Pattern.compile("orrery-init: listening on port " + GUEST_PORT), 0, Duration.ofSeconds(60), "the guest's server");
             long t0 = System.nanoTime();
@@ -104,10 +104,10 @@ class LinuxNetworkIT {
             assertEquals("orrery guest got 21 bytes: hello through hostfwd", answer);
             assertEquals(PATTERN, received.length, "bytes from the guest's server");
             assertEquals(java.util.Arrays.hashCode(pattern), java.util.Arrays.hashCode(received), "the pattern, unchanged");
-            Matcher served = vm.await(Pattern.compile("SELFTEST net-serve: (\\S+)(.*)"), 0, Duration.ofSeconds(60), "the guest's server result");
+            Matcher served = vm.await(Pattern.compile("SELFTEST net-serve: (\\S+)(.*)\\r?\\n"), 0, Duration.ofSeconds(60), "the guest's server result");
             assertEquals("PASS", served.group(1), served.group());
             System.out.printf("%s: HTTP host->guest %s; hostfwd guest->host %d bytes in %.2f s, %.1f MiB/s%n", name,
-                    got.group(2).trim(), received.length, seconds, received.length / seconds / 1048576);
+                    got.group(2).strip(), received.length, seconds, received.length / seconds / 1048576);
         } finally {
             vm.saveLog(Path.of(System.getProperty("orrery.guest.logs", "target/guest-logs")));
             vm.close();

@@ -32,6 +32,7 @@ final class UserNetdev extends Netdev {
     static final Property<Long> REFUSED = counter("refused", "guest packets refused (restrict=on, unreachable, limits)", n -> n.refused.get());
     static final Property<Long> DROPPED = counter("dropped-frames", "frames dropped because a queue was full or the link down",
             n -> n.droppedToGuest.get() + n.droppedFromGuest.get());
+    static final Property<Long> RETRANSMITS = counter("retransmits", "TCP segments sent to the guest again after a silence", n -> n.retransmits.get());
     static final Property<Long> CONNECTIONS = Property.of("tcp-connections", PropertyTypes.UINT64)
             .description("TCP connections open through the host").computed((UserNetdev d) -> d.network == null ? 0L : (long) d.network.tcpConnections());
 

@@ -307,8 +307,13 @@ final class TcpNat {
                     System.arraycopy(f, data + offset, in, inLength, take);
                     inLength += take;
                     rcvNxt += take;
-                    flushToHost();
-                    if (closed) return;
+                    if (net.onNetworkThread()) {
+                        flushToHost();
+                        if (closed) return;
+                    } else {
+                        updateInterest(); // the network's thread writes it to the host (OP_WRITE)
+                        net.selector.wakeup();
+                    }
                 }
                 if ((flags & FIN) != 0 && offset + take == dataLength && !guestFin) {
                     guestFin = true;
@@ -347,6 +352,7 @@ final class TcpNat {
                     || sent > 0 || finSent && !finAcked;
             if (!waiting || now - lastProgress < RETRANSMIT_MS << Math.min(retries, 4)) return;
             if (++retries > MAX_RETRIES) { reset(); return; }
+            net.counters.retransmits.incrementAndGet();
             lastProgress = now;
             switch (state) {
                 case SYN_SENT -> sendSyn();
@@ -470,6 +476,12 @@ final class TcpNat {
             ghost.rcvNxt = seq + dataLength + ((flags & SYN) != 0 ? 1 : 0) + ((flags & FIN) != 0 ? 1 : 0);
             ghost.segment(RST | ACK, 0, null, 0, 0, false);
         }
+    }
+
+    /** True when a segment with these addresses belongs to an established connection. */
+    boolean established(int guest, int guestPort, int remote, int remotePort) {
+        Conn c = conns.get(new Key(guest, guestPort, remote, remotePort));
+        return c != null && c.state == State.ESTABLISHED && !c.closed;
     }
 
     // ---- the network thread's housekeeping ----

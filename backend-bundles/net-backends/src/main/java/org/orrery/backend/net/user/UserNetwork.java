@@ -43,6 +43,8 @@ public final class UserNetwork implements AutoCloseable {
                 droppedFromGuest = new AtomicLong();
         /** Frames whose handling threw: a parsing bug, never the guest's fault; dropped like malformed ones. */
         public final AtomicLong internalErrors = new AtomicLong();
+        /** TCP segments sent to the guest again after a silence (go-back-N), and TFTP blocks repeated. */
+        public final AtomicLong retransmits = new AtomicLong();
     }
 
     /** Something registered with the selector. */
@@ -119,7 +121,9 @@ public final class UserNetwork implements AutoCloseable {
 
     /**
      * A frame from the guest, from any thread. Frames that need no host I/O (ARP, ping of the gateway, DHCP, the
-     * acknowledgements of a TFTP transfer whose file is in memory) are answered at once on the calling thread
+     * acknowledgements of a TFTP transfer whose file is in memory, TCP segments of an established connection
+     * without SYN, FIN or RST: their data is taken and acknowledged here and written to the host by the network's
+     * thread) are answered at once on the calling thread
      * when nothing else is waiting and the network's thread is not busy, so a guest waiting for the answer gets
      * it without two thread hand-offs; everything else is copied into the queue for this network's thread.
      */
@@ -144,6 +148,9 @@ public final class UserNetwork implements AutoCloseable {
         inbound.add(java.util.Arrays.copyOfRange(frame, offset, offset + length));
         selector.wakeup();
     }
+
+    /** True on the network's own thread, the only one that does host I/O. */
+    boolean onNetworkThread() { return Thread.currentThread() == thread; }
 
     /** The queue to the guest has room again: TCP may read from the host. */
     public void wakeup() { selector.wakeup(); }
@@ -172,6 +179,11 @@ public final class UserNetwork implements AutoCloseable {
         int protocol = f[o + 23] & 0xff;
         int dst = Packets.u32(f, o + 30);
         if (protocol == Packets.PROTO_ICMP) return isVirtualHost(dst);
+        if (protocol == Packets.PROTO_TCP && ihl >= Packets.IP_HEADER && length >= Packets.ETH_HEADER + ihl + 20) {
+            int t = o + Packets.ETH_HEADER + ihl;
+            boolean plain = (f[t + 13] & (TcpNat.SYN | TcpNat.RST | TcpNat.FIN)) == 0;
+            return plain && tcp.established(Packets.u32(f, o + 26), Packets.u16(f, t), dst, Packets.u16(f, t + 2));
+        }
         if (protocol != Packets.PROTO_UDP || ihl < Packets.IP_HEADER || length < Packets.ETH_HEADER + ihl + Packets.UDP_HEADER) return false;
         int dstPort = Packets.u16(f, o + Packets.ETH_HEADER + ihl + 2);
         return dstPort == Dhcp.SERVER_PORT || dst == config.host() && tftp.servesFromMemory(dstPort);
