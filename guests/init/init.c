@@ -6,6 +6,10 @@
  * and then reads commands from the console (echo, cat, ls, poweroff, help). The SMP items use every
  * CPU the kernel brought online (one with a single hart).
  *
+ * With a NIC and "ip=dhcp orrery.http=PORT orrery.serve=PORT" on the kernel command line it also checks the
+ * network: the address DHCP gave eth0, an HTTP download of /pattern.bin from the host (10.0.2.2:PORT, the
+ * host's loopback behind -netdev user), and a TCP server the host reaches through hostfwd.
+ *
  * The same binary is its own helper: "/init --exit N" (run by the exec test) exits with N.
  */
 #define _GNU_SOURCE
@@ -22,7 +26,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -666,6 +675,150 @@ static void test_hwrng(void)
         result("hwrng", 1, "(128 bytes from %s, %d of 512 bits set)", name, ones);
 }
 
+/* ---- the network (only with orrery.http= / orrery.serve= on the kernel command line) ---------- */
+
+/* Bytes each network test moves: orrery.netsize=MiB (default 1; a benchmark asks for more). */
+static uint32_t net_size = 1u << 20;
+
+/* The value of "orrery.NAME=" on the kernel command line, or 0. */
+static int cmdline_port(const char *name)
+{
+    char line[1024] = "";
+    int fd = open("/proc/cmdline", O_RDONLY);
+    if (fd < 0)
+        return 0;
+    ssize_t n = read(fd, line, sizeof line - 1);
+    close(fd);
+    line[n > 0 ? n : 0] = 0;
+    char key[64];
+    snprintf(key, sizeof key, "orrery.%s=", name);
+    char *at = strstr(line, key);
+    return at ? atoi(at + strlen(key)) : 0;
+}
+
+static void test_net_address(void)
+{
+    int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "eth0");
+    int r = s < 0 ? -1 : ioctl(s, SIOCGIFADDR, &ifr);
+    int err = errno;
+    if (s >= 0)
+        close(s);
+    if (r < 0) {
+        result("net-dhcp", 0, "eth0 has no address: %s", strerror(err));
+        return;
+    }
+    struct in_addr a = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr;
+    result("net-dhcp", !strcmp(inet_ntoa(a), "10.0.2.15"), "(eth0 %s from DHCP)", inet_ntoa(a));
+}
+
+/* GET /pattern.bin from the host through the gateway; the body must be the pattern, net_size bytes. */
+static void test_net_http(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(port)};
+    inet_pton(AF_INET, "10.0.2.2", &to.sin_addr);
+    double t0 = now(CLOCK_MONOTONIC);
+    if (s < 0 || connect(s, (struct sockaddr *)&to, sizeof to) < 0) {
+        result("net-http", 0, "connect to 10.0.2.2:%d: %s", port, strerror(errno));
+        if (s >= 0)
+            close(s);
+        return;
+    }
+    const char *request = "GET /pattern.bin HTTP/1.0\r\nHost: 10.0.2.2\r\n\r\n";
+    if (write(s, request, strlen(request)) != (ssize_t)strlen(request)) {
+        result("net-http", 0, "write: %s", strerror(errno));
+        close(s);
+        return;
+    }
+    static unsigned char buf[65536];
+    char head[1024];
+    size_t head_len = 0, body = 0;
+    uint32_t bad = 0;
+    int in_body = 0;
+    ssize_t n;
+    while ((n = read(s, buf, sizeof buf)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            if (!in_body) {
+                if (head_len < sizeof head - 1)
+                    head[head_len++] = buf[i];
+                head[head_len] = 0;
+                if (head_len >= 4 && !memcmp(head + head_len - 4, "\r\n\r\n", 4))
+                    in_body = 1;
+                continue;
+            }
+            if (buf[i] != pattern_byte(body) && !bad++)
+                printf("net-http: byte %zu is 0x%02x, expected 0x%02x\n", body, buf[i], pattern_byte(body));
+            body++;
+        }
+    }
+    double seconds = now(CLOCK_MONOTONIC) - t0;
+    close(s);
+    if (strncmp(head, "HTTP/1.", 7) || !strstr(head, " 200 "))
+        result("net-http", 0, "no 200 answer: %.60s", head);
+    else if (body != net_size || bad)
+        result("net-http", 0, "%zu of %u bytes, %u wrong", body, net_size, bad);
+    else
+        result("net-http", 1, "(%u bytes from the host over HTTP in %.2f s, %.1f MiB/s)", net_size, seconds,
+               net_size / seconds / 1048576);
+}
+
+/* Serves one connection on PORT (reached from the host through hostfwd): reads a line, answers with the
+ * line's length and net_size bytes of the pattern. */
+static void test_net_serve(int port)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in at = {.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(INADDR_ANY)};
+    if (s < 0 || bind(s, (struct sockaddr *)&at, sizeof at) < 0 || listen(s, 1) < 0) {
+        result("net-serve", 0, "listen on %d: %s", port, strerror(errno));
+        return;
+    }
+    struct timeval limit = {60, 0};
+    setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    printf("orrery-init: listening on port %d\n", port);
+    int c = accept(s, NULL, NULL);
+    close(s);
+    if (c < 0) {
+        result("net-serve", 0, "no connection within 60 s: %s", strerror(errno));
+        return;
+    }
+    char line[256];
+    size_t len = 0;
+    char ch;
+    while (len < sizeof line - 1 && read(c, &ch, 1) == 1 && ch != '\n')
+        line[len++] = ch;
+    line[len] = 0;
+    char answer[300];
+    int an = snprintf(answer, sizeof answer, "orrery guest got %zu bytes: %s\n", len, line);
+    int ok = write(c, answer, an) == an;
+    static unsigned char buf[65536];
+    for (uint32_t off = 0; ok && off < net_size; off += sizeof buf) {
+        for (size_t i = 0; i < sizeof buf; i++)
+            buf[i] = pattern_byte(off + i);
+        ok = write(c, buf, sizeof buf) == (ssize_t)sizeof buf;
+    }
+    close(c);
+    result("net-serve", ok, "(answered '%s' and sent %u bytes)", line, net_size);
+}
+
+static void test_network(void)
+{
+    int http = cmdline_port("http"), serve = cmdline_port("serve"), mib = cmdline_port("netsize");
+    if (!http && !serve)
+        return;
+    if (mib > 0 && mib <= 1024)
+        net_size = (uint32_t)mib << 20;
+    test_net_address();
+    if (http)
+        test_net_http(http);
+    if (serve)
+        test_net_serve(serve);
+}
+
 /* ---- the console prompt --------------------------------------------------------------- */
 
 static void power_off(void)
@@ -822,6 +975,7 @@ int main(int argc, char **argv)
     test_smp_online();
     test_smp_parallel();
     test_smp_atomics();
+    test_network();
     printf("SELFTEST summary: %d passed, %d failed (%.2f s)\n", passed, failed, now(CLOCK_MONOTONIC) - start);
     printf("orrery-init: type help for commands\n");
     prompt();

@@ -314,11 +314,17 @@ final class MachineLauncher {
         for (Option o : options)
             if (o.name().equals("mon") && !keyval(o, "chardev").path("mode").asText("readline").equals("control")) serial.mon(o);
         // objects, block devices
-        for (Option o : options) if (o.name().equals("object")) run(machine, o, "object-add", keyval(o, "qom-type"));
+        for (Option o : options) if (o.name().equals("object") && !isNetFilter(o)) run(machine, o, "object-add", keyval(o, "qom-type"));
         for (Option o : options) if (o.name().equals("blockdev")) run(machine, o, "blockdev-add", keyval(o, null));
         int drives = 0;
         List<DriveDevice> driveDevices = new ArrayList<>();
         for (Option o : options) if (o.name().equals("drive")) drive(machine, o, snapshot, drives++, driveDevices);
+        // network back-ends; -nic makes one and a card for it
+        for (Option o : options) if (o.name().equals("netdev")) run(machine, o, "netdev_add", keyval(o, "type"));
+        int nics = 0;
+        for (Option o : options) if (o.name().equals("nic")) nic(machine, o, nics++, driveDevices);
+        // network filters name a netdev, so they come after the netdevs (as QEMU delays them)
+        for (Option o : options) if (o.name().equals("object") && isNetFilter(o)) run(machine, o, "object-add", keyval(o, "qom-type"));
         // control front-ends, so clients can connect before the guest starts
         java.util.Set<String> listenerIds = new java.util.HashSet<>();
         if (hasCommand("query-qmp-listeners"))   // a -readconfig file may have added some already
@@ -422,7 +428,7 @@ final class MachineLauncher {
         }
     }
 
-    /** A device a -drive stands for, added after the -device ones. */
+    /** A device a -drive or -nic stands for, added after the -device ones. */
     private record DriveDevice(Option option, ObjectNode arguments) { }
 
     /** device_add for an option, remembering where the device went so a later failure names the option. */
@@ -456,6 +462,22 @@ final class MachineLauncher {
             }
             default -> throw new CommandLineException(o, "machine type does not support if=" + iface + ",bus=0,unit=" + index);
         }
+    }
+
+    private boolean isNetFilter(Option o) { return keyval(o, "qom-type").path("qom-type").asText("").startsWith("filter-"); }
+
+    /** -nic TYPE[,model=M][,mac=A][,backend options]: a netdev named as QEMU names it, and a card (virtio-net-pci by default). */
+    private void nic(Machine machine, Option o, int index, List<DriveDevice> devices) {
+        ObjectNode n = keyval(o, "type");
+        if (n.path("type").asText("").equals("none")) return;
+        if (!n.has("type")) n.put("type", "user");
+        String id = "__org.qemu.nic" + index;
+        JsonNode model = n.remove("model"), mac = n.remove("mac");
+        n.put("id", id);
+        run(machine, o, "netdev_add", n);
+        ObjectNode card = F.objectNode().put("driver", model == null ? "virtio-net-pci" : model.asText()).put("netdev", id);
+        if (mac != null) card.set("mac", mac);
+        devices.add(new DriveDevice(o, card));
     }
 
     void qomSet(Machine machine, Option o, String path, String property, JsonNode value) {

@@ -193,8 +193,14 @@ public final class Virtqueue {
         }
     }
 
-    /** Whether the driver wants an interrupt for used buffers (it may suppress them). */
+    /**
+     * Whether the driver wants an interrupt for used buffers (it may suppress them). The used index written
+     * before must be visible to the driver's harts before its flags are read, or a driver that re-enables
+     * interrupts and then looks at the used index can miss both (virtio 1.2, 2.7.10: a store-load barrier;
+     * the host's store buffer reorders exactly these), and sleep until some later event.
+     */
     public boolean needsNotification() {
+        java.lang.invoke.VarHandle.fullFence();
         try {
             return (dma().read(driver, 2) & AVAIL_F_NO_INTERRUPT) == 0;
         } catch (BusError e) {

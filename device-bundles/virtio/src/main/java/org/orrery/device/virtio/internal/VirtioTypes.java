@@ -64,4 +64,14 @@ final class VirtioTypes {
                     .creates(VirtioRng::new);
         }
     }
+
+    @Component(service = TypeProvider.class)
+    public static final class Net implements TypeProvider {
+        @Override public TypeDescription describe() {
+            return TypeDescription.named(VirtioNet.TYPE).parent(VirtioDevice.TYPE)
+                    .description("virtio network device")
+                    .properties(VirtioNet.NETDEV, VirtioNet.MAC)
+                    .creates(VirtioNet::new);
+        }
+    }
 }

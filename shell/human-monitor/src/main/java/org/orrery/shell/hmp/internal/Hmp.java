@@ -274,6 +274,17 @@ public final class Hmp {
             if (a.raw.isEmpty()) throw new HmpError("Parameter 'args' is missing");
             call("x-chardev-add-opts", Keyval.parse(a.raw, "backend"));
         });
+        def("netdev_add", "[user],id=str[,prop=value][,...]", "add host network device", a -> {
+            if (a.raw.isEmpty()) throw new HmpError("Parameter 'type' is missing");
+            call("netdev_add", Keyval.parse(a.raw, "type"));
+        });
+        def("netdev_del", "id", "remove host network device", a -> { a.atMost(1); call("netdev_del", F.objectNode().put("id", a.word(0))); });
+        def("set_link", "name on|off", "change the link status of a network adapter", a -> {
+            a.atMost(2);
+            String state = a.word(1);
+            if (!state.equals("on") && !state.equals("off")) throw new HmpError("Parameter 'up' expects 'on' or 'off'");
+            callJson("set_link", F.objectNode().put("name", a.word(0)).put("up", state.equals("on")));
+        });
         def("chardev-remove", "id", "remove chardev", a -> { a.atMost(1); call("chardev-remove", F.objectNode().put("id", a.word(0))); });
 
         info("status", "", "show the current VM status (running|paused)", a -> {
@@ -363,8 +374,12 @@ public final class Hmp {
             }
         });
         info("network", "", "show the network state", a -> {
-            if (!has("query-network")) return;
-            for (JsonNode n : call("query-network", null)) println(n.path("name").asText() + ": " + n.path("info").asText());
+            if (!has("x-query-network")) return;
+            for (JsonNode n : call("x-query-network", null)) {
+                println(n.path("name").asText() + ": " + n.path("info").asText());
+                JsonNode peer = n.path("peer");
+                if (peer.isObject()) println(" \\ " + peer.path("name").asText() + ": " + peer.path("info").asText());
+            }
         });
         info("roms", "", "show roms", a -> {
             if (!has("query-roms")) return;
