@@ -17,7 +17,7 @@ final class OptionTable {
             Map.entry("readconfig", true), Map.entry("d", true), Map.entry("D", true), Map.entry("gdb", true),
             Map.entry("s", false), Map.entry("dbus", true), Map.entry("shell", false), Map.entry("bundles", true),
             Map.entry("version", false), Map.entry("h", false), Map.entry("help", false), Map.entry("accel", true),
-            Map.entry("global", true), Map.entry("rtc", true));
+            Map.entry("global", true), Map.entry("rtc", true), Map.entry("vnc", true));
 
     private OptionTable() { }
 

@@ -1,0 +1,62 @@
+package org.orrery.display.internal;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import org.orrery.command.AbstractCommandModule;
+import org.orrery.command.CommandModule;
+import org.orrery.machine.display.Console;
+import org.orrery.machine.display.Consoles;
+import org.orrery.machine.display.Surface;
+import org.orrery.qom.ErrorClass;
+import org.orrery.qom.ObjectTree;
+import org.orrery.qom.QObject;
+import org.orrery.qom.QomException;
+import org.osgi.service.component.annotations.Component;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * screendump: writes what a console shows to a file, PPM unless format=png, from the first console or the one of
+ * device=/head=. It runs with the machine stopped at a safe point, so the picture is one frame.
+ */
+@Component(service = CommandModule.class)
+public final class ScreendumpCommands extends AbstractCommandModule {
+    public ScreendumpCommands() {
+        super("screendump.json");
+        on("screendump", (a, c) -> {
+            Console console = console(c.tree(), a.has("device") ? a.str("device") : null, (int) a.integer("head", 0));
+            Surface s = console.surface();
+            int[] pixels = s.snapshot();
+            String filename = a.str("filename");
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(Path.of(filename)), 1 << 16)) {
+                if (a.str("format", "ppm").equals("png")) ImageFiles.writePng(out, s.width(), s.height(), pixels);
+                else ImageFiles.writePpm(out, s.width(), s.height(), pixels);
+            } catch (IOException | java.nio.file.InvalidPathException e) {
+                throw new QomException("failed to open file '" + filename + "': " + reason(e));
+            }
+            return JsonNodeFactory.instance.objectNode();
+        });
+    }
+
+    /** The console screendump's arguments name, with QEMU's errors. */
+    static Console console(ObjectTree tree, String device, int head) {
+        Consoles consoles = Consoles.of(tree);
+        if (device == null) {
+            if (head != 0) throw new QomException("Parameter 'head' is only valid with 'device'");
+            return consoles.primary().orElseThrow(() -> new QomException("There is no console to take a screendump from."));
+        }
+        QObject d = device.startsWith("/") ? tree.resolve(device) : tree.resolve("/machine/peripheral/" + device);
+        if (d == null) throw new QomException(ErrorClass.DeviceNotFound, "Device '" + device + "' not found");
+        return consoles.find(d.name(), head)
+                .orElseThrow(() -> new QomException("Device " + device + " (head " + head + ") is not bound to a QemuConsole"));
+    }
+
+    private static String reason(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException) return "Permission denied";
+        if (e instanceof java.nio.file.NoSuchFileException) return "No such file or directory";
+        return e.getMessage();
+    }
+}
