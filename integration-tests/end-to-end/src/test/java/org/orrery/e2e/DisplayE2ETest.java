@@ -169,10 +169,10 @@ class DisplayE2ETest {
         return rgb;
     }
 
-    @Test void virtioGpuPciIsDerivedAndItsConsoleIsBlankUntilTheGuestDraws() throws Exception {
+    @Test void virtioGpuPciIsDerivedBochsDisplayIsThereAndTheirConsolesAreBlankUntilTheGuestDraws() throws Exception {
         Path qmpSocket = tmp.resolve("q.sock");
         try (Orrery o = Orrery.start(List.of("-machine", "virt", "-m", "128M", "-nographic", "-serial", "null", "-S",
-                "-device", "virtio-gpu-pci,id=video0", "-device", "virtio-tablet-pci", "-qmp", "unix:" + qmpSocket + ",server=on,wait=off"));
+                "-device", "virtio-gpu-pci,id=video0", "-device", "virtio-tablet-pci", "-device", "bochs-display,id=vga", "-qmp", "unix:" + qmpSocket + ",server=on,wait=off"));
              QmpClient q = o.qmp(qmpSocket)) {
             String pci = q.call("human-monitor-command", F.objectNode().put("command-line", "info pci")).asText();
             assertTrue(pci.contains("1af4:1050") || pci.toLowerCase().contains("id \"video0\""), pci);
@@ -182,11 +182,14 @@ class DisplayE2ETest {
                         + Integer.toHexString(d.path("class_info").path("class").asInt()));
             assertTrue(ids.contains("1050/380"), "virtio-gpu-pci: device 0x1050, display controller: " + ids);
             assertTrue(ids.contains("1052/980"), "virtio-tablet-pci: device 0x1052, input controller: " + ids);
+            assertTrue(ids.contains("1111/380"), "bochs-display: device 0x1111, display controller: " + ids);
             Path ppm = tmp.resolve("blank.ppm");
             q.call("screendump", F.objectNode().put("filename", ppm.toString()).put("device", "video0"));
             byte[] p = Files.readAllBytes(ppm);
             assertEquals("P6\n640 480\n255\n".length() + 640 * 480 * 3, p.length);
             for (int i = "P6\n640 480\n255\n".length(); i < p.length; i++) assertEquals(0, p[i]);
+            q.call("screendump", F.objectNode().put("filename", tmp.resolve("vga.ppm").toString()).put("device", "vga"));
+            assertEquals(p.length, Files.size(tmp.resolve("vga.ppm")), "bochs-display's head, off: the same placeholder");
         }
     }
 

@@ -16,6 +16,7 @@ public final class Console {
     private final int head;
     private final List<ConsoleListener> listeners = new CopyOnWriteArrayList<>();
     private volatile Surface surface = new Surface(BLANK_WIDTH, BLANK_HEIGHT);
+    private volatile Runnable refresher = () -> { };
 
     /**
      * @param device the device's name as screendump's {@code device=} gives it (its id), or its path
@@ -48,6 +49,15 @@ public final class Console {
             replaceSurface(new Surface(BLANK_WIDTH, BLANK_HEIGHT));
         }
     }
+
+    /**
+     * For a device that is not told when the guest draws (a plain framebuffer): how to bring the surface up to date
+     * now. It runs on the machine thread.
+     */
+    public void setRefresher(Runnable r) { refresher = r; }
+
+    /** Brings the surface up to date before a picture is taken; call only at a safe point (the machine thread). */
+    public void refresh() { refresher.run(); }
 
     /** The device changed the pixels of a rectangle of the current surface. */
     public void updated(int x, int y, int width, int height) {

@@ -18,16 +18,20 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The VNC server's commands. A machine has at most one server, kept as an attachment of its tree; the command line
- * turns -vnc into {@code x-vnc-display}, the monitor's "change vnc" too.
+ * The display front-ends' commands: screendump, and the VNC server's. A machine has at most one VNC server, kept as
+ * an attachment of its tree; the command line turns -vnc into {@code x-vnc-display}, the monitor's "change vnc" too.
  */
 @Component(service = CommandModule.class)
-public final class VncCommands extends AbstractCommandModule {
+public final class DisplayCommands extends AbstractCommandModule {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private final Map<VncServer, ObjectTree> servers = new ConcurrentHashMap<>();
 
-    public VncCommands() {
-        super("vnc.json");
+    public DisplayCommands() {
+        on("screendump", (a, c) -> {
+            Screendump.write(c.tree(), a.str("filename"), a.has("device") ? a.str("device") : null, (int) a.integer("head", 0),
+                    a.str("format", "ppm").equals("png"));
+            return F.objectNode();
+        });
         on("x-vnc-display", (a, c) -> {
             String display = a.str("display").trim();
             ObjectTree tree = c.tree();

@@ -1,8 +1,5 @@
 package org.orrery.display.internal;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import org.orrery.command.AbstractCommandModule;
-import org.orrery.command.CommandModule;
 import org.orrery.machine.display.Console;
 import org.orrery.machine.display.Consoles;
 import org.orrery.machine.display.Surface;
@@ -10,7 +7,6 @@ import org.orrery.qom.ErrorClass;
 import org.orrery.qom.ObjectTree;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
-import org.osgi.service.component.annotations.Component;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -20,25 +16,22 @@ import java.nio.file.Path;
 
 /**
  * screendump: writes what a console shows to a file, PPM unless format=png, from the first console or the one of
- * device=/head=. It runs with the machine stopped at a safe point, so the picture is one frame.
+ * device=/head=. The command runs with the machine stopped at a safe point, so the picture is one frame.
  */
-@Component(service = CommandModule.class)
-public final class ScreendumpCommands extends AbstractCommandModule {
-    public ScreendumpCommands() {
-        super("screendump.json");
-        on("screendump", (a, c) -> {
-            Console console = console(c.tree(), a.has("device") ? a.str("device") : null, (int) a.integer("head", 0));
-            Surface s = console.surface();
-            int[] pixels = s.snapshot();
-            String filename = a.str("filename");
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(Path.of(filename)), 1 << 16)) {
-                if (a.str("format", "ppm").equals("png")) ImageFiles.writePng(out, s.width(), s.height(), pixels);
-                else ImageFiles.writePpm(out, s.width(), s.height(), pixels);
-            } catch (IOException | java.nio.file.InvalidPathException e) {
-                throw new QomException("failed to open file '" + filename + "': " + reason(e));
-            }
-            return JsonNodeFactory.instance.objectNode();
-        });
+final class Screendump {
+    private Screendump() { }
+
+    static void write(ObjectTree tree, String filename, String device, int head, boolean png) {
+        Console console = console(tree, device, head);
+        console.refresh();
+        Surface s = console.surface();
+        int[] pixels = s.snapshot();
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(Path.of(filename)), 1 << 16)) {
+            if (png) ImageFiles.writePng(out, s.width(), s.height(), pixels);
+            else ImageFiles.writePpm(out, s.width(), s.height(), pixels);
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw new QomException("failed to open file '" + filename + "': " + reason(e));
+        }
     }
 
     /** The console screendump's arguments name, with QEMU's errors. */
