@@ -193,6 +193,45 @@ class DisplayE2ETest {
         }
     }
 
+    @Test void aPasswordSetThroughTheMonitorLetsTheRightClientIn() throws Exception {
+        Path qmpSocket = tmp.resolve("q.sock"), vncSocket = tmp.resolve("v.sock");
+        try (Orrery o = Orrery.start(List.of("-machine", "virt", "-m", "128M", "-nographic", "-serial", "null", "-S",
+                "-vnc", "unix:" + vncSocket + ",password=on", "-qmp", "unix:" + qmpSocket + ",server=on,wait=off"));
+             QmpClient q = o.qmp(qmpSocket)) {
+            assertEquals("vnc", q.call("query-vnc").path("auth").asText());
+            assertFalse(vncLogin(vncSocket, "secret"), "no password yet: nobody gets in");
+            assertEquals("", q.call("human-monitor-command", F.objectNode().put("command-line", "change vnc password secret")).asText());
+            assertFalse(vncLogin(vncSocket, "wrong"));
+            assertTrue(vncLogin(vncSocket, "secret"));
+            q.call("set_password", F.objectNode().put("protocol", "vnc").put("password", "other"));
+            assertTrue(vncLogin(vncSocket, "other"));
+        }
+    }
+
+    /** VNC authentication as RFC 6143 describes it, computed here with the JDK's DES; true when the server lets us in. */
+    static boolean vncLogin(Path socket, String password) throws Exception {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            DataInputStream in = new DataInputStream(Channels.newInputStream(ch));
+            DataOutputStream out = new DataOutputStream(Channels.newOutputStream(ch));
+            in.readFully(new byte[12]);
+            out.write("RFB 003.008\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] types = new byte[in.readUnsignedByte()];
+            in.readFully(types);
+            assertArrayEquals(new byte[] {2}, types, "only VNC authentication is offered");
+            out.write(2);
+            byte[] challenge = new byte[16];
+            in.readFully(challenge);
+            byte[] key = new byte[8];
+            byte[] pw = password.getBytes(StandardCharsets.US_ASCII);
+            for (int i = 0; i < Math.min(8, pw.length); i++) key[i] = (byte) (Integer.reverse(pw[i]) >>> 24);
+            javax.crypto.Cipher des = javax.crypto.Cipher.getInstance("DES/ECB/NoPadding");
+            des.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "DES"));
+            out.write(des.doFinal(challenge));
+            return in.readInt() == 0;
+        }
+    }
+
     @Test void aWrongVncOptionEndsTheLauncherWithOneLine() throws Exception {
         Orrery o = Orrery.run(List.of("-machine", "virt", "-m", "128M", "-nographic", "-serial", "null", "-S", "-vnc", ":1,colour=blue"),
                 Duration.ofSeconds(60));
