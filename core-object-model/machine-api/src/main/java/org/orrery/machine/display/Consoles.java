@@ -16,6 +16,10 @@ public final class Consoles {
     private final List<Console> consoles = new CopyOnWriteArrayList<>();
     private final List<InputReceiver> receivers = new CopyOnWriteArrayList<>();
     private final List<Runnable> watchers = new CopyOnWriteArrayList<>();
+    /** Input events posted and not yet delivered: a client flooding events cannot grow the machine's task queue. */
+    private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+    /** The most input events waiting for the machine thread; more are dropped, as a keyboard controller drops keys. */
+    public static final int MAX_IN_FLIGHT = 1024;
 
     private Consoles(ObjectTree tree) { this.tree = tree; }
 
@@ -85,7 +89,12 @@ public final class Consoles {
     }
 
     private void deliver(InputReceiver.Kind kind, java.util.function.Consumer<InputReceiver> event) {
+        if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+            inFlight.decrementAndGet();
+            return;
+        }
         tree.safePoint().post(() -> {
+            inFlight.decrementAndGet();
             for (InputReceiver r : receivers)
                 if (r.kind() == kind) {
                     event.accept(r);
