@@ -28,6 +28,7 @@ public final class DisplayCommands extends AbstractCommandModule {
 
     public DisplayCommands() {
         on("screendump", (a, c) -> {
+            if (a.has("head") && !a.has("device")) throw new QomException("'head' must be specified together with 'device'");
             Screendump.write(c.tree(), a.str("filename"), a.has("device") ? a.str("device") : null, (int) a.integer("head", 0),
                     a.str("format", "ppm").equals("png"));
             return F.objectNode();

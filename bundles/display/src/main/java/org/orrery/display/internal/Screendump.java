@@ -38,7 +38,7 @@ final class Screendump {
     static Console console(ObjectTree tree, String device, int head) {
         Consoles consoles = Consoles.of(tree);
         if (device == null) {
-            if (head != 0) throw new QomException("Parameter 'head' is only valid with 'device'");
+            if (head != 0) throw new QomException("'head' must be specified together with 'device'");
             return consoles.primary().orElseThrow(() -> new QomException("There is no console to take a screendump from."));
         }
         QObject d = device.startsWith("/") ? tree.resolve(device) : tree.resolve("/machine/peripheral/" + device);
