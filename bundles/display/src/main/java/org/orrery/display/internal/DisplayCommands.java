@@ -78,7 +78,7 @@ public final class DisplayCommands extends AbstractCommandModule {
         ObjectNode r = F.objectNode().put("enabled", s != null);
         if (s == null) return r;
         if (s.address().unixPath() != null) {
-            r.put("host", s.address().unixPath().toString()).put("service", "").put("family", "unix");
+            r.put("host", "").put("service", s.address().unixPath().toString()).put("family", "unix");   // as QEMU reports it
         } else {
             InetSocketAddress a = (InetSocketAddress) s.address().address();
             r.put("host", a.getAddress() == null ? a.getHostString() : a.getAddress().getHostAddress())

@@ -276,7 +276,7 @@ public final class Hmp {
         });
         def("chardev-remove", "id", "remove chardev", a -> { a.atMost(1); call("chardev-remove", F.objectNode().put("id", a.word(0))); });
 
-        def("screendump", "filename [-f format] [device [head]]", "save screen from head 'head' of display device 'device' in the given format (ppm by default, or png) into PPM/PNG image 'filename'", a -> {
+        def("screendump", "filename [-f format] [device [head]]", "save screen from head 'head' of display device 'device' in specified format 'format' (ppm or png; ppm by default) as image 'filename'", a -> {
             int i = 0;
             ObjectNode o = F.objectNode().put("filename", a.word(i++));
             if ("-f".equals(a.optional(i))) { i++; o.put("format", a.word(i++)); }
@@ -394,15 +394,14 @@ public final class Hmp {
         info("vnc", "", "show the vnc server status", a -> {
             if (!has("query-vnc")) { println("VNC is not available (the display bundle is not installed)"); return; }
             JsonNode v = call("query-vnc", null);
-            if (!v.path("enabled").asBoolean()) { println("default: none"); return; }
+            if (!v.path("enabled").asBoolean()) { println("None"); return; }
             println("default:");
             println("  Server: " + endpoint(v));
             println("    Auth: " + v.path("auth").asText() + " (Sub: none)");
-            if (v.path("clients").isEmpty()) println("  Client: none");
             for (JsonNode c : v.path("clients")) {
                 println("  Client: " + endpoint(c));
                 println("    x509_dname: none");
-                println("    username: none");
+                println("    sasl_username: none");
             }
         });
         info("name", "", "show the current VM name", a -> {
@@ -411,11 +410,9 @@ public final class Hmp {
         });
     }
 
-    /** A VNC endpoint as "info vnc" shows it: HOST:PORT (ipv4), or PATH (unix). */
+    /** A VNC endpoint as "info vnc" shows it: HOST:SERVICE (family), where a unix socket's host is empty. */
     private static String endpoint(JsonNode v) {
-        String family = v.path("family").asText();
-        if (family.equals("unix")) return (v.path("host").asText().isEmpty() ? "unix" : v.path("host").asText()) + " (unix)";
-        return v.path("host").asText() + ":" + v.path("service").asText() + " (" + family + ")";
+        return v.path("host").asText() + ":" + v.path("service").asText() + " (" + v.path("family").asText() + ")";
     }
 
     // ------------------------------------------------------------------ help
