@@ -244,7 +244,12 @@ final class VirtioGpu extends VirtioDevice {
         long bytes = w * h * GpuFormat.BYTES_PER_PIXEL;
         if (w > Surface.MAX_SIDE || h > Surface.MAX_SIDE || Math.max(4096L, bytes) > get(MAX_HOSTMEM) - hostMemoryUsed)
             throw new GuestError(RESP_ERR_OUT_OF_MEMORY, "resource of " + w + "x" + h + " is past the host-memory budget");
-        GpuResource r = new GpuResource(id, format, (int) w, (int) h);
+        GpuResource r;
+        try {
+            r = new GpuResource(id, format, (int) w, (int) h);
+        } catch (OutOfMemoryError e) {   // within max_hostmem, but more than the JVM's heap has left
+            throw new GuestError(RESP_ERR_OUT_OF_MEMORY, "the host has no room for a resource of " + w + "x" + h);
+        }
         resources.put(id, r);
         hostMemoryUsed += r.cost();
         return header(RESP_OK_NODATA, 0);
