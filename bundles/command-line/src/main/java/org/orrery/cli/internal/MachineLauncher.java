@@ -357,9 +357,16 @@ final class MachineLauncher {
         for (Option o : options) if (o.name().equals("device")) addDevice(machine, o, keyval(o, "driver"), devicePaths);
         // the devices -drive if=virtio stands for come after the -device ones, as in QEMU (they take later slots)
         for (DriveDevice d : driveDevices) addDevice(machine, d.option(), d.arguments(), devicePaths);
-        for (Option o : options)
-            if (o.name().equals("display") && !keyval(o, "type").path("type").asText().equals("none"))
-                throw new CommandLineException(o, "only -display none is supported (there is no graphical display)");
+        // the display front-ends (-vnc, -display none|vnc=...), once the devices they show are added
+        for (Option o : options) {
+            if (o.name().equals("vnc")) run(machine, o, "x-vnc-display", F.objectNode().put("display", o.argument()));
+            if (!o.name().equals("display")) continue;
+            ObjectNode d = keyval(o, "type");
+            String type = d.path("type").asText();
+            if (d.has("vnc")) run(machine, o, "x-vnc-display", F.objectNode().put("display", d.path("vnc").asText()));
+            else if (!type.equals("none"))
+                throw new CommandLineException(o, "only -display none and vnc=DISPLAY are supported (there is no window: use -vnc or screendump)");
+        }
         for (org.orrery.qom.GlobalProperties.Global g : machine.tree().globals().unknownTypes(env.types()))
             LOG.warning("global " + g.type() + "." + g.property() + " has invalid class name");
         if (!preconfig) {

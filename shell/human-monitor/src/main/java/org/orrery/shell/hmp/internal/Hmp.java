@@ -287,6 +287,25 @@ public final class Hmp {
         });
         def("chardev-remove", "id", "remove chardev", a -> { a.atMost(1); call("chardev-remove", F.objectNode().put("id", a.word(0))); });
 
+        def("screendump", "filename [-f format] [device [head]]", "save screen from head 'head' of display device 'device' in specified format 'format' (ppm or png; ppm by default) as image 'filename'", a -> {
+            int i = 0;
+            ObjectNode o = F.objectNode().put("filename", a.word(i++));
+            if ("-f".equals(a.optional(i))) { i++; o.put("format", a.word(i++)); }
+            if (a.optional(i) != null) o.put("device", a.word(i++));
+            if (a.optional(i) != null) o.put("head", a.word(i++));
+            a.atMost(i);
+            call("screendump", o);
+        });
+        def("change", "device filename [format]", "change a removable medium; 'change vnc DISPLAY' or 'change vnc password [PASSWORD]' for the VNC server", a -> {
+            if (!"vnc".equals(a.word(0))) throw new HmpError("change: only 'change vnc ...' is supported (there are no removable media)");
+            if ("password".equals(a.word(1))) {
+                a.atMost(3);
+                callJson("change-vnc-password", F.objectNode().put("password", a.optional(2) == null ? "" : a.optional(2)));
+            } else {
+                a.atMost(2);
+                callJson("x-vnc-display", F.objectNode().put("display", a.word(1)));
+            }
+        });
         info("status", "", "show the current VM status (running|paused)", a -> {
             JsonNode s = call("query-status", null);
             String st = s.path("status").asText();
@@ -387,10 +406,28 @@ public final class Hmp {
                 println(String.format("addr=%016x size=0x%06x mem=%s name=\"%s\"", r.path("addr").asLong(), r.path("size").asLong(),
                         r.path("mem").asText("rom"), r.path("name").asText()));
         });
+        info("vnc", "", "show the vnc server status", a -> {
+            if (!has("query-vnc")) { println("VNC is not available (the display bundle is not installed)"); return; }
+            JsonNode v = call("query-vnc", null);
+            if (!v.path("enabled").asBoolean()) { println("None"); return; }
+            println("default:");
+            println("  Server: " + endpoint(v));
+            println("    Auth: " + v.path("auth").asText() + " (Sub: none)");
+            for (JsonNode c : v.path("clients")) {
+                println("  Client: " + endpoint(c));
+                println("    x509_dname: none");
+                println("    sasl_username: none");
+            }
+        });
         info("name", "", "show the current VM name", a -> {
             JsonNode n = call("query-name", null);
             if (n.has("name")) println(n.path("name").asText());
         });
+    }
+
+    /** A VNC endpoint as "info vnc" shows it: HOST:SERVICE (family), where a unix socket's host is empty. */
+    private static String endpoint(JsonNode v) {
+        return v.path("host").asText() + ":" + v.path("service").asText() + " (" + v.path("family").asText() + ")";
     }
 
     // ------------------------------------------------------------------ help
