@@ -12,8 +12,10 @@ import java.lang.constant.ClassDesc;
 import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
+import org.orrery.cpu.riscv.internal.RegionDiscovery.Block;
+import org.orrery.cpu.riscv.internal.RegionDiscovery.Insn;
+import org.orrery.cpu.riscv.internal.RegionDiscovery.Region;
 
 /**
  * Translates guest code into JVM bytecode with the JDK's ClassFile API, one hidden class per region.
@@ -61,14 +63,13 @@ final class RegionCompiler {
     private static final int THIS = 0, H = 1, VPAGE = 2, BUDGET = 4, REMAIN = 5, NPC = 6, SITE = 8, XA = 9,
         RTLB = 10, WTLB = 11, ADDR = 12, INDEX = 14, FA = 15, HOSTPAGE = 16, REGS = 18;
 
-    private final Decoder decoder;
-    private final boolean rv64, compressed;
+    private final RegionDiscovery discovery;
+    private final boolean rv64;
     private final ClassFile classFile;
 
     RegionCompiler(Decoder decoder, boolean rv64, boolean compressed) {
-        this.decoder = decoder;
+        this.discovery = new RegionDiscovery(decoder, compressed);
         this.rv64 = rv64;
-        this.compressed = compressed;
         // stack maps only ever merge identical types here, but the resolver must see our bundle's classes
         this.classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
                 ClassHierarchyResolver.defaultResolver().orElse(ClassHierarchyResolver.ofClassLoading(LOOKUP))));
@@ -83,7 +84,7 @@ final class RegionCompiler {
     /** Translates the region entered at {@code entrySlot}; null when no instruction there can be translated. */
     Result translate(DecodedPage page, int entrySlot, long vpage, boolean withListing) {
         for (int limit = MAX_INSTRUCTIONS; limit >= 8; limit /= 2) {
-            Region r = discover(page, entrySlot, limit);
+            Region r = discovery.discover(page, entrySlot, limit);
             if (r == null) return null;
             byte[] bytes = generate(r, page.paPage + r.entry);
             int codeBytes = codeLength(bytes);
@@ -93,193 +94,14 @@ final class RegionCompiler {
             region.coverage = r.coverage();
             region.codeBytes = codeBytes;
             region.guestInstructions = r.count;
-            region.siteOffset = r.sites.stream().mapToInt(i -> i.off).toArray();
-            region.siteLength = r.sites.stream().mapToInt(i -> i.len).toArray();
+            region.siteOffset = r.sites.stream().mapToInt(i -> i.off()).toArray();
+            region.siteLength = r.sites.stream().mapToInt(i -> i.len()).toArray();
             region.siteBefore = r.siteBefore.stream().mapToInt(Integer::intValue).toArray();
             region.amask = rv64 ? -1L : 0xffffffffL;
             return new Result(region, withListing ? r.listing(vpage, codeBytes) : null);
         }
         return null;
     }
-
-    // ==================================================================================================
-    // Discovery
-    // ==================================================================================================
-
-    /** One decoded guest instruction at a page offset. */
-    private record Insn(int off, int len, int w, int imm) {
-        int op() { return w & 0xff; }
-        int rd() { return Op.rd(w); }
-        int rs1() { return Op.rs1(w); }
-        int rs2() { return Op.rs2(w); }
-        boolean isBranch() { return op() >= Op.BEQ && op() <= Op.BGEU; }
-        boolean isControl() { return isBranch() || op() == Op.JAL || op() == Op.JALR; }
-    }
-
-    private static final class Block {
-        final int start;
-        final List<Insn> insns = new ArrayList<>();
-        /** Where a block without a control instruction at its end goes on (an in-region block or an exit). */
-        int next = -1;
-        Label label, poll, pollExit;
-        Block(int start) { this.start = start; }
-        Insn last() { return insns.getLast(); }
-        boolean endsInControl() { return !insns.isEmpty() && last().isControl(); }
-    }
-
-    private final class Region {
-        final DecodedPage page;
-        final Insn[] at = new Insn[DecodedPage.SLOTS];
-        final BitSet leaders = new BitSet(DecodedPage.SLOTS);
-        final Block[] blockAt = new Block[DecodedPage.SLOTS];
-        final List<Block> blocks = new ArrayList<>();
-        final List<Insn> sites = new ArrayList<>();
-        final List<Integer> siteBefore = new ArrayList<>();
-        final BitSet regsUsed = new BitSet(33), regsWritten = new BitSet(33);
-        int count, entry;
-        boolean usesMemory, usesFloatingPoint;
-
-        Region(DecodedPage page) { this.page = page; }
-
-        boolean inRegion(int off) { return off >= 0 && off < 4096 && blockAt[off >> 1] != null && blockAt[off >> 1].start == off; }
-
-        long[] coverage() {
-            long[] c = new long[DecodedPage.SLOTS / 64];
-            for (Insn i : at) {
-                if (i == null) continue;
-                for (int s = i.off >> 1; s <= (i.off + i.len - 1) >> 1; s++) c[s >>> 6] |= 1L << (s & 63);
-            }
-            return c;
-        }
-
-        String listing(long vpage, int codeBytes) {
-            StringBuilder sb = new StringBuilder("IN: region at 0x").append(Long.toHexString(vpage + entry))
-                    .append(" (").append(count).append(" instructions, ").append(codeBytes).append(" bytes of bytecode)\n");
-            for (Insn i : at) {
-                if (i == null) continue;
-                int bits = rawBits(page, i.off, i.len);
-                String raw = i.len == 4 ? String.format("%08x", bits) : String.format("    %04x", bits);
-                sb.append(String.format("0x%016x:  %s  %s%n", vpage + i.off, raw, Op.name(i.w, i.imm)));
-            }
-            return sb.append('\n').toString();
-        }
-    }
-
-    /** Decodes the translatable instruction at off, or null (system instruction, page end, undecodable). */
-    private Insn decode(DecodedPage page, int off) {
-        if (off + 2 > page.validBytes) return null;
-        int lo = page.segment.get(Mmu.L16, page.segmentOffset + off) & 0xffff;
-        long d;
-        int len;
-        if ((lo & 3) != 3) {
-            d = decoder.decode(lo);
-            len = 2;
-        } else {
-            if (off + 4 > page.validBytes) return null;
-            int hi = page.segment.get(Mmu.L16, page.segmentOffset + off + 2) & 0xffff;
-            d = decoder.decode32(lo | hi << 16);
-            len = 4;
-        }
-        Insn i = new Insn(off, len, (int) d, (int) (d >> 32));
-        return translatable(i) ? i : null;
-    }
-
-    private boolean translatable(Insn i) {
-        int op = i.op();
-        if (op >= Op.FENCE_I && op <= Op.CSRRCI || op == Op.ILLEGAL || op == Op.UNDECODED) return false;
-        // without C, a jump to a misaligned target traps: the interpreter raises that
-        if (!compressed && (op == Op.JALR || ((i.isBranch() || op == Op.JAL) && (i.imm & 3) != 0))) return false;
-        return true;
-    }
-
-    private static int rawBits(DecodedPage page, int off, int len) {
-        int lo = page.segment.get(Mmu.L16, page.segmentOffset + off) & 0xffff;
-        return len == 2 ? lo : lo | (page.segment.get(Mmu.L16, page.segmentOffset + off + 2) & 0xffff) << 16;
-    }
-
-    private Region discover(DecodedPage page, int entrySlot, int limit) {
-        Region r = new Region(page);
-        r.entry = entrySlot << 1;
-        java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
-        work.push(r.entry);
-        r.leaders.set(entrySlot);
-        while (!work.isEmpty()) {
-            int o = work.pop();
-            while (o < 4096 && r.at[o >> 1] == null && r.count < limit) {
-                Insn i = decode(page, o);
-                if (i == null) break;
-                r.at[o >> 1] = i;
-                r.count++;
-                int next = o + i.len;
-                if (i.isBranch()) {
-                    follow(r, work, o + i.imm);
-                    follow(r, work, next);
-                    break;
-                }
-                if (i.op() == Op.JAL) {
-                    if (i.rd() == 32) follow(r, work, o + i.imm);
-                    break;
-                }
-                if (i.op() == Op.JALR) break;
-                o = next;
-            }
-        }
-        if (r.at[entrySlot] == null) return null;
-        // blocks: from each leader that holds an instruction to the next leader or control instruction
-        for (int s = r.leaders.nextSetBit(0); s >= 0; s = r.leaders.nextSetBit(s + 1)) {
-            if (r.at[s] == null) continue;
-            Block b = new Block(s << 1);
-            r.blockAt[s] = b;
-            r.blocks.add(b);
-        }
-        for (Block b : r.blocks) {
-            int o = b.start;
-            while (true) {
-                Insn i = o < 4096 ? r.at[o >> 1] : null;
-                if (i == null || (o != b.start && r.leaders.get(o >> 1))) { b.next = o; break; }
-                b.insns.add(i);
-                if (i.isControl()) break;
-                o += i.len;
-            }
-        }
-        // registers, memory
-        for (Block b : r.blocks) {
-            for (Insn i : b.insns) noteRegisters(r, i);
-        }
-        return r;
-    }
-
-    private static void follow(Region r, java.util.ArrayDeque<Integer> work, int target) {
-        if (target < 0 || target >= 4096) return;
-        r.leaders.set(target >> 1);
-        work.push(target);
-    }
-
-    private static void noteRegisters(Region r, Insn i) {
-        int op = i.op();
-        switch (op) {
-            case Op.NOP, Op.FENCE -> { }
-            case Op.LUI, Op.AUIPC, Op.JAL -> write(r, i.rd());
-            case Op.BEQ, Op.BNE, Op.BLT, Op.BGE, Op.BLTU, Op.BGEU -> { read(r, i.rs1()); read(r, i.rs2()); }
-            case Op.SB, Op.SH, Op.SW, Op.SD -> { read(r, i.rs1()); read(r, i.rs2()); r.usesMemory = true; }
-            case Op.LB, Op.LH, Op.LW, Op.LD, Op.LBU, Op.LHU, Op.LWU -> { read(r, i.rs1()); write(r, i.rd()); r.usesMemory = true; }
-            case Op.AMO_W, Op.AMO_D -> { read(r, i.rs1()); read(r, i.rs2()); write(r, i.rd()); }
-            case Op.FLW, Op.FLD, Op.FSW, Op.FSD -> { read(r, i.rs1()); r.usesMemory = true; r.usesFloatingPoint = true; }
-            case Op.FP -> {
-                r.usesFloatingPoint = true;
-                int sub = i.imm >>> 8;
-                if (fpReadsX(sub)) read(r, i.rs1());
-                if (fpWritesX(sub)) write(r, i.rd());
-            }
-            default -> { read(r, i.rs1()); read(r, i.rs2()); write(r, i.rd()); } // ALU ops, JALR
-        }
-    }
-
-    private static void read(Region r, int reg) { if (reg != 0) r.regsUsed.set(reg); }
-    private static void write(Region r, int reg) { if (reg != 0 && reg != 32) { r.regsUsed.set(reg); r.regsWritten.set(reg); } }
-
-    private static boolean fpReadsX(int sub) { return sub >= Op.F_CVT_FROM_W && sub <= Op.F_MV_FROM_X; }
-    private static boolean fpWritesX(int sub) { return sub >= Op.F_CVT_W && sub <= Op.F_CLASS; }
 
     // ==================================================================================================
     // Code generation
@@ -427,17 +249,17 @@ final class RegionCompiler {
             int op = i.op();
             if (i.isBranch()) {
                 c.iinc(REMAIN, -n);
-                Label taken = edge(i.off + i.imm);
+                Label taken = edge(i.off() + i.imm());
                 compareAndBranch(i, taken);
-                Label fall = edge(i.off + i.len);
+                Label fall = edge(i.off() + i.len());
                 if (following == null || fall != following.label) c.goto_(fall);
             } else if (op == Op.JAL) {
                 if (i.rd() != 32) link(i);
                 c.iinc(REMAIN, -n);
-                c.goto_(edge(i.off + i.imm));
+                c.goto_(edge(i.off() + i.imm()));
             } else { // JALR: the target first, rd may be rs1
                 lx(i.rs1());
-                c.loadConstant((long) i.imm).ladd().loadConstant(~1L).land();
+                c.loadConstant((long) i.imm()).ladd().loadConstant(~1L).land();
                 if (!rv64) c.loadConstant(0xffffffffL).land();
                 c.lstore(NPC);
                 if (i.rd() != 32) link(i);
@@ -447,7 +269,7 @@ final class RegionCompiler {
         }
 
         private void link(Insn i) {
-            pcConstant(i.off + i.len);
+            pcConstant(i.off() + i.len());
             if (!rv64) c.l2i().i2l();
             sx(i.rd());
         }
@@ -488,7 +310,7 @@ final class RegionCompiler {
 
         private void body(Insn i) {
             int op = i.op(), rd = i.rd(), rs1 = i.rs1(), rs2 = i.rs2();
-            long imm = i.imm;
+            long imm = i.imm();
             switch (op) {
                 case Op.NOP -> { }
                 // a spin-wait hint gives the host CPU to other threads (the hart it waits for may need it)
@@ -509,7 +331,7 @@ final class RegionCompiler {
             switch (op) {
                 case Op.LUI -> c.loadConstant(imm);
                 case Op.AUIPC -> {
-                    pcConstant(i.off + imm);
+                    pcConstant(i.off() + imm);
                     if (!rv64) c.l2i().i2l();
                 }
                 case Op.ADDI -> { lx(rs1); c.loadConstant(imm).ladd(); }
@@ -577,7 +399,7 @@ final class RegionCompiler {
         /** Computes the effective address into ADDR and the TLB index into INDEX. */
         private void address(Insn i) {
             lx(i.rs1());
-            c.loadConstant((long) i.imm).ladd();
+            c.loadConstant((long) i.imm()).ladd();
             if (!rv64) c.loadConstant(0xffffffffL).land();
             c.lstore(ADDR);
             c.lload(ADDR).bipush(11).lushr().l2i().sipush(2 * Mmu.TLB_MASK).iand().istore(INDEX); // Mmu.slot
@@ -616,7 +438,7 @@ final class RegionCompiler {
                 c.labelBinding(slow);
                 if (before > 0) c.iinc(REMAIN, -before);
                 c.aload(H).iconst_1().putfield(CD_HART, "interpretNext", CD_boolean);
-                pcConstant(i.off);
+                pcConstant(i.off());
                 c.lstore(NPC).goto_(epilogue);
             });
         }
@@ -642,7 +464,7 @@ final class RegionCompiler {
         private void atomic(Insn i) {
             spill(i.rs1());
             spill(i.rs2());
-            c.aload(H).getfield(CD_HART, "atomics", CD_ATOMICS).loadConstant(i.w).loadConstant(i.imm)
+            c.aload(H).getfield(CD_HART, "atomics", CD_ATOMICS).loadConstant(i.w()).loadConstant(i.imm())
                     .invokevirtual(CD_ATOMICS, "execute", MethodTypeDesc.of(CD_void, CD_int, CD_int));
             afterHelper(i, i.rd());
         }
@@ -650,12 +472,12 @@ final class RegionCompiler {
         /** FP operations run in FloatingPoint on the register files (FP registers stay in h.f). */
         private void floatingPoint(Insn i) {
             if (fastFloatingPoint(i)) return;
-            int sub = i.op() == Op.FP ? i.imm >>> 8 : -1;
-            if (i.op() != Op.FP || fpReadsX(sub)) spill(i.rs1());
-            c.aload(H).getfield(CD_HART, "fp", CD_FP).loadConstant(i.w).loadConstant(i.imm);
-            pcConstant(i.off);
+            int sub = i.op() == Op.FP ? i.imm() >>> 8 : -1;
+            if (i.op() != Op.FP || RegionDiscovery.fpReadsX(sub)) spill(i.rs1());
+            c.aload(H).getfield(CD_HART, "fp", CD_FP).loadConstant(i.w()).loadConstant(i.imm());
+            pcConstant(i.off());
             c.invokevirtual(CD_FP, "execute", MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_long));
-            afterHelper(i, i.op() == Op.FP && fpWritesX(sub) ? i.rd() : 0);
+            afterHelper(i, i.op() == Op.FP && RegionDiscovery.fpWritesX(sub) ? i.rd() : 0);
         }
 
         // ---- floating point inline: loads, stores, moves and the common double operations ----
@@ -668,8 +490,8 @@ final class RegionCompiler {
                 if (op == Op.FLW || op == Op.FLD) fpLoad(i); else fpStore(i);
                 return true;
             }
-            int sub = i.imm >>> 8, rm = i.imm & 7, rd = i.rd(), rs1 = i.rs1(), rs2 = i.rs2();
-            boolean dbl = (i.imm & 8) != 0;
+            int sub = i.imm() >>> 8, rm = i.imm() & 7, rd = i.rd(), rs1 = i.rs1(), rs2 = i.rs2();
+            boolean dbl = (i.imm() & 8) != 0;
             if (!dbl && sub != Op.F_MV_X && sub != Op.F_MV_FROM_X) return false;
             boolean rounds = switch (sub) {
                 case Op.F_SGNJ, Op.F_SGNJN, Op.F_SGNJX, Op.F_MV_X, Op.F_MV_FROM_X, Op.F_EQ, Op.F_LT, Op.F_LE -> false;
@@ -757,7 +579,7 @@ final class RegionCompiler {
                             freg(rs1);
                             if (negProd) c.loadConstant(Long.MIN_VALUE).lxor();
                             freg(rs2);
-                            freg(Op.rs3(i.w));
+                            freg(Op.rs3(i.w()));
                             if (negAdd) c.loadConstant(Long.MIN_VALUE).lxor();
                             fastCall("fmaD", 3);
                         }

@@ -1,0 +1,199 @@
+package org.orrery.cpu.riscv.internal;
+
+import java.lang.classfile.Label;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * What a region covers: from one entry inside one 4 KiB physical page, the code reachable by fall-through,
+ * conditional branches and plain jumps (up to a limit), cut into blocks at every branch target, with the
+ * guest registers it reads and writes. {@link RegionCompiler} turns it into bytecode.
+ */
+final class RegionDiscovery {
+    private final Decoder decoder;
+    /** Whether the hart has C: without it a jump to a 2-byte aligned target is a trap the interpreter takes. */
+    private final boolean compressed;
+
+    RegionDiscovery(Decoder decoder, boolean compressed) {
+        this.decoder = decoder;
+        this.compressed = compressed;
+    }
+
+
+    /** One decoded guest instruction at a page offset. */
+    record Insn(int off, int len, int w, int imm) {
+        int op() { return w & 0xff; }
+        int rd() { return Op.rd(w); }
+        int rs1() { return Op.rs1(w); }
+        int rs2() { return Op.rs2(w); }
+        boolean isBranch() { return op() >= Op.BEQ && op() <= Op.BGEU; }
+        boolean isControl() { return isBranch() || op() == Op.JAL || op() == Op.JALR; }
+    }
+
+    static final class Block {
+        final int start;
+        final List<Insn> insns = new ArrayList<>();
+        /** Where a block without a control instruction at its end goes on (an in-region block or an exit). */
+        int next = -1;
+        Label label, poll, pollExit;
+        Block(int start) { this.start = start; }
+        Insn last() { return insns.getLast(); }
+        boolean endsInControl() { return !insns.isEmpty() && last().isControl(); }
+    }
+
+    static final class Region {
+        final DecodedPage page;
+        final Insn[] at = new Insn[DecodedPage.SLOTS];
+        final BitSet leaders = new BitSet(DecodedPage.SLOTS);
+        final Block[] blockAt = new Block[DecodedPage.SLOTS];
+        final List<Block> blocks = new ArrayList<>();
+        final List<Insn> sites = new ArrayList<>();
+        final List<Integer> siteBefore = new ArrayList<>();
+        final BitSet regsUsed = new BitSet(33), regsWritten = new BitSet(33);
+        int count, entry;
+        boolean usesMemory, usesFloatingPoint;
+
+        Region(DecodedPage page) { this.page = page; }
+
+        boolean inRegion(int off) { return off >= 0 && off < 4096 && blockAt[off >> 1] != null && blockAt[off >> 1].start == off; }
+
+        long[] coverage() {
+            long[] c = new long[DecodedPage.SLOTS / 64];
+            for (Insn i : at) {
+                if (i == null) continue;
+                for (int s = i.off >> 1; s <= (i.off + i.len - 1) >> 1; s++) c[s >>> 6] |= 1L << (s & 63);
+            }
+            return c;
+        }
+
+        String listing(long vpage, int codeBytes) {
+            StringBuilder sb = new StringBuilder("IN: region at 0x").append(Long.toHexString(vpage + entry))
+                    .append(" (").append(count).append(" instructions, ").append(codeBytes).append(" bytes of bytecode)\n");
+            for (Insn i : at) {
+                if (i == null) continue;
+                int bits = rawBits(page, i.off, i.len);
+                String raw = i.len == 4 ? String.format("%08x", bits) : String.format("    %04x", bits);
+                sb.append(String.format("0x%016x:  %s  %s%n", vpage + i.off, raw, Op.name(i.w, i.imm)));
+            }
+            return sb.append('\n').toString();
+        }
+    }
+
+    /** Decodes the translatable instruction at off, or null (system instruction, page end, undecodable). */
+    private Insn decode(DecodedPage page, int off) {
+        if (off + 2 > page.validBytes) return null;
+        int lo = page.segment.get(Mmu.L16, page.segmentOffset + off) & 0xffff;
+        long d;
+        int len;
+        if ((lo & 3) != 3) {
+            d = decoder.decode(lo);
+            len = 2;
+        } else {
+            if (off + 4 > page.validBytes) return null;
+            int hi = page.segment.get(Mmu.L16, page.segmentOffset + off + 2) & 0xffff;
+            d = decoder.decode32(lo | hi << 16);
+            len = 4;
+        }
+        Insn i = new Insn(off, len, (int) d, (int) (d >> 32));
+        return translatable(i) ? i : null;
+    }
+
+    private boolean translatable(Insn i) {
+        int op = i.op();
+        if (op >= Op.FENCE_I && op <= Op.CSRRCI || op == Op.ILLEGAL || op == Op.UNDECODED) return false;
+        // without C, a jump to a misaligned target traps: the interpreter raises that
+        if (!compressed && (op == Op.JALR || ((i.isBranch() || op == Op.JAL) && (i.imm & 3) != 0))) return false;
+        return true;
+    }
+
+    private static int rawBits(DecodedPage page, int off, int len) {
+        int lo = page.segment.get(Mmu.L16, page.segmentOffset + off) & 0xffff;
+        return len == 2 ? lo : lo | (page.segment.get(Mmu.L16, page.segmentOffset + off + 2) & 0xffff) << 16;
+    }
+
+    /** The region entered at {@code entrySlot}, of at most {@code limit} instructions; null when nothing there translates. */
+    Region discover(DecodedPage page, int entrySlot, int limit) {
+        Region r = new Region(page);
+        r.entry = entrySlot << 1;
+        java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
+        work.push(r.entry);
+        r.leaders.set(entrySlot);
+        while (!work.isEmpty()) {
+            int o = work.pop();
+            while (o < 4096 && r.at[o >> 1] == null && r.count < limit) {
+                Insn i = decode(page, o);
+                if (i == null) break;
+                r.at[o >> 1] = i;
+                r.count++;
+                int next = o + i.len;
+                if (i.isBranch()) {
+                    follow(r, work, o + i.imm);
+                    follow(r, work, next);
+                    break;
+                }
+                if (i.op() == Op.JAL) {
+                    if (i.rd() == 32) follow(r, work, o + i.imm);
+                    break;
+                }
+                if (i.op() == Op.JALR) break;
+                o = next;
+            }
+        }
+        if (r.at[entrySlot] == null) return null;
+        // blocks: from each leader that holds an instruction to the next leader or control instruction
+        for (int s = r.leaders.nextSetBit(0); s >= 0; s = r.leaders.nextSetBit(s + 1)) {
+            if (r.at[s] == null) continue;
+            Block b = new Block(s << 1);
+            r.blockAt[s] = b;
+            r.blocks.add(b);
+        }
+        for (Block b : r.blocks) {
+            int o = b.start;
+            while (true) {
+                Insn i = o < 4096 ? r.at[o >> 1] : null;
+                if (i == null || (o != b.start && r.leaders.get(o >> 1))) { b.next = o; break; }
+                b.insns.add(i);
+                if (i.isControl()) break;
+                o += i.len;
+            }
+        }
+        // registers, memory
+        for (Block b : r.blocks) {
+            for (Insn i : b.insns) noteRegisters(r, i);
+        }
+        return r;
+    }
+
+    private static void follow(Region r, java.util.ArrayDeque<Integer> work, int target) {
+        if (target < 0 || target >= 4096) return;
+        r.leaders.set(target >> 1);
+        work.push(target);
+    }
+
+    private static void noteRegisters(Region r, Insn i) {
+        int op = i.op();
+        switch (op) {
+            case Op.NOP, Op.FENCE -> { }
+            case Op.LUI, Op.AUIPC, Op.JAL -> write(r, i.rd());
+            case Op.BEQ, Op.BNE, Op.BLT, Op.BGE, Op.BLTU, Op.BGEU -> { read(r, i.rs1()); read(r, i.rs2()); }
+            case Op.SB, Op.SH, Op.SW, Op.SD -> { read(r, i.rs1()); read(r, i.rs2()); r.usesMemory = true; }
+            case Op.LB, Op.LH, Op.LW, Op.LD, Op.LBU, Op.LHU, Op.LWU -> { read(r, i.rs1()); write(r, i.rd()); r.usesMemory = true; }
+            case Op.AMO_W, Op.AMO_D -> { read(r, i.rs1()); read(r, i.rs2()); write(r, i.rd()); }
+            case Op.FLW, Op.FLD, Op.FSW, Op.FSD -> { read(r, i.rs1()); r.usesMemory = true; r.usesFloatingPoint = true; }
+            case Op.FP -> {
+                r.usesFloatingPoint = true;
+                int sub = i.imm >>> 8;
+                if (fpReadsX(sub)) read(r, i.rs1());
+                if (fpWritesX(sub)) write(r, i.rd());
+            }
+            default -> { read(r, i.rs1()); read(r, i.rs2()); write(r, i.rd()); } // ALU ops, JALR
+        }
+    }
+
+    private static void read(Region r, int reg) { if (reg != 0) r.regsUsed.set(reg); }
+    private static void write(Region r, int reg) { if (reg != 0 && reg != 32) { r.regsUsed.set(reg); r.regsWritten.set(reg); } }
+
+    static boolean fpReadsX(int sub) { return sub >= Op.F_CVT_FROM_W && sub <= Op.F_MV_FROM_X; }
+    static boolean fpWritesX(int sub) { return sub >= Op.F_CVT_W && sub <= Op.F_CLASS; }
+}
