@@ -63,7 +63,7 @@ final class GuestDisk {
         List<String> cmd = new ArrayList<>(List.of(qemu ? QEMU.toString() : ROOT.resolve("orrery").toString(),
                 "-machine", "virt", "-m", "128M", "-nographic", "-monitor", "none", "-bios", "none", "-kernel", elf.toString(),
                 "-drive", "file=" + image + ",if=none,id=d0,format=qcow2" + driveOptions, "-device", "virtio-blk-device,drive=d0"));
-        cmd.addAll(List.of("-global", "virtio-mmio.force-legacy=false")); // the guest drives version 2, on both
+        if (qemu) cmd.addAll(List.of("-global", "virtio-mmio.force-legacy=false"));
         return cmd;
     }
 
