@@ -46,12 +46,18 @@ final class VirtioNet extends VirtioDevice implements NetFrontEnd {
         String m = isSet(MAC) ? get(MAC) : null;
         if (m != null) parseMac(m, mac);
         else defaultMac(tree(), this, mac);
-        super.onRealize();
         if (get(NETDEV) instanceof NetBackend b) {
-            b.attach(this);
+            b.attach(this); // first: a netdev another NIC holds is refused before this one plugs in
             backend = b;
         } else if (get(NETDEV) != null) {
             throw new QomException("'" + get(NETDEV).path() + "' is not a network backend");
+        }
+        try {
+            super.onRealize();
+        } catch (RuntimeException e) {
+            if (backend != null) backend.detach(this);
+            backend = null;
+            throw e;
         }
     }
 
