@@ -62,8 +62,9 @@ final class GuestDisk {
     static List<String> machine(boolean qemu, Path elf, Path image, String driveOptions) {
         List<String> cmd = new ArrayList<>(List.of(qemu ? QEMU.toString() : ROOT.resolve("orrery").toString(),
                 "-machine", "virt", "-m", "128M", "-nographic", "-monitor", "none", "-bios", "none", "-kernel", elf.toString(),
-                "-drive", "file=" + image + ",if=none,id=d0,format=qcow2" + driveOptions, "-device", "virtio-blk-device,drive=d0"));
-        if (qemu) cmd.addAll(List.of("-global", "virtio-mmio.force-legacy=false"));
+                "-drive", "file=" + image + ",if=none,id=d0,format=qcow2" + driveOptions, "-device", "virtio-blk-device,drive=d0",
+                // the guest drives the modern (version 2) virtio-mmio interface; both emulators default to legacy
+                "-global", "virtio-mmio.force-legacy=false"));
         return cmd;
     }
 
