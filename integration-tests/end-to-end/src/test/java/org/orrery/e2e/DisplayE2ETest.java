@@ -233,6 +233,28 @@ class DisplayE2ETest {
         }
     }
 
+    @Test void displayVncStartsTheServerAndChangeVncMovesIt() throws Exception {
+        Path qmpSocket = tmp.resolve("q.sock"), first = tmp.resolve("a.sock"), second = tmp.resolve("b.sock");
+        try (Orrery o = Orrery.start(List.of("-machine", "virt", "-m", "128M", "-nographic", "-serial", "null", "-S",
+                "-display", "vnc=unix:" + first, "-qmp", "unix:" + qmpSocket + ",server=on,wait=off"));
+             QmpClient q = o.qmp(qmpSocket)) {
+            assertEquals(first.toString(), q.call("query-vnc").path("service").asText());
+            assertEquals("", q.call("human-monitor-command", F.objectNode().put("command-line", "change vnc unix:" + second)).asText());
+            assertEquals(second.toString(), q.call("query-vnc").path("service").asText());
+            assertFalse(Files.exists(first), "the old socket is gone");
+            try (SocketChannel vnc = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                vnc.connect(UnixDomainSocketAddress.of(second));
+                DataInputStream in = new DataInputStream(Channels.newInputStream(vnc));
+                byte[] version = new byte[12];
+                in.readFully(version);
+                assertEquals("RFB 003.008\n", new String(version, StandardCharsets.US_ASCII));
+            }
+            q.call("x-vnc-display", F.objectNode().put("display", "none"));
+            assertFalse(q.call("query-vnc").path("enabled").asBoolean());
+            assertEquals("None", q.call("human-monitor-command", F.objectNode().put("command-line", "info vnc")).asText().strip());
+        }
+    }
+
     @Test void aWrongVncOptionEndsTheLauncherWithOneLine() throws Exception {
         Orrery o = Orrery.run(List.of("-machine", "virt", "-m", "128M", "-nographic", "-serial", "null", "-S", "-vnc", ":1,colour=blue"),
                 Duration.ofSeconds(60));
