@@ -2,7 +2,8 @@
  * virtio-mmio interface of a virtio-gpu and a virtio-keyboard by polling.
  *  - gpu: a 320x200 X8R8G8B8 resource (bytes X, R, G, B) showing r = x*7, g = y*3, b = x+y (each mod 256) on
  *    scanout 0, then requests the device must refuse, each with its error response; prints "drawn" and "refusals ok".
- *  - keyboard: keeps 8 event buffers in its event queue and prints "key CODE VALUE" for every key event. */
+ *  - input: keeps 8 event buffers in the event queue of each virtio-input device (up to two: a keyboard, a tablet)
+ *    and prints "key CODE VALUE" for every key event and "abs AXIS VALUE" for every absolute-axis event. */
 #include <stdint.h>
 
 #define UART ((volatile uint8_t *)0x10000000)
@@ -29,7 +30,7 @@ struct desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
 struct avail { uint16_t flags, idx, ring[QN], used_event; };
 struct used { uint16_t flags, idx; struct { uint32_t id, len; } ring[QN]; uint16_t avail_event; };
 struct queue { struct desc d[QN]; struct avail a; uint8_t pad[4096 - QN * 16 - sizeof(struct avail)]; struct used u; uint16_t seen; };
-static struct queue gpuq __attribute__((aligned(4096))), kbdq __attribute__((aligned(4096)));
+static struct queue gpuq __attribute__((aligned(4096)));
 
 static uintptr_t find(uint32_t id) {
     for (int i = 0; i < 8; i++) {
@@ -121,11 +122,14 @@ static void draw(void) {
     if (!failures) puts_("refusals ok\n");
 }
 
-/* ---- keyboard ---- */
-static uint16_t events[QN][4];
+/* ---- input: every virtio-input device (a keyboard, a tablet), each with its own event queue ---- */
+#define INPUTS 2
+static struct queue inq[INPUTS] __attribute__((aligned(4096)));
+static uint16_t events[INPUTS][QN][4];
 
-static void offer(struct queue *q, int i) {
-    q->d[i].addr = (uintptr_t)events[i]; q->d[i].len = 8; q->d[i].flags = 2; q->d[i].next = 0;
+static void offer(int d, int i) {
+    struct queue *q = &inq[d];
+    q->d[i].addr = (uintptr_t)events[d][i]; q->d[i].len = 8; q->d[i].flags = 2; q->d[i].next = 0;
     q->a.ring[q->a.idx % QN] = i;
     fence();
     q->a.idx++;
@@ -133,27 +137,38 @@ static void offer(struct queue *q, int i) {
 
 void main(void) {
     gpu = find(16);
-    uintptr_t kbd = find(18);
     if (!gpu) { puts_("gpu error: no virtio-gpu\n"); halt(); }
     setup(gpu, &gpuq);
     draw();
-    if (!kbd) { puts_("no keyboard\n"); halt(); }
-    setup(kbd, &kbdq);
-    for (int i = 0; i < QN; i++) offer(&kbdq, i);
-    fence();
-    wr(kbd, 0x50, 0);
-    puts_("keyboard ready\n");
+    uintptr_t in[INPUTS];
+    int n = 0;
+    for (int i = 0; i < 8 && n < INPUTS; i++) {
+        uintptr_t b = 0x10001000u + 0x1000u * i;
+        if (rd(b, 0) == 0x74726976 && rd(b, 8) == 18) in[n++] = b;
+    }
+    for (int d = 0; d < n; d++) {
+        setup(in[d], &inq[d]);
+        for (int i = 0; i < QN; i++) offer(d, i);
+        fence();
+        wr(in[d], 0x50, 0);
+    }
+    puts_("input ready: "); putnum(n); puts_(" devices\n");
     for (;;) {
         fence();
-        while (kbdq.u.idx != kbdq.seen) {
-            uint32_t id = kbdq.u.ring[kbdq.seen % QN].id;
-            uint16_t *e = events[id];
-            if (e[0] == 1) { puts_("key "); putnum(e[1]); puts_(" "); putnum(e[2] | (uint32_t)e[3] << 16); puts_("\n"); }
-            kbdq.seen++;
-            offer(&kbdq, id);
-            fence();
-            wr(kbd, 0x50, 0);
+        for (int d = 0; d < n; d++) {
+            struct queue *q = &inq[d];
+            while (q->u.idx != q->seen) {
+                uint32_t id = q->u.ring[q->seen % QN].id;
+                uint16_t *e = events[d][id];
+                uint32_t value = e[2] | (uint32_t)e[3] << 16;
+                if (e[0] == 1) { puts_("key "); putnum(e[1]); puts_(" "); putnum(value); puts_("\n"); }
+                if (e[0] == 3) { puts_("abs "); putnum(e[1]); puts_(" "); putnum(value); puts_("\n"); }
+                q->seen++;
+                offer(d, id);
+                fence();
+                wr(in[d], 0x50, 0);
+            }
+            wr(in[d], 0x64, rd(in[d], 0x60));
         }
-        wr(kbd, 0x64, rd(kbd, 0x60));
     }
 }

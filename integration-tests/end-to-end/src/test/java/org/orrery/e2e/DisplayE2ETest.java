@@ -33,8 +33,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * The display as a user drives it: ./orrery runs a bare-metal guest (display/display.c, built now) that draws through
- * virtio-gpu-device and reads virtio-keyboard-device; screendump (PPM, PNG) and a VNC client see exactly the guest's
- * pixels, a key typed over VNC reaches the guest, the guest's bad requests are refused with error responses, and
+ * virtio-gpu-device and reads virtio-keyboard-device and virtio-tablet-device; screendump (PPM, PNG) and a VNC client
+ * see exactly the guest's pixels, a key typed and the pointer moved over VNC reach the guest, the guest's bad requests are refused with error responses, and
  * virtio-gpu-pci is there through virtio-pci.
  */
 @Tag("e2e")
@@ -76,12 +76,12 @@ class DisplayE2ETest {
     @Test void screendumpAndVncSeeTheGuestsPixelsAndTypingReachesTheGuest() throws Exception {
         Path qmpSocket = tmp.resolve("q.sock"), vncSocket = tmp.resolve("v.sock");
         try (Orrery o = Orrery.start(List.of("-machine", "virt", "-bios", "none", "-kernel", guest.toString(),
-                "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-gpu-device,id=gpu0", "-device", "virtio-keyboard-device",
+                "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-gpu-device,id=gpu0", "-device", "virtio-keyboard-device", "-device", "virtio-tablet-device",
                 "-display", "none", "-vnc", "unix:" + vncSocket, "-serial", "stdio", "-qmp", "unix:" + qmpSocket + ",server=on,wait=off"));
              QmpClient q = o.qmp(qmpSocket)) {
             o.await("drawn", Duration.ofSeconds(60));
             o.await("refusals ok", Duration.ofSeconds(10));
-            o.await("keyboard ready", Duration.ofSeconds(10));
+            o.await("input ready: 2 devices", Duration.ofSeconds(10));
             assertFalse(o.output().contains("gpu error"), o.output());
 
             Path ppm = tmp.resolve("shot.ppm"), png = tmp.resolve("shot.png");
@@ -116,6 +116,9 @@ class DisplayE2ETest {
                 out.write(ByteBuffer.allocate(16).put((byte) 4).put((byte) 1).putShort((short) 0).putInt('q')
                         .put((byte) 4).put((byte) 0).putShort((short) 0).putInt('q').array());
                 o.await("key 16 1\nkey 16 0", Duration.ofSeconds(20));
+                // the pointer at the right edge, half-way down, left button held: the tablet scales to 0..32767
+                out.write(ByteBuffer.allocate(6).put((byte) 5).put((byte) 1).putShort((short) (W - 1)).putShort((short) ((H - 1) / 2)).array());
+                o.await("abs 0 32767\nabs 1 " + (H - 1) / 2 * 32767 / (H - 1) + "\nkey 272 1", Duration.ofSeconds(20));
             }
 
             String error = assertThrows(RuntimeException.class,
@@ -230,6 +233,28 @@ class DisplayE2ETest {
             des.init(javax.crypto.Cipher.ENCRYPT_MODE, new javax.crypto.spec.SecretKeySpec(key, "DES"));
             out.write(des.doFinal(challenge));
             return in.readInt() == 0;
+        }
+    }
+
+    @Test void displayVncStartsTheServerAndChangeVncMovesIt() throws Exception {
+        Path qmpSocket = tmp.resolve("q.sock"), first = tmp.resolve("a.sock"), second = tmp.resolve("b.sock");
+        try (Orrery o = Orrery.start(List.of("-machine", "virt", "-m", "128M", "-nographic", "-serial", "null", "-S",
+                "-display", "vnc=unix:" + first, "-qmp", "unix:" + qmpSocket + ",server=on,wait=off"));
+             QmpClient q = o.qmp(qmpSocket)) {
+            assertEquals(first.toString(), q.call("query-vnc").path("service").asText());
+            assertEquals("", q.call("human-monitor-command", F.objectNode().put("command-line", "change vnc unix:" + second)).asText());
+            assertEquals(second.toString(), q.call("query-vnc").path("service").asText());
+            assertFalse(Files.exists(first), "the old socket is gone");
+            try (SocketChannel vnc = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                vnc.connect(UnixDomainSocketAddress.of(second));
+                DataInputStream in = new DataInputStream(Channels.newInputStream(vnc));
+                byte[] version = new byte[12];
+                in.readFully(version);
+                assertEquals("RFB 003.008\n", new String(version, StandardCharsets.US_ASCII));
+            }
+            q.call("x-vnc-display", F.objectNode().put("display", "none"));
+            assertFalse(q.call("query-vnc").path("enabled").asBoolean());
+            assertEquals("None", q.call("human-monitor-command", F.objectNode().put("command-line", "info vnc")).asText().strip());
         }
     }
 
