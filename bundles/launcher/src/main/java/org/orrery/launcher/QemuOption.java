@@ -38,7 +38,7 @@ enum QemuOption {
     OBJECT("type,id=id[,prop=value...]", "create an object", supported(), "object"),
     CHARDEV("backend,id=id[,...]", "create a character device",
             partly("socket, stdio, pty, file, null and ringbuf backends, mux=on; pipe, udp, serial and the others are refused"), "chardev"),
-    NETDEV("user,id=id[,...]", "define a network back-end",
+    NETDEV("user|socket|stream|dgram,id=id[,...]", "define a network back-end",
             partly("user (DHCP, DNS, TFTP, TCP/UDP NAT, hostfwd, restrict), socket (listen, connect, udp), stream and dgram; tap, bridge, vhost-user and the others are refused"), "netdev"),
     NIC("[user|none][,model=type][,mac=addr][,...]", "add a network card with its back-end",
             partly("the -netdev back-ends; the card is a virtio-net-pci unless model= names another"), "nic"),

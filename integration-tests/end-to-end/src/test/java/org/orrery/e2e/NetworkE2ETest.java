@@ -8,7 +8,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 import org.orrery.qmp.client.QmpClient;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Tag("e2e")
 class NetworkE2ETest {
     static final String OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin";
+    static final Duration LIMIT = Duration.ofSeconds(90);
     @TempDir Path tmp;
 
     @ParameterizedTest
@@ -45,17 +45,17 @@ class NetworkE2ETest {
                 "-qmp", "unix:" + sock + ",server=on,wait=off"));
              QmpClient q = o.qmp(sock)) {
             o.await("Hit any key", Duration.ofSeconds(120));
-            type(o, "");
-            type(o, "pci enum");
-            type(o, "virtio scan");
-            type(o, "setenv autoload no");
-            String dhcp = type(o, "dhcp");
+            o.uboot("", LIMIT);
+            o.uboot("pci enum", LIMIT);
+            o.uboot("virtio scan", LIMIT);
+            o.uboot("setenv autoload no", LIMIT);
+            String dhcp = o.uboot("dhcp", LIMIT);
             assertTrue(dhcp.contains("DHCP client bound to address 10.0.2.15"), dhcp);
-            String tftp = type(o, "tftpboot 0x84000000 payload.bin");
+            String tftp = o.uboot("tftpboot 0x84000000 payload.bin", LIMIT);
             assertTrue(tftp.contains("Bytes transferred = 1048576"), tftp);
-            String sum = type(o, "crc32 0x84000000 ${filesize}");
+            String sum = o.uboot("crc32 0x84000000 ${filesize}", LIMIT);
             assertTrue(sum.contains(String.format("==> %08x", crc.getValue())), sum);
-            assertTrue(type(o, "ping 10.0.2.2").contains("host 10.0.2.2 is alive"));
+            assertTrue(o.uboot("ping 10.0.2.2", LIMIT).contains("host 10.0.2.2 is alive"));
 
             String model = device.split(",")[0];
             JsonNode network = q.call("x-query-network");
@@ -65,10 +65,10 @@ class NetworkE2ETest {
             assertEquals("52:54:00:12:34:56", q.call("query-rx-filter").get(0).path("main-mac").asText());
 
             q.call("set_link", JsonNodeFactory.instance.objectNode().put("name", "nic0").put("up", false));
-            String down = type(o, "ping 10.0.2.2");
+            String down = o.uboot("ping 10.0.2.2", LIMIT);
             assertTrue(down.contains("is not alive"), down);
             q.call("set_link", JsonNodeFactory.instance.objectNode().put("name", "n0").put("up", true));
-            assertTrue(type(o, "ping 10.0.2.2").contains("host 10.0.2.2 is alive"));
+            assertTrue(o.uboot("ping 10.0.2.2", LIMIT).contains("host 10.0.2.2 is alive"));
 
             JsonNode frames = q.call("qom-get", JsonNodeFactory.instance.objectNode().put("path", "/netdevs/n0").put("property", "frames-to-guest"));
             assertTrue(frames.asLong() > 700, "the TFTP blocks went through the netdev: " + frames);
@@ -149,20 +149,5 @@ class NetworkE2ETest {
             return e.getMessage();
         }
         throw new AssertionError(command + " " + args + " succeeded");
-    }
-
-    /** Types a command at the U-Boot prompt and returns what it printed up to the next prompt. */
-    private static String type(Orrery o, String command) throws Exception {
-        int mark = o.output().length();
-        o.process.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
-        o.process.getOutputStream().flush();
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline) {
-            String out = o.output().substring(mark);
-            int echo = out.indexOf(command);
-            if (echo >= 0 && out.indexOf("=> ", echo + command.length()) >= 0) return out;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no prompt after '" + command + "':\n" + o.output());
     }
 }

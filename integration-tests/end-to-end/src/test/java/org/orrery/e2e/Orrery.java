@@ -109,6 +109,21 @@ final class Orrery implements AutoCloseable {
         }
     }
 
+    /** Types a line at the U-Boot prompt and returns what it printed up to the next prompt. */
+    String uboot(String command, Duration limit) throws Exception {
+        int mark = output().length();
+        process.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (System.nanoTime() < deadline) {
+            String out = output().substring(mark);
+            int echo = out.indexOf(command);
+            if (echo >= 0 && out.indexOf("=> ", echo + command.length()) >= 0) return out;
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no prompt after '" + command + "':\n" + output());
+    }
+
     @Override public void close() throws InterruptedException {
         if (process.isAlive()) {
             process.destroy();

@@ -12,7 +12,6 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -30,6 +29,7 @@ class SocketNetdevE2ETest {
     static final String OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin";
     static final byte[] PEER_MAC = {0x02, 0x00, 0x00, 0x00, 0x00, 0x63};
     static final byte[] PEER_IP = {10, 0, 2, 99};
+    static final Duration LIMIT = Duration.ofSeconds(60);
     @TempDir Path tmp;
 
     /** One end of the wire: frames in and out. */
@@ -69,8 +69,8 @@ class SocketNetdevE2ETest {
             Thread peer = Thread.ofVirtual().start(() -> answer(wire));
             try {
                 o.await("Hit any key", Duration.ofSeconds(120));
-                type(o, "");
-                String out = type(o, "setenv ipaddr 10.0.2.15; setenv netmask 255.255.255.0; ping 10.0.2.99");
+                o.uboot("", LIMIT);
+                String out = o.uboot("setenv ipaddr 10.0.2.15; setenv netmask 255.255.255.0; ping 10.0.2.99", LIMIT);
                 assertTrue(out.contains("host 10.0.2.99 is alive"), out);
             } finally {
                 peer.interrupt();
@@ -160,19 +160,5 @@ class SocketNetdevE2ETest {
         } catch (Exception e) {
             // the wire closed: the test is over
         }
-    }
-
-    private static String type(Orrery o, String command) throws Exception {
-        int mark = o.output().length();
-        o.process.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
-        o.process.getOutputStream().flush();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            String out = o.output().substring(mark);
-            int echo = out.indexOf(command);
-            if (echo >= 0 && out.indexOf("=> ", echo + command.length()) >= 0) return out;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("no prompt after '" + command + "':\n" + o.output());
     }
 }

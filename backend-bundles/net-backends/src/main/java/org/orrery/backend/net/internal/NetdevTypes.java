@@ -24,7 +24,7 @@ public final class NetdevTypes {
                     .properties(UserNetdev.NET, UserNetdev.HOST, UserNetdev.DNS, UserNetdev.DHCPSTART, UserNetdev.TFTP, UserNetdev.BOOTFILE,
                             UserNetdev.HOSTNAME, UserNetdev.RESTRICT, UserNetdev.HOSTFWD, UserNetdev.IPV4, UserNetdev.IPV6,
                             UserNetdev.FRAMES_FROM_GUEST, UserNetdev.FRAMES_TO_GUEST, UserNetdev.MALFORMED, UserNetdev.UNSUPPORTED,
-                            UserNetdev.REFUSED, UserNetdev.DROPPED, UserNetdev.RETRANSMITS, UserNetdev.CONNECTIONS)
+                            UserNetdev.REFUSED, UserNetdev.DROPPED, UserNetdev.RETRANSMITS, UserNetdev.QUEUED, UserNetdev.CONNECTIONS)
                     .creates(UserNetdev::new);
         }
     }

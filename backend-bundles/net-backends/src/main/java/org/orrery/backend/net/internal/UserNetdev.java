@@ -33,6 +33,8 @@ final class UserNetdev extends Netdev {
     static final Property<Long> DROPPED = counter("dropped-frames", "frames dropped because a queue was full or the link down",
             n -> n.droppedToGuest.get() + n.droppedFromGuest.get());
     static final Property<Long> RETRANSMITS = counter("retransmits", "TCP segments sent to the guest again after a silence", n -> n.retransmits.get());
+    static final Property<Long> QUEUED = Property.of("queued-frames", PropertyTypes.UINT64)
+            .description("frames waiting for the NIC's receive buffers").computed((UserNetdev d) -> (long) d.queued());
     static final Property<Long> CONNECTIONS = Property.of("tcp-connections", PropertyTypes.UINT64)
             .description("TCP connections open through the host").computed((UserNetdev d) -> d.network == null ? 0L : (long) d.network.tcpConnections());
 
