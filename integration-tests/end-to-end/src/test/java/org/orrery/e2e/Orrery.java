@@ -118,7 +118,8 @@ final class Orrery implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             String out = output().substring(mark);
             int echo = out.indexOf(command);
-            if (echo >= 0 && out.indexOf("=> ", echo + command.length()) >= 0) return out;
+            // the prompt starts a line: crc32's own output holds "==> " mid-line
+            if (echo >= 0 && out.indexOf("\n=> ", echo + command.length()) >= 0) return out;
             Thread.sleep(20);
         }
         throw new AssertionError("no prompt after '" + command + "':\n" + output());
