@@ -259,9 +259,12 @@ static long s_wait_stimer(long arg) {
     u64 t = csr_read(time);
     asm volatile("csrw stimecmp, %0" :: "r"(t + 50));
     csr_set(sie, 1 << 5);
-    csr_set(sstatus, 2);
-    while (irq_n == 0) asm volatile("wfi");
-    csr_clear(sstatus, 2);
+    /* the test and the WFI with SIE clear, or an interrupt between them leaves WFI waiting for another */
+    while (irq_n == 0) {
+        asm volatile("wfi");     /* wakes on the pending interrupt even with SIE clear */
+        csr_set(sstatus, 2);     /* takes it */
+        csr_clear(sstatus, 2);
+    }
     return irq_n;
 }
 static long u_spin(long arg) {
@@ -281,9 +284,15 @@ static void t_interrupts(void) {
     show_irqs("msi");
     /* timer, vectored, woken from WFI */
     csr_write(mtvec, (u64) mtrap_vector | 1);
+    csr_clear(mstatus, 1 << 3);   /* as in s_wait_stimer: test and WFI with MIE clear, then take it */
     csr_write(mie, 1 << 7);
     *CLINT_MTIMECMP = *CLINT_MTIME + 100;
-    while (irq_n == 0) asm volatile("wfi");
+    while (irq_n == 0) {
+        asm volatile("wfi");
+        csr_set(mstatus, 1 << 3);
+        csr_clear(mstatus, 1 << 3);
+    }
+    csr_set(mstatus, 1 << 3);
     show_irqs("mti-vectored");
     /* priority: MSI and MTI pending together, MSI first */
     csr_clear(mstatus, 1 << 3);
