@@ -134,9 +134,9 @@ public final class MachineCommands extends AbstractCommandModule {
             if (a.has("icount-shift") || a.has("icount-sleep")) {
                 if (machine(c).runState() != org.orrery.machine.RunState.PRECONFIG)
                     throw new QomException("-icount can only be chosen before the machine is built");
-                long shift = a.integer("icount-shift", 0);
-                if (shift < 0 || shift > 10) throw new QomException("icount: Invalid shift value");
-                o.setInstructionCounting(new org.orrery.machine.MachineOptions.InstructionCounting((int) shift, a.bool("icount-sleep", true)));
+                long shift = a.integer("icount-shift", 0);   // InstructionCounting refuses what is out of range
+                o.setInstructionCounting(new org.orrery.machine.MachineOptions.InstructionCounting(
+                        (int) Math.max(-1, Math.min(shift, 11)), a.bool("icount-sleep", true)));
             }
             if (a.has("rtc-base")) o.setRtcBase(a.str("rtc-base"));
             if (a.has("rtc-clock")) {

@@ -63,27 +63,25 @@ class LinuxDisplayIT {
             try {
                 vm.await(Pattern.compile("frame buffer device \\d+x\\d+"), 0, LinuxBootIT.ORRERY_BOOT, "fbcon on virtio-gpu");
                 vm.await(Pattern.compile("Run /init as init process"), 0, LinuxBootIT.ORRERY_BOOT, "the init");
-                Thread.sleep(3000);   // the kernel's last lines reach the screen (fbcon draws, the DRM helper flushes)
                 Files.createDirectories(logs);
                 Path png = logs.resolve("linux-" + display + ".png"), ppm = dir.resolve("screen.ppm");
-                qmp(qmp, "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"" + png + "\",\"format\":\"png\"}}");
-                qmp(qmp, "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"" + ppm + "\"}}");
-                assertTrue(Files.size(png) > 1000, "a PNG was written");
-                byte[] p = Files.readAllBytes(ppm);
                 String header = "P6\n" + width + " " + height + "\n255\n";
-                assertEquals(header, new String(p, 0, header.length(), StandardCharsets.US_ASCII), "the mode the guest set");
-                int lit = 0, rows = 0;
-                for (int y = 0; y < height; y++) {
-                    int inRow = 0;
-                    for (int x = 0; x < width; x++) {
-                        int at = header.length() + 3 * (y * width + x);
-                        if ((p[at] | p[at + 1] | p[at + 2]) != 0) inRow++;
-                    }
-                    lit += inRow;
-                    if (inRow > 0) rows++;
-                }
+                // fbcon draws the kernel's last lines and the DRM helper flushes them a little after the console
+                // shows them: look until the screen holds text, for a bounded time
+                int[] lit;
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                do {
+                    qmp(qmp, "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"" + ppm + "\"}}");
+                    byte[] p = Files.readAllBytes(ppm);
+                    assertEquals(header, new String(p, 0, header.length(), StandardCharsets.US_ASCII), "the mode the guest set");
+                    lit = litPixelsAndRows(p, header.length(), width, height);
+                    if (showsText(lit, width, height)) break;
+                    Thread.sleep(250);
+                } while (System.nanoTime() < deadline);
                 // fbcon's text: lit pixels on many rows (a blank or a uniform screen fails)
-                assertTrue(lit > 20_000 && rows > 200 && lit < width * height / 2, "lit pixels " + lit + " on " + rows + " rows");
+                assertTrue(showsText(lit, width, height), "lit pixels " + lit[0] + " on " + lit[1] + " rows");
+                qmp(qmp, "{\"execute\":\"screendump\",\"arguments\":{\"filename\":\"" + png + "\",\"format\":\"png\"}}");
+                assertTrue(Files.size(png) > 1000, "a PNG was written");
 
                 typeOverVnc(vnc, "poweroff\n");
                 assertEquals(0, vm.awaitExit(Duration.ofSeconds(120), "the poweroff typed over VNC"));
@@ -92,6 +90,23 @@ class LinuxDisplayIT {
             }
         }
     }
+
+    /** The screen's lit pixels and the rows that have any, from a PPM whose pixels start at {@code offset}. */
+    private static int[] litPixelsAndRows(byte[] p, int offset, int width, int height) {
+        int lit = 0, rows = 0;
+        for (int y = 0; y < height; y++) {
+            int inRow = 0;
+            for (int x = 0; x < width; x++) {
+                int at = offset + 3 * (y * width + x);
+                if ((p[at] | p[at + 1] | p[at + 2]) != 0) inRow++;
+            }
+            lit += inRow;
+            if (inRow > 0) rows++;
+        }
+        return new int[] {lit, rows};
+    }
+
+    private static boolean showsText(int[] lit, int width, int height) { return lit[0] > 20_000 && lit[1] > 200 && lit[0] < width * height / 2; }
 
     /** One QMP command on a fresh connection; fails unless it returns. */
     private static void qmp(Path socket, String command) throws IOException {
