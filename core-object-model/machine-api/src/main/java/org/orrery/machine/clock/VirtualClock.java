@@ -24,5 +24,8 @@ public interface VirtualClock {
         void cancel();
 
         boolean armed();
+
+        /** The deadline it is armed for (meaningful while {@link #armed()}): what a saved state keeps. */
+        long deadline();
     }
 }

@@ -13,7 +13,7 @@ import org.orrery.qom.QomException;
  * named by {@code bus=} or the first one of its kind with room, with QEMU's errors when there is none, and it
  * plugs itself in from its {@code onRealize} through {@link #plugIntoBus()}.
  */
-public abstract class Device extends QObject {
+public abstract class Device extends QObject implements org.orrery.machine.state.Stateful {
     public static final Property<Boolean> REALIZED = Property.of("realized", PropertyTypes.BOOL)
             .description("whether the device is realized (in use by the machine)").computed(QObject::isRealized);
 
@@ -28,6 +28,12 @@ public abstract class Device extends QObject {
         if (m == null) throw new QomException(describe() + " is not part of a machine");
         return m;
     }
+
+    /**
+     * The description of this device's guest-visible state (see {@link org.orrery.machine.state.StateDescription}),
+     * or null for a device whose state follows from its properties. Snapshots, migration and live upgrade use it.
+     */
+    @Override public org.orrery.machine.state.StateDescription<?> stateDescription() { return null; }
 
     /** Returns registers and internal state to their power-on values (system_reset). */
     public void reset() { }

@@ -123,5 +123,9 @@ final class MachineClock implements VirtualClock {
         @Override public boolean armed() {
             synchronized (MachineClock.this) { return armed; }
         }
+
+        @Override public long deadline() {
+            synchronized (MachineClock.this) { return deadline; }
+        }
     }
 }

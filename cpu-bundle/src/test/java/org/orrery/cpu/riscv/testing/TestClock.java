@@ -18,6 +18,7 @@ public final class TestClock implements VirtualClock {
         @Override public void armAt(long d) { deadline = d; armed = true; }
         @Override public void cancel() { armed = false; }
         @Override public boolean armed() { return armed; }
+        @Override public long deadline() { return deadline; }
     }
 
     @Override public long nanos() { return now; }

@@ -6,6 +6,10 @@ import org.orrery.machine.device.SysBusDevice;
 import org.orrery.machine.fdt.FdtNode;
 import org.orrery.machine.irq.IrqLine;
 import org.orrery.machine.memory.MemoryRegion;
+import org.orrery.machine.state.StateDescription;
+import org.orrery.machine.state.StateException;
+import org.orrery.machine.state.StateField;
+import org.orrery.machine.state.StateRecord;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
@@ -135,6 +139,29 @@ public abstract class MmioDevice extends SysBusDevice {
             registers = null;
             super.onUnrealize();
         }
+    }
+
+    /**
+     * A state description for a device of this family: its stored registers (field {@code registers}, by
+     * register name) and what the subclass adds. A device whose state is all in stored registers need not
+     * declare one: {@link #stateDescription()} describes its registers already.
+     */
+    public static <T extends MmioDevice> StateDescription.Builder<T> state(String typeName, Class<T> deviceClass, int version) {
+        return StateDescription.of(typeName, deviceClass, version).field(new StateField<T>() {
+            @Override public String name() { return "registers"; }
+            @Override public String kind() { return "register-bank"; }
+            @Override public Object save(T d) { return ((MmioDevice) d).registers.saveStored(); }
+            @Override public void check(T d, Object v) {
+                if (!(v instanceof StateRecord r)) throw new StateException("saved as something other than registers");
+                ((MmioDevice) d).registers.checkStored(r);
+            }
+            @Override public void load(T d, Object v) { ((MmioDevice) d).registers.loadStored((StateRecord) v); }
+        });
+    }
+
+    /** The stored registers only; a device with more state overrides this with a description made by {@link #state}. */
+    @Override public StateDescription<?> stateDescription() {
+        return registers == null ? null : state(type().name(), MmioDevice.class, 1).build();
     }
 
     /** Gives the registers their reset values; a device with more state resets it after calling this. */

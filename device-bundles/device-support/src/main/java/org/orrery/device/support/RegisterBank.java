@@ -112,6 +112,28 @@ public final class RegisterBank implements MmioHandler {
         boolean holds(long at) { return at >= offset && at - offset < length; }
     }
 
+    /** The stored registers' values by name: the part of a device's state the bank holds. */
+    public org.orrery.machine.state.StateRecord saveStored() {
+        var r = new org.orrery.machine.state.StateRecord("registers", 1);
+        for (Reg reg : regs.values()) if (reg.stored) r.put(reg.name, reg.value);
+        return r;
+    }
+
+    /** Throws a StateException when {@code saved} names a stored register this bank lacks or misses one it has. */
+    public void checkStored(org.orrery.machine.state.StateRecord saved) {
+        java.util.Set<String> mine = new java.util.TreeSet<>();
+        for (Reg reg : regs.values()) if (reg.stored) mine.add(reg.name);
+        for (String name : saved.values().keySet())
+            if (!mine.contains(name)) throw new org.orrery.machine.state.StateException("saved register '" + name + "' does not exist in this version");
+        for (String name : mine)
+            if (!saved.has(name)) throw new org.orrery.machine.state.StateException("register '" + name + "' is not in the saved state");
+    }
+
+    /** Loads what {@link #checkStored} accepted; values keep only the register's defined bits. */
+    public void loadStored(org.orrery.machine.state.StateRecord saved) {
+        for (Reg reg : regs.values()) if (reg.stored) reg.set(saved.getLong(reg.name));
+    }
+
     /** Gives every stored register its reset value. */
     public void reset() {
         for (Reg r : regs.values()) if (r.stored) r.value = r.resetValue;

@@ -50,5 +50,7 @@ public final class ManualClock implements VirtualClock {
         @Override public void cancel() { armed.remove(this); }
 
         @Override public boolean armed() { return armed.contains(this); }
+
+        @Override public long deadline() { return deadline; }
     }
 }
