@@ -82,8 +82,8 @@ enum QemuOption {
     FSDEV("driver,id=id,path=path[,...]", "define a file-system back-end", refused("no 9p file sharing"), "fsdev"),
     VIRTFS("driver,path=path,mount_tag=tag[,...]", "share a host folder with 9p", refused("no 9p file sharing"), "virtfs"),
 
-    INCOMING("uri", "wait for an incoming migration", refused("no migration yet (another issue)"), "incoming"),
-    LOADVM("tag", "start from a saved snapshot", refused("no snapshots yet (another issue)"), "loadvm"),
+    INCOMING("uri", "wait for an incoming migration", partly("exec:COMMAND, unix:PATH, tcp:HOST:PORT, file:PATH and defer (then migrate-incoming); the state comes in one pass (no postcopy, no block migration)"), "incoming"),
+    LOADVM("tag", "start from a snapshot kept in the qcow2 disks", supported(), "loadvm"),
     DAEMONIZE(null, "detach from the terminal", refused("run Orrery under a service manager, or in the background with -nographic -serial ..."), "daemonize"),
     PIDFILE("file", "write the process id to a file", refused("not implemented; the launcher's pid is that of ./orrery's java process"), "pidfile"),
     FW_CFG("name=path,file=file", "add a fw_cfg item", refused("virt's fw_cfg device is not modelled"), "fw_cfg"),

@@ -97,6 +97,31 @@ public interface Machine {
      */
     void logGuest(LogCategory category, String site, String message);
 
+    /**
+     * Writes the whole machine (virtual time, system RAM, every hart, every device's declared state) to
+     * {@code out} as one stream, recording whether the guest ran ({@code wasRunning}). Call at a safe point
+     * ({@link #call}) with the guest stopped.
+     */
+    org.orrery.machine.state.MachineStateStats saveState(java.io.OutputStream out, boolean wasRunning) throws java.io.IOException;
+
+    /**
+     * Loads a stream {@link #saveState} wrote into this machine, which must be built from the same configuration
+     * (board, -m, -smp, devices at the same paths); the guest stays stopped. Call at a safe point. Devices and
+     * harts are checked before any is changed; RAM is read straight from the stream, so a stream that fails part
+     * way leaves the machine unfit to run on (it is then in internal-error).
+     */
+    org.orrery.machine.state.MachineStateStats loadState(java.io.InputStream in) throws java.io.IOException;
+
+    /** This machine's jobs (query-jobs). */
+    org.orrery.machine.job.Jobs jobs();
+
+    /**
+     * Ends the wait for an incoming migration ({@link RunState#INMIGRATE}): after {@code loaded} the guest runs
+     * when it ran at the source and neither -S nor stop said otherwise; after an {@code error} the machine is in
+     * internal-error with that reason.
+     */
+    void incomingFinished(org.orrery.machine.state.MachineStateStats loaded, String error);
+
     /** Runs {@code task} at a safe point: on the calling thread, every hart stopped and the lock held. */
     <T> T call(java.util.concurrent.Callable<T> task);
 }

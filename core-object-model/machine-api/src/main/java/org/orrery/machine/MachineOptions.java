@@ -85,6 +85,13 @@ public final class MachineOptions {
 
     /** -S: after the machine is built it waits in prelaunch for cont. */
     public boolean startPaused() { return startPaused; }
+
+    private boolean incoming;
+
+    /** -incoming: the machine, once built, waits for a migration instead of starting (inmigrate). */
+    public boolean incoming() { return incoming; }
+
+    public void setIncoming(boolean v) { incoming = v; }
     public void setStartPaused(boolean v) { startPaused = v; }
 
     /** -no-reboot: a guest reset ends the machine instead of restarting it. */

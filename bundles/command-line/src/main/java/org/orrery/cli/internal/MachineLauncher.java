@@ -206,9 +206,12 @@ final class MachineLauncher {
     private void configure(Machine machine, List<Option> options, Option machineOption) {
         var opts = machine.options();
         boolean preconfig = false, nographic = false, snapshot = false, serialGiven = false, monitorGiven = false;
+        Option incoming = null, loadvm = null;
         for (Option o : options)
             switch (o.name()) {
                 case "S" -> opts.setStartPaused(true);
+                case "incoming" -> incoming = o;
+                case "loadvm" -> loadvm = o;
                 case "preconfig" -> preconfig = true;
                 case "no-reboot" -> opts.setNoReboot(true);
                 case "no-shutdown" -> opts.setNoShutdown(true);
@@ -238,7 +241,13 @@ final class MachineLauncher {
             }
         }
         ObjectNode runOptions = F.objectNode();
-        if (opts.startPaused()) runOptions.put("start-paused", "on");
+        boolean userPaused = opts.startPaused();
+        if (incoming != null && preconfig)
+            throw new CommandLineException(incoming, "-incoming with -preconfig: use -incoming defer and migrate-incoming after x-exit-preconfig");
+        if (incoming != null && loadvm != null) throw new CommandLineException(loadvm, "-loadvm and -incoming cannot be used together");
+        if (incoming != null) runOptions.put("incoming", true);
+        // -loadvm: the guest starts from the snapshot, so it must not run before it is loaded
+        if (opts.startPaused() || loadvm != null) runOptions.put("start-paused", "on");
         if (opts.noReboot()) runOptions.put("no-reboot", "on");
         if (opts.noShutdown()) runOptions.put("no-shutdown", "on");
         if (opts.guestName() != null) runOptions.put("name", opts.guestName());
@@ -388,6 +397,12 @@ final class MachineLauncher {
                         if (o != null && !o.isRealized()) { culprit = d.getValue(); break; }
                     }
                 throw new CommandLineException(culprit, message);
+            }
+            if (incoming != null && !incoming.argument().equals("defer"))
+                run(machine, incoming, "migrate-incoming", F.objectNode().put("uri", incoming.argument()));
+            if (loadvm != null) {
+                run(machine, loadvm, "x-vm-snapshot-load", F.objectNode().put("tag", loadvm.argument()));
+                if (!userPaused) execute(machine, "cont", F.objectNode());
             }
         }
     }

@@ -18,7 +18,7 @@ final class OptionTable {
             Map.entry("s", false), Map.entry("dbus", true), Map.entry("shell", false), Map.entry("bundles", true),
             Map.entry("version", false), Map.entry("h", false), Map.entry("help", false), Map.entry("accel", true),
             Map.entry("global", true), Map.entry("rtc", true), Map.entry("icount", true), Map.entry("netdev", true),
-            Map.entry("nic", true), Map.entry("vnc", true));
+            Map.entry("nic", true), Map.entry("vnc", true), Map.entry("incoming", true), Map.entry("loadvm", true));
 
     private OptionTable() { }
 

@@ -71,6 +71,14 @@ final class MachineClock implements VirtualClock {
 
     boolean isRunning() { return running; }
 
+    /** Sets virtual time to {@code nanos} (a loaded state's), while stopped. */
+    synchronized void restore(long nanos) {
+        LongSupplier counted = instructions;
+        if (counted != null) idleNanos = nanos - (counted.getAsLong() << shift);
+        else if (running) offset = System.nanoTime() - nanos;
+        else frozenAt = nanos;
+    }
+
     @Override public Timer newTimer(Runnable callback) { return new TimerImpl(callback); }
 
     /** Virtual nanoseconds until the earliest armed timer, or Long.MAX_VALUE. */

@@ -121,13 +121,19 @@ public final class MachineCommands extends AbstractCommandModule {
             if (m.runState() != RunState.PRECONFIG)
                 throw new QomException("The command is permitted only before machine initialization");
             m.build();
-            if (!m.options().startPaused() && m.runState() != RunState.SHUTDOWN) m.resume();
+            if (!m.options().startPaused() && m.runState() != RunState.SHUTDOWN && m.runState() != RunState.INMIGRATE) m.resume();
             return F.objectNode();
         });
+        on("query-jobs", (a, c) -> machine(c).jobs().query());
+        on("job-dismiss", (a, c) -> { machine(c).jobs().dismiss(a.str("id")); return F.objectNode(); });
         on("x-machine-init", (a, c) -> { machine(c).createBoard(a.str("type")); return F.objectNode(); });
         on("x-machine-options", (a, c) -> {
             var o = machine(c).options();
             if (a.has("start-paused")) o.setStartPaused(a.bool("start-paused", false));
+            if (a.has("incoming")) {
+                if (machine(c).runState() != RunState.PRECONFIG) throw new QomException("-incoming can only be chosen before the machine is built");
+                o.setIncoming(a.bool("incoming", false));
+            }
             if (a.has("no-reboot")) o.setNoReboot(a.bool("no-reboot", false));
             if (a.has("no-shutdown")) o.setNoShutdown(a.bool("no-shutdown", false));
             if (a.has("name")) o.setGuestName(a.str("name"));

@@ -98,6 +98,7 @@ final class MachineImpl implements Machine, SafePoint {
         });
         registry.addListener(boardTypes);
         this.tree = new ObjectTree(registry, this);
+        this.jobs = new org.orrery.machine.job.Jobs(tree);
         clock.onArm(() -> { if (Thread.currentThread() != thread) wakeNeeded = true; });
         tree.addListener(new ObjectTree.Listener() {
             @Override public void objectRealized(QObject o) { warnIfUndiscoverable(o); }
@@ -176,7 +177,10 @@ final class MachineImpl implements Machine, SafePoint {
         setHarts(b.harts());
         for (Hart h : harts) h.reset();
         built = true;
-        if (state == RunState.PRECONFIG) state = RunState.PRELAUNCH;
+        if (state == RunState.PRECONFIG) {
+            state = options.incoming() ? RunState.INMIGRATE : RunState.PRELAUNCH;
+            startAfterIncoming = !options.startPaused();
+        }
         StartupMilestones.log(options, "machine built");
     }
 
@@ -189,6 +193,13 @@ final class MachineImpl implements Machine, SafePoint {
     @Override public void resumeOnly(java.util.Set<Integer> hartIndexes) {
         if (pausedForMissingTypes) throw new QomException(pauseReason);
         if (state == RunState.PRECONFIG) build();
+        if (state == RunState.INMIGRATE) {
+            // as QEMU: cont while the state is still coming starts the guest once it is in
+            startAfterIncoming = true;
+            return;
+        }
+        if (state == RunState.FINISH_MIGRATE || state == RunState.SAVE_VM || state == RunState.RESTORE_VM)
+            throw new QomException("Cannot resume while the machine's state is being " + (state == RunState.RESTORE_VM ? "loaded" : "saved"));
         if (state == RunState.SHUTDOWN || state == RunState.INTERNAL_ERROR || state == RunState.GUEST_PANICKED)
             throw new QomException("Resetting the Virtual Machine is required");
         vcpus.runOnly(hartIndexes);
@@ -204,6 +215,10 @@ final class MachineImpl implements Machine, SafePoint {
     @Override public void pause() { pause(RunState.PAUSED, null); }
 
     @Override public void pause(RunState newState, String reason) {
+        if (state == RunState.INMIGRATE && newState == RunState.PAUSED) {
+            startAfterIncoming = false;   // stop before the state is in: it stays paused once it is
+            return;
+        }
         boolean wasRunning = state == RunState.RUNNING;
         clock.stop();
         state = newState;
@@ -563,6 +578,40 @@ final class MachineImpl implements Machine, SafePoint {
         } finally {
             vcpus.startWorld();
         }
+    }
+
+    // ---- whole-machine state ----
+
+    private boolean startAfterIncoming;
+    private final org.orrery.machine.job.Jobs jobs;
+
+    @Override public org.orrery.machine.job.Jobs jobs() { return jobs; }
+
+    @Override public org.orrery.machine.state.MachineStateStats saveState(java.io.OutputStream out, boolean wasRunning) throws java.io.IOException {
+        if (!lock.isHeldByCurrentThread()) throw new IllegalStateException("saveState outside the machine's safe point");
+        if (!built) throw new QomException("The machine is not built yet: there is no state to save");
+        if (state == RunState.RUNNING) throw new IllegalStateException("saveState while the guest runs");
+        return new MachineSnapshot(this).save(out, wasRunning, harts, clock.nanos());
+    }
+
+    @Override public org.orrery.machine.state.MachineStateStats loadState(java.io.InputStream in) throws java.io.IOException {
+        if (!lock.isHeldByCurrentThread()) throw new IllegalStateException("loadState outside the machine's safe point");
+        if (!built) build();
+        if (state == RunState.RUNNING) throw new IllegalStateException("loadState while the guest runs");
+        return new MachineSnapshot(this).load(in, harts).stats();
+    }
+
+    /** Virtual time continues from a loaded state's (devices' timers are armed against it next). */
+    void restoreClock(long nanos) { clock.restore(nanos); }
+
+    @Override public void incomingFinished(org.orrery.machine.state.MachineStateStats loaded, String error) {
+        if (state != RunState.INMIGRATE) return;
+        if (error != null) {
+            pause(RunState.INTERNAL_ERROR, "incoming migration failed: " + error);
+            return;
+        }
+        state = RunState.PAUSED;
+        if (loaded.wasRunning() && startAfterIncoming) resume();
     }
 
     void destroy() {

@@ -38,8 +38,6 @@ public final class BlockCommands extends AbstractCommandModule {
         on("query-block", this::queryBlock);
         on("block_resize", this::blockResize);
         on("blockdev-create", (a, c) -> { jobs(c.tree()).start(a.str("job-id"), (ObjectNode) a.get("options")); return F.objectNode(); });
-        on("job-dismiss", (a, c) -> { jobs(c.tree()).dismiss(a.str("id")); return F.objectNode(); });
-        on("query-jobs", (a, c) -> jobs(c.tree()).query());
         on("query-named-block-nodes", (a, c) -> {
             ArrayNode out = F.arrayNode();
             for (BlockNode n : nodes(c.tree())) out.add(deviceInfo(n));
