@@ -788,6 +788,17 @@ public final class Qcow2Image implements AutoCloseable {
         }
     }
 
+    /** Clears the COPIED flags in the L2 table at {@code l2} (none: 0), whose clusters are now shared. */
+    private void clearCopied(long l2) throws IOException {
+        if (l2 == 0) return;
+        long[] entries = readL2(l2);
+        boolean changed = false;
+        for (int k = 0; k < entries.length; k++) {
+            if ((entries[k] & COPIED) != 0) { entries[k] &= ~COPIED; changed = true; }
+        }
+        if (changed) writeL2(l2, entries);
+    }
+
     /** Adds {@code delta} to every listed count; on failure undoes what it did, so memory matches the disk. */
     private void addRefs(Clusters c, long delta) throws IOException {
         int done = 0;
@@ -943,14 +954,7 @@ public final class Qcow2Image implements AutoCloseable {
                 refcounts.barrier();
                 boolean l1Changed = false;
                 for (int i = 0; i < Math.min(vmIndex, l1.length); i++) {
-                    long l2 = l1[i] & L1_OFFSET_MASK;
-                    if (l2 == 0) continue;
-                    long[] entries = readL2(l2);
-                    boolean changed = false;
-                    for (int k = 0; k < entries.length; k++) {
-                        if ((entries[k] & COPIED) != 0) { entries[k] &= ~COPIED; changed = true; }
-                    }
-                    if (changed) writeL2(l2, entries);
+                    clearCopied(l1[i] & L1_OFFSET_MASK);
                     if ((l1[i] & COPIED) != 0) { l1[i] &= ~COPIED; l1Changed = true; }
                 }
                 if (l1Changed) writeL1(this.l1Offset, l1, clustersFor(l1.length * 8L));
@@ -1031,16 +1035,7 @@ public final class Qcow2Image implements AutoCloseable {
             addRefs(gained, 1);
             refcounts.writeDirty();
             refcounts.barrier();
-            for (long e : next) {
-                long l2 = e & L1_OFFSET_MASK;
-                if (l2 == 0) continue;
-                long[] entries = readL2(l2);
-                boolean changed = false;
-                for (int k = 0; k < entries.length; k++) {
-                    if ((entries[k] & COPIED) != 0) { entries[k] &= ~COPIED; changed = true; }
-                }
-                if (changed) writeL2(l2, entries);
-            }
+            for (long e : next) clearCopied(e & L1_OFFSET_MASK);
             refcounts.barrier();
             writeL1(l1Offset, next, clustersFor(next.length * 8L));
             file.flush();

@@ -251,6 +251,42 @@ class InternalSnapshotsTest {
         clean(img);
     }
 
+    @Test void writesStillInFlightAreInTheSnapshot() throws Exception {
+        Path img = image("f.qcow2");
+        InternalSnapshots s = open(img);
+        byte[] data = pattern(11, 2 << 20);
+        java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+        // submitted and not waited for: create must let them finish first
+        onMachine(() -> {
+            for (int off = 0; off < data.length; off += 64 << 10)
+                disk(s).write(off, java.nio.ByteBuffer.wrap(data, off, 64 << 10), err -> { if (err != null) failed.incrementAndGet(); });
+            return s.create("busy", 0, -1, null);
+        });
+        BlockIo.write(m, disk(s), 0, new byte[data.length]);
+        onMachine(() -> { s.revert("busy"); return null; });
+        assertArrayEquals(data, BlockIo.read(m, disk(s), 0, data.length));
+        assertEquals(0, failed.get());
+        closeNode();
+        clean(img);
+    }
+
+    @Test void lazyRefcountImagesAndSmallClustersToo() throws Exception {
+        Path img = image("lazy.qcow2", "-o", "lazy_refcounts=on,cluster_size=4096");
+        InternalSnapshots s = open(img);
+        byte[] a = pattern(12, 300_000);
+        BlockIo.write(m, disk(s), 4000, a);
+        onMachine(() -> s.create("l1", 0, -1, state(4, (5 << 20) + 1)));
+        BlockIo.write(m, disk(s), 4000, pattern(13, 300_000));
+        onMachine(() -> { s.revert("l1"); return null; });
+        assertArrayEquals(a, BlockIo.read(m, disk(s), 4000, a.length));
+        assertArrayEquals(stateBytes(4, (5 << 20) + 1), readVmState(s, "l1"));
+        onMachine(() -> s.create("l2", 0, -1, null));
+        onMachine(() -> { s.delete("l1"); return null; });
+        closeNode();
+        clean(img);
+        assertEquals(1, qemuSnapshots(img).size());
+    }
+
     /** Runs qemu-system-riscv64 on the image with these monitor commands; its monitor output, escapes removed. */
     private static String qemu(Path img, String commands) throws Exception {
         Process p = new ProcessBuilder("qemu-system-riscv64", "-machine", "virt", "-nographic", "-bios", "none", "-serial", "none",
