@@ -39,6 +39,8 @@ abstract class BlockNode extends QObject implements BlockBackend {
 
 
     private ExecutorService io;
+    /** Requests submitted to the I/O threads and not yet finished there; see {@link #drain}. */
+    private int inFlight;
     private Overlay overlay;
     /** The -drive id when x-drive-add made this node the drive's format node (query-block lists it by that name). */
     String driveId;
@@ -163,6 +165,8 @@ abstract class BlockNode extends QObject implements BlockBackend {
                 op.run();
             } catch (IOException | RuntimeException ex) {
                 err = ex;
+            } finally {
+                finished();
             }
             Throwable result = err;
             try {
@@ -171,13 +175,42 @@ abstract class BlockNode extends QObject implements BlockBackend {
                 // the machine went away before the request finished
             }
         };
+        started();
         try {
             e.execute(task);
         } catch (RejectedExecutionException | NullPointerException ex) {
+            finished();
             IOException closed = new IOException("Block node '" + name() + "' is closed");
             tree().safePoint().post(() -> done.completed(closed));
         }
     }
+
+    private synchronized void started() { inFlight++; }
+
+    private synchronized void finished() {
+        if (--inFlight == 0) notifyAll();
+    }
+
+    /**
+     * Waits until every request already submitted has finished on the I/O threads (their completions may still
+     * be queued for the machine thread). Called on the machine thread, which submits no more meanwhile.
+     */
+    final synchronized void drain() throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try {
+            while (inFlight > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) throw new IOException("Block node '" + name() + "': " + inFlight + " requests did not finish within 60 s");
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Block node '" + name() + "': interrupted while waiting for its requests", e);
+        }
+    }
+
+    /** True when writes go to a temporary overlay (snapshot=on). */
+    final boolean hasOverlay() { return overlay != null; }
 
     private synchronized ExecutorService executor() {
         if (io == null && isRealized()) {

@@ -3,6 +3,8 @@ package org.orrery.backend.block.internal;
 import org.orrery.backend.block.qcow2.BackingImage;
 import org.orrery.backend.block.qcow2.Qcow2Header;
 import org.orrery.backend.block.qcow2.Qcow2Image;
+import org.orrery.backend.block.qcow2.SnapshotTable;
+import org.orrery.machine.backend.InternalSnapshots;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
@@ -10,6 +12,7 @@ import org.orrery.qom.QomException;
 import org.orrery.qom.Value;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,7 +26,7 @@ import java.util.logging.Logger;
  * null/"" for none), the backing file the image names is opened read-only as two nodes of its own (file and
  * format, the format from the image's {@code backing_fmt} or probed), owned by this node and closed with it.
  */
-final class Qcow2Node extends BlockNode {
+final class Qcow2Node extends BlockNode implements InternalSnapshots {
     private static final Logger LOG = Logger.getLogger(Qcow2Node.class.getName());
     /** Deeper chains are refused (QEMU's limit is similar), so a hostile chain cannot exhaust the stack. */
     static final int MAX_CHAIN = 64;
@@ -187,4 +190,41 @@ final class Qcow2Node extends BlockNode {
     @Override protected void doDiscard(long offset, long length) throws IOException { open(image).discard(offset, length); }
 
     void resize(long newSize) throws IOException { open(image).resize(newSize); }
+
+    // ---- internal snapshots: on the caller's thread (the machine's, at its safe point), I/O drained first ----
+
+    @Override public String nodeName() { return name(); }
+
+    @Override public List<Snapshot> snapshots() throws IOException {
+        List<Snapshot> out = new ArrayList<>();
+        for (SnapshotTable.Snapshot s : open(image).snapshots()) out.add(listed(s));
+        return out;
+    }
+
+    private static Snapshot listed(SnapshotTable.Snapshot s) {
+        return new Snapshot(s.id(), s.name(), s.vmStateSize(), s.dateSec(), s.dateNsec(), s.vmClockNsec(), s.icount());
+    }
+
+    /** The image, once the node's requests have finished, refusing a node whose writes go to a throwaway overlay. */
+    private Qcow2Image quiesced(String what) throws IOException {
+        Qcow2Image i = open(image);
+        if (hasOverlay()) throw new IOException("cannot " + what + " on '" + filename() + "': node '" + name() + "' has snapshot=on (its writes go to a temporary overlay)");
+        if (get(READ_ONLY)) throw new IOException("cannot " + what + " on '" + filename() + "': node '" + name() + "' is read-only");
+        drain();
+        return i;
+    }
+
+    @Override public Snapshot create(String name, long vmClockNanos, long icount, StateWriter vmState) throws IOException {
+        Qcow2Image i = quiesced("create a snapshot");
+        return listed(i.createSnapshot(name, vmClockNanos, icount, vmState == null ? null : vmState::writeTo));
+    }
+
+    @Override public void revert(String idOrName) throws IOException { quiesced("revert to a snapshot").revertToSnapshot(idOrName); }
+
+    @Override public InputStream openVmState(String idOrName) throws IOException {
+        drain();
+        return open(image).openVmState(idOrName);
+    }
+
+    @Override public void delete(String idOrName) throws IOException { quiesced("delete a snapshot").deleteSnapshot(idOrName); }
 }

@@ -27,6 +27,13 @@ public final class SnapshotTable {
 
     static SnapshotTable empty() { return new SnapshotTable(new ArrayList<>()); }
 
+    static SnapshotTable of(List<Snapshot> entries) { return new SnapshotTable(new ArrayList<>(entries)); }
+
+    /** The extra data this writer stores: the 64-bit VM state size, the disk size and the instruction count. */
+    static byte[] extra(long vmStateSize, long diskSize, long icount) {
+        return ByteBuffer.allocate(24).putLong(vmStateSize).putLong(diskSize).putLong(icount).array();
+    }
+
     static SnapshotTable read(HostFile file, Qcow2Header h, String name, long fileLength) throws IOException {
         List<Snapshot> out = new ArrayList<>();
         long pos = h.snapshotsOffset;
