@@ -66,35 +66,31 @@ public final class StateFields {
 
     /** Bytes of at most {@code maxLength} (and a multiple of {@code unit}), handed to {@code set}. */
     public static <T> StateField<T> boundedBytes(String name, int maxLength, int unit, Function<T, byte[]> get, BiConsumer<T, byte[]> set) {
-        return new StateField<>() {
-            @Override public String name() { return name; }
-            @Override public String kind() { return "bytes"; }
-            @Override public Object save(T object) { return get.apply(object).clone(); }
-
-            @Override public void check(T object, Object value) {
-                if (!(value instanceof byte[] b)) throw new StateException("saved as " + describe(value) + ", expected bytes");
-                if (b.length > maxLength || b.length % unit != 0)
-                    throw new StateException("saved " + b.length + " bytes; at most " + maxLength + (unit > 1 ? ", in units of " + unit : "") + " fit");
-            }
-
-            @Override public void load(T object, Object value) { set.accept(object, ((byte[]) value).clone()); }
-        };
+        return new Variable<>(name, "bytes", byte[].class, o -> get.apply(o).clone(), v -> {
+            byte[] b = (byte[]) v;
+            if (b.length > maxLength || b.length % unit != 0)
+                throw new StateException("saved " + b.length + " bytes; at most " + maxLength + (unit > 1 ? ", in units of " + unit : "") + " fit");
+        }, (o, v) -> set.accept(o, ((byte[]) v).clone()));
     }
 
     /** Heads, indices: a variable number of integers, each below {@code limit}, handed to {@code set}. */
     public static <T> StateField<T> longList(String name, long limit, Function<T, long[]> get, BiConsumer<T, long[]> set) {
-        return new StateField<>() {
-            @Override public String name() { return name; }
-            @Override public String kind() { return "uint64[]"; }
-            @Override public Object save(T object) { return get.apply(object).clone(); }
+        return new Variable<>(name, "uint64[]", long[].class, o -> get.apply(o).clone(), v -> {
+            for (long x : (long[]) v) if (x < 0 || x >= limit) throw new StateException("value " + x + " is not below " + limit);
+        }, (o, v) -> set.accept(o, ((long[]) v).clone()));
+    }
 
-            @Override public void check(T object, Object value) {
-                if (!(value instanceof long[] l)) throw new StateException("saved as " + describe(value) + ", expected uint64[]");
-                for (long x : l) if (x < 0 || x >= limit) throw new StateException("value " + x + " is not below " + limit);
-            }
+    /** A value of a variable size: checked by itself, then handed over. */
+    private record Variable<T>(String name, String kind, Class<?> valueClass, Function<T, Object> get,
+                               java.util.function.Consumer<Object> checker, BiConsumer<T, Object> set) implements StateField<T> {
+        @Override public Object save(T object) { return get.apply(object); }
 
-            @Override public void load(T object, Object value) { set.accept(object, ((long[]) value).clone()); }
-        };
+        @Override public void check(T object, Object value) {
+            if (!valueClass.isInstance(value)) throw new StateException("saved as " + describe(value) + ", expected " + kind);
+            checker.accept(value);
+        }
+
+        @Override public void load(T object, Object value) { set.accept(object, value); }
     }
 
     private static String describe(Object v) { return v == null ? "nothing" : v.getClass().getSimpleName(); }
