@@ -18,8 +18,8 @@ public final class MsiX {
     private final PciDevice device;
     private final int vectors;
     private final int capability;
-    private final byte[] table;
-    private final long[] pending;
+    final byte[] table;
+    final long[] pending;
     private final MemoryRegion region;
 
     /** Adds the capability and the table; the caller declares {@link #bar()} as 32-bit memory BAR {@code barIndex}. */

@@ -2,6 +2,7 @@ package org.orrery.device.pci;
 
 import org.orrery.device.support.GuestLog;
 import org.orrery.machine.device.Device;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.machine.memory.AddressSpace;
 import org.orrery.machine.memory.MemoryRegion;
 import org.orrery.qom.Property;
@@ -59,6 +60,32 @@ public abstract class PciDevice extends Device {
     private GuestLog log;
 
     @Override public String busType() { return PciBus.TYPE; }
+
+    private static final byte[] NO_MSIX_TABLE = new byte[0];
+
+    /**
+     * A function's configuration space as the guest left it (BAR addresses, command, capabilities' registers),
+     * its INTx level and its MSI-X table and pending bits (empty without MSI-X). After a load the BARs are
+     * mapped where the loaded registers say and the bus drives INTx again.
+     */
+    static final StateDescription<PciDevice> PCI_STATE = StateDescription.of("pci-function", PciDevice.class, 1)
+            .buffer("config", d -> d.config)
+            .bool("intx", d -> d.intx, (d, v) -> d.intx = v)
+            .buffer("msix-table", d -> d.msix == null ? NO_MSIX_TABLE : d.msix.table)
+            .longs("msix-pending", d -> d.msix == null ? new long[0] : d.msix.pending)
+            .afterLoad(d -> {
+                d.updateMappings();
+                d.updateIntx();
+            })
+            .build();
+
+    /** A state description for a PCI function: its PCI state (field {@code pci}) and what the subclass adds. */
+    public static <T extends PciDevice> StateDescription.Builder<T> state(String typeName, Class<T> deviceClass, int version) {
+        return StateDescription.of(typeName, deviceClass, version).record("pci", PCI_STATE, d -> d);
+    }
+
+    /** The PCI state only; a function with more state overrides this with a description made by {@link #state}. */
+    @Override public StateDescription<?> stateDescription() { return state(type().name(), PciDevice.class, 1).build(); }
 
     // ---- realize ----
 

@@ -1,6 +1,8 @@
 package org.orrery.device.virtio;
 
+import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.device.Device;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 
@@ -28,6 +30,41 @@ public abstract class VirtioDevice extends Device {
 
     private VirtioTransport transport;
     private Virtqueue[] queues = new Virtqueue[0];
+    /** Takes up the requests a loaded state had in flight, once the machine runs again (made on the first load). */
+    private VirtualClock.Timer resume;
+
+    /**
+     * A state description for a virtio device: its queues (field {@code queues}) and what the subclass adds.
+     * The transport's state (status, features, interrupt status) is the transport's own.
+     */
+    public static <T extends VirtioDevice> StateDescription.Builder<T> state(String typeName, Class<T> deviceClass, int version) {
+        return StateDescription.of(typeName, deviceClass, version)
+                .records("queues", Virtqueue.STATE, VirtioDevice::queues)
+                .afterLoad(VirtioDevice::resumeInFlight);
+    }
+
+    /** The queues only; a device with more state overrides this with a description made by {@link #state}. */
+    @Override public StateDescription<?> stateDescription() { return state(type().name(), VirtioDevice.class, 1).build(); }
+
+    /**
+     * Requests in flight when the state was saved are served again, from a timer due now: it fires when the
+     * machine runs, after every device was loaded, so completing them sees the transport's loaded state.
+     */
+    private void resumeInFlight() {
+        if (resume == null) resume = machine().clock().newTimer(this::resubmitHeld);
+        resume.armAt(machine().clock().nanos());
+    }
+
+    private void resubmitHeld() {
+        for (Virtqueue q : queues) for (Virtqueue.Element e : q.takeHeldChains()) resubmit(q, e);
+    }
+
+    /**
+     * A request that was in flight when the state was saved, read again from guest memory: an asynchronous
+     * device serves it again (the driver still waits for it). Devices that serve every chain before returning
+     * from {@link #queueNotified} never have one.
+     */
+    protected void resubmit(Virtqueue queue, Virtqueue.Element request) { }
 
     private static String transportPath(VirtioDevice d) { return d.transport == null ? "" : d.transport.path(); }
 
@@ -108,6 +145,7 @@ public abstract class VirtioDevice extends Device {
     }
 
     @Override protected void onUnrealize() {
+        if (resume != null) resume.cancel();
         unplugFromBus();
         transport = null;
     }

@@ -2,6 +2,7 @@ package org.orrery.device.virtio;
 
 import org.orrery.device.support.GuestLog;
 import org.orrery.machine.memory.AddressSpace;
+import org.orrery.machine.state.StateDescription;
 
 /**
  * What every virtio transport does the same way, whatever its registers look like (virtio-mmio versions 1
@@ -46,6 +47,21 @@ public final class VirtioTransportCore implements VirtioTransport {
     private int deviceFeaturesSel, driverFeaturesSel, queueSel;
     private long driverFeatures;
     private int status, isr, configGeneration;
+
+    /**
+     * What the driver set up through the transport: status, the features it accepted, the selectors, the
+     * interrupt status and the configuration generation. The queues are the device's state; the transport
+     * drives its interrupt again from the loaded ISR ({@link Host#interrupt}).
+     */
+    public static final StateDescription<VirtioTransportCore> STATE = StateDescription.of("virtio-transport", VirtioTransportCore.class, 1)
+            .u8("status", c -> c.status, (c, v) -> c.status = (int) v)
+            .u64("driver-features", c -> c.driverFeatures, (c, v) -> c.driverFeatures = v)
+            .i32("device-features-select", c -> c.deviceFeaturesSel, (c, v) -> c.deviceFeaturesSel = (int) v)
+            .i32("driver-features-select", c -> c.driverFeaturesSel, (c, v) -> c.driverFeaturesSel = (int) v)
+            .i32("queue-select", c -> c.queueSel, (c, v) -> c.queueSel = (int) v)
+            .u8("isr", c -> c.isr, (c, v) -> c.isr = (int) v)
+            .i32("config-generation", c -> c.configGeneration, (c, v) -> c.configGeneration = (int) v)
+            .build();
 
     public VirtioTransportCore(Host host, boolean legacy) {
         this.host = host;

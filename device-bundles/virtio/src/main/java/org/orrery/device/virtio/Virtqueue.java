@@ -1,10 +1,14 @@
 package org.orrery.device.virtio;
 
+import org.orrery.device.support.StateFields;
 import org.orrery.machine.memory.AddressSpace;
 import org.orrery.machine.memory.BusError;
+import org.orrery.machine.state.StateDescription;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A split virtqueue (virtio 1.2, section 2.7): a descriptor table, the driver's available ring and the
@@ -28,6 +32,55 @@ public final class Virtqueue {
     private int lastAvail;   // next available-ring index to consume
     private int usedIdx;     // next used-ring index to produce
     private boolean broken;
+    /** Chains popped and not yet pushed back, by head, in the order they were taken (an asynchronous device's requests). */
+    private final Map<Integer, Element> inFlight = new LinkedHashMap<>();
+    /** Heads loaded from a saved state whose chains the device has not taken up again yet. */
+    private long[] heldHeads = new long[0];
+
+    /**
+     * The queue's configuration and both ring positions, and the heads of the chains in flight: their
+     * descriptors are in guest RAM (restored before devices), so the device reads them again and serves them
+     * once more after a load ({@link VirtioDevice#resubmit}), as the driver still waits for them.
+     */
+    static final StateDescription<Virtqueue> STATE = StateDescription.of("virtqueue", Virtqueue.class, 1)
+            .u16("size", q -> q.size, (q, v) -> q.size = (int) v)
+            .bool("ready", q -> q.ready, (q, v) -> q.ready = v)
+            .u64("descriptor-area", q -> q.desc, (q, v) -> q.desc = v)
+            .u64("driver-area", q -> q.driver, (q, v) -> q.driver = v)
+            .u64("device-area", q -> q.deviceArea, (q, v) -> q.deviceArea = v)
+            .u16("last-avail-idx", q -> q.lastAvail, (q, v) -> q.lastAvail = (int) v)
+            .u16("used-idx", q -> q.usedIdx, (q, v) -> q.usedIdx = (int) v)
+            .bool("broken", q -> q.broken, (q, v) -> q.broken = v)
+            .field(StateFields.longList("in-flight-heads", 1 << 15, Virtqueue::inFlightHeads, (q, v) -> {
+                q.inFlight.clear();
+                q.heldHeads = v;
+            }))
+            .build();
+
+    private long[] inFlightHeads() {
+        long[] out = new long[inFlight.size() + heldHeads.length];
+        int i = 0;
+        for (int h : inFlight.keySet()) out[i++] = h;
+        for (long h : heldHeads) out[i++] = h;
+        return out;
+    }
+
+    /**
+     * The chains a loaded state had in flight, read again from guest memory (they were valid when first taken;
+     * the queue counts them as in flight again). Each is returned once.
+     */
+    List<Element> takeHeldChains() {
+        List<Element> out = new ArrayList<>();
+        long[] heads = heldHeads;
+        heldHeads = new long[0];
+        for (long h : heads) {
+            Element e = chain((int) h, true);
+            if (e == null) break;   // the queue is broken now
+            inFlight.put(e.head(), e);
+            out.add(e);
+        }
+        return out;
+    }
 
     Virtqueue(VirtioDevice device, int index, int maxSize) {
         this.device = device;
@@ -114,6 +167,8 @@ public final class Virtqueue {
         desc = driver = deviceArea = 0;
         lastAvail = usedIdx = 0;
         broken = false;
+        inFlight.clear();
+        heldHeads = new long[0];
     }
 
     private AddressSpace dma() { return device.transport().dma(); }
@@ -140,6 +195,18 @@ public final class Virtqueue {
             if (((availIdx - lastAvail) & 0xffff) > size) return fail("available index moved by more than the queue size");
             int head = (int) as.read(driver + 4 + 2L * (lastAvail % size), 2);
             lastAvail = (lastAvail + 1) & 0xffff;
+            Element e = chain(head, indirectAllowed());
+            if (e != null) inFlight.put(head, e);
+            return e;
+        } catch (BusError e) {
+            return fail("available ring unreadable at 0x" + Long.toHexString(e.address()));
+        }
+    }
+
+    /** Reads the descriptor chain starting at {@code head}; null (and the queue broken) when it is malformed. */
+    private Element chain(int head, boolean indirectAllowed) {
+        try {
+            AddressSpace as = dma();
             if (head >= size) return fail("descriptor head " + head + " out of range");
             List<Buffer> out = new ArrayList<>(), in = new ArrayList<>();
             long table = desc;
@@ -155,7 +222,7 @@ public final class Virtqueue {
                 int next = (int) as.read(d + 14, 2);
                 if (++seen > tableSize + size) return fail("descriptor chain loops");
                 if ((flags & DESC_F_INDIRECT) != 0) {
-                    if (inIndirect || !indirectAllowed()) return fail("invalid indirect descriptor");
+                    if (inIndirect || !indirectAllowed) return fail("invalid indirect descriptor");
                     if (len % 16 != 0 || len == 0) return fail("indirect table length " + len + " is not a multiple of 16");
                     table = addr;
                     tableSize = len / 16;
@@ -181,6 +248,7 @@ public final class Virtqueue {
     /** Returns a chain to the driver through the used ring, with {@code written} bytes written into it. */
     public void push(Element e, int written) {
         if (broken) return;
+        inFlight.remove(e.head());
         try {
             AddressSpace as = dma();
             long slot = deviceArea + 4 + 8L * (usedIdx % size);

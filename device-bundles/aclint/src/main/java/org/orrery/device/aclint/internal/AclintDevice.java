@@ -46,6 +46,11 @@ abstract class AclintDevice extends MmioDevice implements HartWiring {
     /** The level the device drives {@code hart}'s pin with now. */
     abstract boolean pinLevel(int hart);
 
+    /** Drives every pin with the level the device's state gives (after a load, whatever the pins had). */
+    final void drivePins() {
+        if (pins != null) for (int i = 0; i < pins.length; i++) pins[i].setLevel(pinLevel(i));
+    }
+
     /** The harts were made again: their pins are new, and each gets the level the device drives now. */
     @Override public void rewireHarts() {
         connectPins(hartPin());

@@ -7,6 +7,7 @@ import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.cpu.InterruptPin;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
@@ -45,6 +46,25 @@ final class AclintMtimer extends AclintDevice {
     private long timeOffset;
     private long freq;
     private VirtualClock clock;
+
+    /**
+     * mtime is virtual time (restored before devices) plus the guest's offset, so the offset and each mtimecmp
+     * are the whole state: the pending levels and the timers' deadlines follow from them and are derived again
+     * after a load (the same deadlines the saved timers had).
+     */
+    static final StateDescription<AclintMtimer> STATE = state(TYPE, AclintMtimer.class, 1)
+            .u64("time-offset", t -> t.timeOffset, (t, v) -> t.timeOffset = v)
+            .longs("mtimecmp", t -> t.mtimecmp)
+            .afterLoad(AclintMtimer::afterLoad)
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
+
+    private void afterLoad() {
+        if (timers == null) return;
+        for (int i = 0; i < mtimecmp.length; i++) evaluate(i);
+        drivePins();
+    }
 
     @Override protected RegisterBank realizeRegisters() {
         int n = harts();

@@ -3,9 +3,11 @@ package org.orrery.device.aclint.internal;
 import org.orrery.device.support.DeviceType;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
+import org.orrery.device.support.StateFields;
 import org.orrery.machine.cpu.InterruptPin;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.TypeProvider;
 import org.osgi.service.component.annotations.Component;
 
@@ -26,6 +28,14 @@ final class AclintSwi extends AclintDevice {
     }
 
     private boolean[] msip;
+
+    /** The MSIP bit of each hart; the pins are driven from them after a load. */
+    static final StateDescription<AclintSwi> STATE = state(TYPE, AclintSwi.class, 1)
+            .field(StateFields.booleans("msip", s -> s.msip))
+            .afterLoad(AclintDevice::drivePins)
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
 
     @Override protected RegisterBank realizeRegisters() {
         int n = harts();

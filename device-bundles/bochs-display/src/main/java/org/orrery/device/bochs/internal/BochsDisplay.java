@@ -7,6 +7,9 @@ import org.orrery.machine.display.Console;
 import org.orrery.machine.display.Consoles;
 import org.orrery.machine.display.Surface;
 import org.orrery.machine.memory.MemoryRegion;
+import org.orrery.machine.state.StateDescription;
+import org.orrery.machine.state.StateException;
+import org.orrery.machine.state.StateField;
 import org.orrery.machine.memory.MmioHandler;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
@@ -38,6 +41,40 @@ final class BochsDisplay extends PciDevice {
     static final int LITTLE_ENDIAN = 0x1e1e1e1e, BIG_ENDIAN = 0xbebebebe;
 
     private final int[] dispi = new int[REGISTERS];
+    static final String[] DISPI_NAMES = {"id", "xres", "yres", "bpp", "enable", "bank", "virt-width", "virt-height", "x-offset",
+            "y-offset", "video-memory-64k"};
+
+    /**
+     * The PCI function, the DISPI registers, the byte order and the framebuffer (device memory, not guest RAM).
+     * The console shows the loaded mode and picture at once after a load; the refresh timer is not guest-visible.
+     */
+    static final StateDescription<BochsDisplay> STATE = describeState();
+
+    private static StateDescription<BochsDisplay> describeState() {
+        StateDescription.Builder<BochsDisplay> b = state(TYPE, BochsDisplay.class, 1);
+        for (int i = 0; i < REGISTERS; i++) {
+            final int r = i;
+            b.u16("dispi-" + DISPI_NAMES[i], d -> d.dispi[r], (d, v) -> d.dispi[r] = (int) v);
+        }
+        return b.u32("endianness", d -> d.endianness & 0xffffffffL, (d, v) -> d.endianness = (int) v)
+                .field(new StateField<BochsDisplay>() {
+                    @Override public String name() { return "framebuffer"; }
+                    @Override public String kind() { return "buffer"; }
+                    @Override public Object save(BochsDisplay d) { return d.framebuffer.toArray(ValueLayout.JAVA_BYTE); }
+
+                    @Override public void check(BochsDisplay d, Object v) {
+                        if (!(v instanceof byte[] bytes)) throw new StateException("saved as something other than bytes");
+                        if (bytes.length != d.framebuffer.byteSize())
+                            throw new StateException("saved " + bytes.length + " bytes, this framebuffer has " + d.framebuffer.byteSize());
+                    }
+
+                    @Override public void load(BochsDisplay d, Object v) { MemorySegment.copy(MemorySegment.ofArray((byte[]) v), 0, d.framebuffer, 0, d.framebuffer.byteSize()); }
+                })
+                .afterLoad(BochsDisplay::modeSet)
+                .build();
+    }
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
     private int endianness = LITTLE_ENDIAN;
     private MemorySegment framebuffer;
     private Console console;

@@ -7,6 +7,7 @@ import org.orrery.machine.MachineOptions;
 import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.TypeProvider;
@@ -47,6 +48,30 @@ final class GoldfishRtc extends MmioDevice {
     private VirtualClock clock;
     private VirtualClock.Timer alarm;
     private RegisterBank.Reg irqEnabled;
+
+    /**
+     * The stored IRQ_ENABLED, the count, the latches, the alarm (its timer keeps its virtual deadline) and the
+     * interrupt. The count is kept as its offset from the time base: virtual time is restored and the host's
+     * wall clock is the same everywhere, but the monotonic clock ({@code -rtc clock=rt}) is not, so for it the
+     * count itself is saved and it goes on from there.
+     */
+    static final StateDescription<GoldfishRtc> STATE = state(TYPE, GoldfishRtc.class, 1)
+            .u64("offset", r -> r.source == MachineOptions.RtcClock.RT ? r.count() : r.offset, (r, v) -> r.offset = v)
+            .u32("latched-high", r -> r.latchedHigh, (r, v) -> r.latchedHigh = v)
+            .u32("alarm-high-latch", r -> r.alarmHighLatch, (r, v) -> r.alarmHighLatch = v)
+            .u64("alarm", r -> r.alarmAt, (r, v) -> r.alarmAt = v)
+            .bool("alarm-running", r -> r.alarmRunning, (r, v) -> r.alarmRunning = v)
+            .bool("irq-pending", r -> r.irqPending, (r, v) -> r.irqPending = v)
+            .timer("alarm-timer", r -> r.alarm)
+            .afterLoad(GoldfishRtc::afterLoad)
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
+
+    private void afterLoad() {
+        if (source == MachineOptions.RtcClock.RT) offset -= elapsed(); // saved as the count: make it an offset again
+        updateIrq();
+    }
 
     @Override protected RegisterBank realizeRegisters() {
         clock = machine().clock();

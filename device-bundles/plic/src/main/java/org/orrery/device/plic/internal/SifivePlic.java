@@ -5,11 +5,13 @@ import org.orrery.device.support.InterruptController;
 import org.orrery.device.support.DeviceType;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
+import org.orrery.device.support.StateFields;
 import org.orrery.machine.cpu.InterruptPin;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.device.HartWiring;
 import org.orrery.machine.fdt.FdtNode;
 import org.orrery.machine.irq.IrqLine;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
@@ -69,6 +71,31 @@ final class SifivePlic extends MmioDevice implements InterruptController, HartWi
     private long[] threshold;
     private boolean[] outputLevel;
     private List<Context> contexts = List.of();
+
+    /**
+     * Per source: priority, pending, claimed (in flight) and the level of its input line (the gateway needs it
+     * when a claimed source completes); per context: enables and threshold. The context outputs follow from
+     * these and are driven again after a load.
+     */
+    static final StateDescription<SifivePlic> STATE = state(TYPE, SifivePlic.class, 1)
+            .longs("priority", p -> p.priority)
+            .field(StateFields.ints("pending", p -> p.pending))
+            .field(StateFields.ints("in-flight", p -> p.inFlight))
+            .field(StateFields.booleans("input-level", p -> p.level))
+            .field(StateFields.intRows("enable", p -> p.enable))
+            .longs("threshold", p -> p.threshold)
+            .afterLoad(SifivePlic::driveOutputs)
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
+
+    /** Drives every context output with the level the loaded state gives, whatever it was before. */
+    private void driveOutputs() {
+        for (int c = 0; c < contexts.size(); c++) {
+            outputLevel[c] = best(c) != 0;
+            contexts.get(c).output().setLevel(outputLevel[c]);
+        }
+    }
 
     @Override protected RegisterBank realizeRegisters() {
         sources = (int) (long) get(NUM_SOURCES);

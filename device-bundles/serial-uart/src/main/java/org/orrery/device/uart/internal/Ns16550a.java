@@ -3,11 +3,13 @@ package org.orrery.device.uart.internal;
 import org.orrery.device.support.DeviceType;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
+import org.orrery.device.support.StateFields;
 import org.orrery.machine.backend.CharBackend;
 import org.orrery.machine.backend.CharFrontEnd;
 import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
@@ -84,6 +86,45 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
         int pop() { int b = data[head] & 0xff; head = (head + 1) % FIFO_SIZE; count--; return b; }
         int peek(int i) { return data[(head + i) % FIFO_SIZE] & 0xff; }
         void drop(int n) { head = (head + n) % FIFO_SIZE; count -= n; }
+
+        /** The bytes waiting, oldest first (a saved state keeps them without the ring's position). */
+        byte[] contents() {
+            byte[] out = new byte[count];
+            for (int i = 0; i < count; i++) out[i] = (byte) peek(i);
+            return out;
+        }
+
+        void setContents(byte[] bytes) {
+            clear();
+            for (byte b : bytes) push(b);
+        }
+    }
+
+    /**
+     * Everything a guest can observe: the stored LCR and scratch registers, the other registers, both FIFOs,
+     * the interrupt conditions that are not derived from them, and the retry timer of output the backend refused.
+     */
+    static final StateDescription<Ns16550a> STATE = state(TYPE, Ns16550a.class, 1)
+            .u8("ier", u -> u.ier, (u, v) -> u.ier = (int) v)
+            .u8("mcr", u -> u.mcr, (u, v) -> u.mcr = (int) v)
+            .u8("lsr", u -> u.lsr, (u, v) -> u.lsr = (int) v)
+            .u8("msr", u -> u.msr, (u, v) -> u.msr = (int) v)
+            .u8("fcr", u -> u.fcr, (u, v) -> u.fcr = (int) v)
+            .u16("divisor", u -> u.divisor, (u, v) -> u.divisor = (int) v)
+            .bool("thr-interrupt-pending", u -> u.thrInterruptPending, (u, v) -> u.thrInterruptPending = v)
+            .bool("timeout-pending", u -> u.timeoutPending, (u, v) -> u.timeoutPending = v)
+            .field(StateFields.boundedBytes("rx-fifo", FIFO_SIZE, 1, u -> u.rx.contents(), (u, v) -> u.rx.setContents(v)))
+            .field(StateFields.boundedBytes("tx-fifo", FIFO_SIZE, 1, u -> u.tx.contents(), (u, v) -> u.tx.setContents(v)))
+            .timer("tx-retry", u -> u.retry)
+            .afterLoad(Ns16550a::afterLoad)
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
+
+    /** The interrupt line as the restored registers say; the backend may send again while there is room. */
+    private void afterLoad() {
+        irq().setLevel(interruptId() != IIR_NO_INT);
+        if (backend != null) backend.frontEndReady();
     }
 
     // ---- lifecycle ----

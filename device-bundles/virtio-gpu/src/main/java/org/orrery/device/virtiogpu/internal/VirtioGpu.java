@@ -8,6 +8,10 @@ import org.orrery.machine.display.Consoles;
 import org.orrery.machine.display.Surface;
 import org.orrery.machine.memory.BusError;
 import org.orrery.machine.memory.Section;
+import org.orrery.machine.state.StateDescription;
+import org.orrery.machine.state.StateException;
+import org.orrery.machine.state.StateField;
+import org.orrery.machine.state.StateRecord;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
@@ -15,7 +19,9 @@ import org.orrery.qom.QomException;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -81,6 +87,116 @@ final class VirtioGpu extends VirtioDevice {
     private long hostMemoryUsed;
     private int eventsRead;
     private GuestLog log;
+
+    /**
+     * The queues, the resources the guest made (their host-side pixels, which differ from their backing until a
+     * transfer, and the backing list; the backing's contents are guest RAM), what each scanout shows and the
+     * events not yet cleared. The consoles show the loaded scanouts at once after a load.
+     */
+    static final StateDescription<VirtioGpu> STATE = state(TYPE, VirtioGpu.class, 1)
+            .field(new ResourcesField())
+            .field(scanoutField("scanout-resource", s -> s.resource, (s, v) -> s.resource = v))
+            .field(scanoutField("scanout-x", s -> s.x, (s, v) -> s.x = v))
+            .field(scanoutField("scanout-y", s -> s.y, (s, v) -> s.y = v))
+            .field(scanoutField("scanout-width", s -> s.width, (s, v) -> s.width = v))
+            .field(scanoutField("scanout-height", s -> s.height, (s, v) -> s.height = v))
+            .u32("events-read", g -> g.eventsRead, (g, v) -> g.eventsRead = (int) v)
+            .afterLoad(VirtioGpu::showScanouts)
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
+
+    /** One int of every scanout, as many as this device has. */
+    private static StateField<VirtioGpu> scanoutField(String name, java.util.function.ToIntFunction<Scanout> get,
+                                                      java.util.function.ObjIntConsumer<Scanout> set) {
+        return org.orrery.device.support.StateFields.ints(name, g -> {
+            int[] values = new int[g.scanouts.length];
+            for (int i = 0; i < values.length; i++) values[i] = get.applyAsInt(g.scanouts[i]);
+            return values;
+        }, (g, values) -> {
+            for (int i = 0; i < values.length; i++) set.accept(g.scanouts[i], values[i]);
+        });
+    }
+
+    /** The resources as a list of records, made again on load; each is checked (format, size, backing) first. */
+    private static final class ResourcesField implements StateField<VirtioGpu> {
+        @Override public String name() { return "resources"; }
+        @Override public String kind() { return "list of record gpu-resource"; }
+
+        @Override public Object save(VirtioGpu g) {
+            List<StateRecord> out = new ArrayList<>();
+            for (GpuResource r : g.resources.values()) {
+                StateRecord rec = new StateRecord("gpu-resource", 1).put("id", Integer.toUnsignedLong(r.id))
+                        .put("format", (long) r.format.code).put("width", (long) r.width).put("height", (long) r.height)
+                        .put("pixels", r.pixels.clone()).put("backing-attached", r.backingAddresses != null);
+                long[] lengths = new long[r.backingLengths == null ? 0 : r.backingLengths.length];
+                for (int i = 0; i < lengths.length; i++) lengths[i] = Integer.toUnsignedLong(r.backingLengths[i]);
+                out.add(rec.put("backing-addresses", r.backingAddresses == null ? new long[0] : r.backingAddresses.clone())
+                        .put("backing-lengths", lengths));
+            }
+            return out;
+        }
+
+        @Override public void check(VirtioGpu g, Object value) { resources(g, value); }
+
+        @Override public void load(VirtioGpu g, Object value) {
+            g.resources.clear();
+            g.hostMemoryUsed = 0;
+            for (GpuResource r : resources(g, value)) {
+                g.resources.put(r.id, r);
+                g.hostMemoryUsed += r.cost();
+            }
+        }
+
+        /** The resources a saved list describes; a StateException when one cannot be (the device is left as it was). */
+        private static List<GpuResource> resources(VirtioGpu g, Object value) {
+            if (!(value instanceof List<?> list)) throw new StateException("saved as something other than a list of resources");
+            List<GpuResource> out = new ArrayList<>();
+            long budget = g.get(MAX_HOSTMEM), used = 0;
+            for (Object o : list) {
+                if (!(o instanceof StateRecord rec) || !rec.name().equals("gpu-resource") || rec.version() != 1)
+                    throw new StateException("a saved resource is not a gpu-resource version 1");
+                long id = rec.getLong("id"), w = rec.getLong("width"), h = rec.getLong("height");
+                GpuFormat format = GpuFormat.of((int) rec.getLong("format"));
+                if (format == null || id <= 0 || id > 0xffffffffL || w < 1 || h < 1 || w > Surface.MAX_SIDE || h > Surface.MAX_SIDE)
+                    throw new StateException("saved resource " + id + " has an invalid format or size");
+                byte[] pixels = rec.getBytes("pixels");
+                if (pixels.length != w * h * GpuFormat.BYTES_PER_PIXEL) throw new StateException("saved resource " + id + ": pixels do not match its size");
+                if (!(rec.get("backing-addresses") instanceof long[] addresses) || !(rec.get("backing-lengths") instanceof long[] lengths)
+                        || addresses.length != lengths.length || addresses.length > MAX_BACKING_ENTRIES)
+                    throw new StateException("saved resource " + id + ": a damaged backing list");
+                GpuResource r = new GpuResource((int) id, format, (int) w, (int) h);
+                System.arraycopy(pixels, 0, r.pixels, 0, pixels.length);
+                if (rec.getBool("backing-attached")) {
+                    r.backingAddresses = addresses.clone();
+                    r.backingLengths = new int[lengths.length];
+                    for (int i = 0; i < lengths.length; i++) {
+                        r.backingLengths[i] = (int) lengths[i];
+                        r.backingSize += lengths[i];
+                    }
+                }
+                used += r.cost();
+                out.add(r);
+            }
+            if (used > budget) throw new StateException("the saved resources need " + used + " bytes, more than max_hostmem " + budget);
+            return out;
+        }
+    }
+
+    /** Shows what each loaded scanout shows (or blanks it), as SET_SCANOUT did. */
+    private void showScanouts() {
+        for (Scanout s : scanouts) {
+            GpuResource r = resources.get(s.resource);
+            if (s.resource == 0 || r == null || !r.contains(s.x, s.y, s.width, s.height) || s.width < MIN_SCANOUT || s.height < MIN_SCANOUT) {
+                s.resource = 0;
+                s.console.blank();
+                continue;
+            }
+            Surface current = s.console.surface();
+            if (current.width() != s.width || current.height() != s.height) s.console.replaceSurface(new Surface(s.width, s.height));
+            show(s, r, 0, 0, s.width, s.height);
+        }
+    }
 
     @Override public int deviceId() { return 16; }
     @Override public long deviceFeatures() { return 0; }

@@ -2,6 +2,8 @@ package org.orrery.device.virtioinput.internal;
 
 import org.orrery.device.virtio.VirtioDevice;
 import org.orrery.device.virtio.Virtqueue;
+import org.orrery.device.support.StateFields;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.machine.display.Consoles;
 import org.orrery.machine.display.InputReceiver;
 import org.orrery.machine.memory.BusError;
@@ -28,7 +30,30 @@ abstract class VirtioInput extends VirtioDevice implements InputReceiver {
     static final int MAX_PENDING = 1024;
 
     private final ArrayDeque<long[]> pending = new ArrayDeque<>();
-    private int select, subsel;
+    int select, subsel;
+
+    /**
+     * The state every virtio-input device has: its queues, the configuration selectors and the events waiting for
+     * buffers (8 bytes each, as the guest will receive them: type, code, value).
+     */
+    static <T extends VirtioInput> StateDescription.Builder<T> inputState(String typeName, Class<T> deviceClass) {
+        return state(typeName, deviceClass, 1)
+                .u8("select", d -> d.select, (d, v) -> d.select = (int) v)
+                .u8("subsel", d -> d.subsel, (d, v) -> d.subsel = (int) v)
+                .field(StateFields.boundedBytes("pending-events", 8 * MAX_PENDING, 8, VirtioInput::pendingBytes, VirtioInput::setPending));
+    }
+
+    byte[] pendingBytes() {
+        ByteBuffer b = ByteBuffer.allocate(8 * pending.size()).order(ByteOrder.LITTLE_ENDIAN);
+        for (long[] ev : pending) b.putShort((short) ev[0]).putShort((short) ev[1]).putInt((int) ev[2]);
+        return b.array();
+    }
+
+    void setPending(byte[] bytes) {
+        pending.clear();
+        ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining()) pending.addLast(new long[] {b.getShort() & 0xffff, b.getShort() & 0xffff, b.getInt()});
+    }
 
     /** The name the guest sees (QEMU's names, so guests' rules match). */
     abstract String inputName();

@@ -1,5 +1,7 @@
 package org.orrery.device.virtioinput.internal;
 
+import org.orrery.machine.state.StateDescription;
+
 import java.util.BitSet;
 
 /** virtio-tablet-device: an absolute pointer (0 .. 0x7fff each way) with three buttons and a wheel, as QEMU's. */
@@ -8,6 +10,15 @@ final class VirtioTablet extends VirtioInput {
     static final int BTN_LEFT = 0x110, BTN_RIGHT = 0x111, BTN_MIDDLE = 0x112, REL_WHEEL = 8, ABS_X = 0, ABS_Y = 1;
 
     private int x = -1, y = -1, buttons;
+
+    /** With the pointer position and buttons last reported (the next report sends only what changed). */
+    static final StateDescription<VirtioTablet> STATE = inputState(TYPE, VirtioTablet.class)
+            .i32("x", t -> t.x, (t, v) -> t.x = (int) v)
+            .i32("y", t -> t.y, (t, v) -> t.y = (int) v)
+            .i32("buttons", t -> t.buttons, (t, v) -> t.buttons = (int) v)
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
 
     @Override String inputName() { return "QEMU Virtio Tablet"; }
     @Override int product() { return 3; }

@@ -10,6 +10,7 @@ import org.orrery.device.virtio.VirtioTransportCore;
 import org.orrery.device.virtio.VirtioTransportCore.Area;
 import org.orrery.machine.memory.MemoryRegion;
 import org.orrery.machine.memory.MmioHandler;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
@@ -55,8 +56,20 @@ final class VirtioPciDevice extends PciDevice implements VirtioBus.Owner, Virtio
     private VirtioDevice backend;
     private MsiX msix;
     private int configVector = NO_VECTOR;
-    private int[] queueVectors = new int[0];
+    private long[] queueVectors = new long[0];
     private int pciCfgCap = -1;
+
+    /**
+     * The PCI function, the transport's state and the MSI-X vectors the driver chose. The backend (the virtio
+     * device with its queues) is a device of its own. INTx comes back with the PCI state.
+     */
+    static final StateDescription<VirtioPciDevice> STATE = state(TYPE, VirtioPciDevice.class, 1)
+            .record("transport", VirtioTransportCore.STATE, d -> d.core)
+            .u16("config-vector", d -> d.configVector, (d, v) -> d.configVector = (int) v)
+            .longs("queue-vectors", d -> d.queueVectors)
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
 
     VirtioPciDevice(String backendType, List<Property<?>> forwarded) {
         this.backendType = backendType;
@@ -92,7 +105,7 @@ final class VirtioPciDevice extends PciDevice implements VirtioBus.Owner, Virtio
             setBar(MSIX_BAR, msix.bar());
         }
         if (legacy) legacyInterface(vectors > 0);
-        queueVectors = new int[backend.queueCount()];
+        queueVectors = new long[backend.queueCount()];
         resetVectors();
     }
 
@@ -280,7 +293,7 @@ final class VirtioPciDevice extends PciDevice implements VirtioBus.Owner, Virtio
             setIntx(false);
             if (source == null) return;
             int vector = source == VirtioTransportCore.CONFIG ? configVector
-                    : source >= 0 && source < queueVectors.length ? queueVectors[source] : NO_VECTOR;
+                    : source >= 0 && source < queueVectors.length ? (int) queueVectors[source] : NO_VECTOR;
             if (vector != NO_VECTOR) msix.notify(vector);
             return;
         }

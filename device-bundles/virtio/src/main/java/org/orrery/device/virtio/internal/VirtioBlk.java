@@ -86,6 +86,9 @@ final class VirtioBlk extends VirtioDevice {
 
     @Override protected void deviceReset() { generation++; }
 
+    /** A request in flight when the state was saved: served again (reads and writes of the same sectors are idempotent). */
+    @Override protected void resubmit(Virtqueue q, Virtqueue.Element request) { handle(q, request); }
+
     @Override protected void queueNotified(Virtqueue q) {
         Virtqueue.Element e;
         while ((e = q.pop()) != null) handle(q, e);

@@ -12,6 +12,7 @@ import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
 import org.orrery.machine.memory.AddressSpace;
 import org.orrery.machine.memory.MmioHandler;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 
@@ -39,6 +40,16 @@ final class VirtioMmio extends MmioDevice implements VirtioBus.Owner, VirtioTran
     private AddressSpace dma;
     private long guestPageSize;
     private long queueAlign;
+
+    /** The legacy page size and queue alignment, and the transport's state; the interrupt follows the loaded ISR. */
+    static final StateDescription<VirtioMmio> STATE = state(TYPE, VirtioMmio.class, 1)
+            .u32("guest-page-size", t -> t.guestPageSize, (t, v) -> t.guestPageSize = v)
+            .u32("queue-align", t -> t.queueAlign, (t, v) -> t.queueAlign = v)
+            .record("transport", VirtioTransportCore.STATE, t -> t.core)
+            .afterLoad(t -> t.interrupt(null))
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
 
     private static String devicePath(VirtioMmio t) { return t.pluggedDevice() == null ? "" : t.pluggedDevice().path(); }
 

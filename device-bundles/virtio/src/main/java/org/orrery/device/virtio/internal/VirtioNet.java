@@ -2,6 +2,7 @@ package org.orrery.device.virtio.internal;
 
 import org.orrery.device.virtio.VirtioDevice;
 import org.orrery.device.virtio.Virtqueue;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.machine.backend.NetBackend;
 import org.orrery.machine.backend.NetFrontEnd;
 import org.orrery.machine.memory.BusError;
@@ -41,6 +42,21 @@ final class VirtioNet extends VirtioDevice implements NetFrontEnd {
     private final byte[] mac = new byte[6];
     private NetBackend backend;
     private boolean linkUp = true;
+
+    /** The MAC (a legacy driver may write it) and the link state; the backend hears of the link and may send again. */
+    static final StateDescription<VirtioNet> STATE = state(TYPE, VirtioNet.class, 1)
+            .buffer("mac", n -> n.mac)
+            .bool("link-up", n -> n.linkUp, (n, v) -> n.linkUp = v)
+            .afterLoad(VirtioNet::afterLoad)
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
+
+    private void afterLoad() {
+        if (backend == null) return;
+        backend.linkChanged(linkUp);
+        if (linkUp) backend.frontEndReady();
+    }
 
     @Override protected void onRealize() {
         String m = isSet(MAC) ? get(MAC) : null;
