@@ -34,5 +34,12 @@ public interface TypeRegistry {
 
         /** Called synchronously before the types go: remove every live instance before returning. */
         default void typesRemoving(Set<String> names) { }
+
+        /**
+         * As {@link #typesRemoving}, when the types go because their bundle is being updated or refreshed (it
+         * stops only for now): they are expected back, so a listener may save what its instances hold and give
+         * it to the new ones. Remove every live instance before returning, as for a removal.
+         */
+        default void typesReplacing(Set<String> names) { typesRemoving(names); }
     }
 }

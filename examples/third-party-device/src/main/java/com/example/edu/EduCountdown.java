@@ -7,6 +7,7 @@ import org.orrery.device.support.RegisterBank.Access;
 import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
@@ -35,6 +36,12 @@ final class EduCountdown extends MmioDevice {
     public static final class Type extends DeviceType {
         public Type() { super(() -> typeWithIrq(TYPE, EduCountdown.class, EduCountdown::new).description(DESCRIPTION)); }
     }
+
+    /** Its state: the registers (from MmioDevice.state) and the running countdown. */
+    static final StateDescription<EduCountdown> STATE = MmioDevice.state(TYPE, EduCountdown.class, 1)
+            .timer("timer", d -> d.timer).afterLoad(EduCountdown::updateIrq).build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
 
     private RegisterBank.Reg status;
     private VirtualClock.Timer timer;

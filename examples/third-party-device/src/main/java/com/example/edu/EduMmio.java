@@ -9,6 +9,7 @@ import org.orrery.device.support.RegisterBank.Access;
 import org.orrery.machine.clock.VirtualClock;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
+import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
@@ -61,6 +62,25 @@ final class EduMmio extends MmioDevice {
     public static final class Type extends DeviceType {
         public Type() { super(() -> typeWithIrq(TYPE, EduMmio.class, EduMmio::new).description(DESCRIPTION)); }
     }
+
+    /**
+     * What a snapshot, a migration or an update of this bundle carries over: the stored registers (LIVENESS,
+     * IRQ_STATUS, IRQ_ENABLE, the DMA addresses, count and result) come with {@link MmioDevice#state}; the rest
+     * is declared here. A later version that adds a field raises the version and says how to fill it in from
+     * this one with {@code migrate(1, old -> old.put("new-field", 0L))}.
+     */
+    static final StateDescription<EduMmio> STATE = MmioDevice.state(TYPE, EduMmio.class, 1)
+            .u64("fact-arg", d -> d.factArg, (d, v) -> d.factArg = v)
+            .u64("fact-result", d -> d.factResult, (d, v) -> d.factResult = v)
+            .bool("fact-busy", d -> d.factBusy, (d, v) -> d.factBusy = v)
+            .timer("fact-timer", d -> d.factTimer)
+            .u32("dma-cmd", d -> d.dmaCmd, (d, v) -> d.dmaCmd = v)
+            .timer("dma-timer", d -> d.dmaTimer)
+            .buffer("buffer", d -> d.buffer)
+            .afterLoad(EduMmio::updateIrq)
+            .build();
+
+    @Override public StateDescription<?> stateDescription() { return STATE; }
 
     private byte[] buffer;
     private VirtualClock.Timer factTimer, dmaTimer;

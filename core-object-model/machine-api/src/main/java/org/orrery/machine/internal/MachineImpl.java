@@ -82,7 +82,8 @@ final class MachineImpl implements Machine, SafePoint {
      * instances: the board's devices are remembered and the machine pauses before they are unplugged.
      */
     private final TypeRegistry.Listener boardTypes = new TypeRegistry.Listener() {
-        @Override public void typesRemoving(java.util.Set<String> names) { boardTypesRemoving(names); }
+        @Override public void typesRemoving(java.util.Set<String> names) { boardTypesRemoving(names, false); }
+        @Override public void typesReplacing(java.util.Set<String> names) { boardTypesRemoving(names, true); }
         @Override public void typesAdded(java.util.Set<String> names) { boardTypesAdded(names); }
     };
 
@@ -99,6 +100,7 @@ final class MachineImpl implements Machine, SafePoint {
         registry.addListener(boardTypes);
         this.tree = new ObjectTree(registry, this);
         this.jobs = new org.orrery.machine.job.Jobs(tree);
+        this.carryOver = new DeviceCarryOver(name);
         clock.onArm(() -> { if (Thread.currentThread() != thread) wakeNeeded = true; });
         tree.addListener(new ObjectTree.Listener() {
             @Override public void objectRealized(QObject o) { warnIfUndiscoverable(o); }
@@ -293,7 +295,9 @@ final class MachineImpl implements Machine, SafePoint {
 
     private volatile boolean containerStopping;
 
-    private void boardTypesRemoving(java.util.Set<String> names) {
+    private final DeviceCarryOver carryOver;
+
+    private void boardTypesRemoving(java.util.Set<String> names, boolean replacing) {
         if (tree == null || !alive || containerStopping) return;
         call(() -> {
             Board b = board();
@@ -303,11 +307,21 @@ final class MachineImpl implements Machine, SafePoint {
             for (String n : names) if (b.type().isA(n)) return null; // the board itself goes: nothing to wait for
             java.util.Set<String> gone = new java.util.TreeSet<>();
             for (QObject o : tree.all()) {
-                if (o == b || !o.isRealized() || o.path().startsWith("/machine/peripheral")) continue;
+                if (o == b || !o.isRealized()) continue;
                 boolean doomed = false;
                 for (String n : names) if (o.type().isA(n)) { doomed = true; break; }
-                if (!doomed || b.boardDevice(o) == null) continue;
+                if (!doomed) continue;
+                if (DeviceCarryOver.isUserDevice(o)) {
+                    // an update brings the type back: the device waits for it with its state; otherwise it is unplugged
+                    if (replacing) {
+                        gone.add(o.type().name());
+                        carryOver.takeOut(tree, o);
+                    }
+                    continue;
+                }
+                if (o.path().startsWith("/machine/peripheral") || b.boardDevice(o) == null) continue;
                 if (o instanceof org.orrery.machine.device.CpuDevice && savedHarts == null) savedHarts = saveHartStates();
+                if (replacing) carryOver.saveBoardDevice(o);
                 b.deviceTypeRemoving(o);
                 gone.add(b.boardDevice(o).type());
             }
@@ -316,7 +330,7 @@ final class MachineImpl implements Machine, SafePoint {
                 stateBeforeMissingTypes = state;
                 pausedForMissingTypes = true;
             }
-            pause(RunState.PAUSED, missingReason(b));
+            pause(RunState.PAUSED, missingReason(b, carryOver));
             return null;
         });
     }
@@ -327,8 +341,10 @@ final class MachineImpl implements Machine, SafePoint {
             Board b = board();
             if (b == null || !pausedForMissingTypes) return null;
             try {
+                for (QObject o : carryOver.recreate(tree)) LOG.info("machine " + name + ": " + o.path() + " (" + o.type().name() + ") is back");
                 for (QObject o : b.recreateMissing()) {
                     LOG.info("machine " + name + ": " + o.path() + " (" + o.type().name() + ") is back");
+                    carryOver.restoreBoardDevice(o);
                     if (o instanceof org.orrery.machine.device.CpuDevice) {
                         setHarts(b.harts());
                         hartsRemade = true;
@@ -337,8 +353,8 @@ final class MachineImpl implements Machine, SafePoint {
             } catch (RuntimeException e) {
                 LOG.warning("machine " + name + ": could not make a board device again: " + e.getMessage());
             }
-            if (!b.missingDevices().isEmpty()) {
-                pause(RunState.PAUSED, missingReason(b));
+            if (!b.missingDevices().isEmpty() || !carryOver.waitingTypes().isEmpty()) {
+                pause(RunState.PAUSED, missingReason(b, carryOver));
                 return null;
             }
             pausedForMissingTypes = false;
@@ -395,8 +411,13 @@ final class MachineImpl implements Machine, SafePoint {
         }
     }
 
-    private static String missingReason(Board b) {
+    private static String missingReason(Board b, DeviceCarryOver carryOver) {
         java.util.Set<String> types = new java.util.TreeSet<>(b.missingDevices().values());
+        if (types.isEmpty() && !carryOver.waitingTypes().isEmpty()) {
+            String list = String.join("', '", carryOver.waitingTypes());
+            return "device type '" + list + "' is being updated with its bundle; its devices keep their state and the machine resumes when it is back";
+        }
+        types.addAll(carryOver.waitingTypes());
         String list = String.join("', '", types);
         return types.size() == 1
                 ? "device type '" + list + "' was removed with its bundle; the machine resumes when it comes back"

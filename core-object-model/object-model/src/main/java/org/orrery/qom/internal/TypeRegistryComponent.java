@@ -5,7 +5,9 @@ import org.orrery.qom.TypeDescription;
 import org.orrery.qom.TypeDeriver;
 import org.orrery.qom.TypeProvider;
 import org.orrery.qom.TypeRegistry;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -35,8 +37,25 @@ public final class TypeRegistryComponent implements TypeRegistry {
         registry.add(provider, d, bundle);
     }
 
-    void removeProvider(TypeProvider provider) {
-        registry.remove(provider);
+    void removeProvider(ServiceReference<TypeProvider> ref, TypeProvider provider) {
+        registry.remove(provider, isBeingUpdated(ref.getBundle()));
+    }
+
+    /**
+     * True when the bundle stops only for now: an update or a refresh stops it without changing its persistent
+     * state, while stop and uninstall mark it stopped first (OSGi core, Bundle.stop and Bundle.update). A
+     * container that is shutting down replaces nothing.
+     */
+    static boolean isBeingUpdated(Bundle bundle) {
+        if (bundle == null || bundle.getState() == Bundle.UNINSTALLED) return false;
+        try {
+            Bundle system = bundle.getBundleContext() == null ? null : bundle.getBundleContext().getBundle(0);
+            if (system == null || system.getState() == Bundle.STOPPING) return false;
+            BundleStartLevel level = bundle.adapt(BundleStartLevel.class);
+            return level != null && level.isPersistentlyStarted();
+        } catch (IllegalStateException | SecurityException e) {
+            return false;
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -45,8 +64,8 @@ public final class TypeRegistryComponent implements TypeRegistry {
         registry.addDeriver(deriver, deriver, ref.getBundle() == null ? "?" : ref.getBundle().getSymbolicName());
     }
 
-    void removeDeriver(TypeDeriver deriver) {
-        registry.remove(deriver);
+    void removeDeriver(ServiceReference<TypeDeriver> ref, TypeDeriver deriver) {
+        registry.remove(deriver, isBeingUpdated(ref.getBundle()));
     }
 
     @Override public Optional<ObjectType> find(String name) { return registry.find(name); }

@@ -86,14 +86,30 @@ public final class TypeRegistryImpl implements TypeRegistry {
         }
     }
 
-    public void remove(Object key) {
+    public void remove(Object key) { remove(key, false); }
+
+    /**
+     * Takes a contribution away; {@code replacing} when its bundle is being updated or refreshed, so listeners
+     * hear {@link Listener#typesReplacing} for the types that go with it.
+     */
+    public void remove(Object key, boolean replacing) {
         changeLock.lock();
         try {
-            if (contributions.removeIf(c -> c.key() == key) | derivers.removeIf(d -> d.key() == key)) changed();
+            if (contributions.removeIf(c -> c.key() == key) | derivers.removeIf(d -> d.key() == key)) {
+                this.replacing = replacing;
+                try {
+                    changed();
+                } finally {
+                    this.replacing = false;
+                }
+            }
         } finally {
             changeLock.unlock();
         }
     }
+
+    /** Set while a removal by a bundle being updated re-resolves (guarded by changeLock). */
+    private boolean replacing;
 
     /** Adds a deriver identified by {@code key} (the service, in OSGi); {@link #remove} takes it away. */
     public void addDeriver(Object key, TypeDeriver deriver, String provider) {
@@ -153,7 +169,9 @@ public final class TypeRegistryImpl implements TypeRegistry {
         Set<String> added = new LinkedHashSet<>();
         for (Map.Entry<String, ObjectType> e : next.entrySet()) if (old.get(e.getKey()) != e.getValue()) added.add(e.getKey());
 
-        if (!removed.isEmpty()) for (Listener l : listeners) safely(() -> l.typesRemoving(removed));
+        boolean replaced = replacing;
+        if (!removed.isEmpty())
+            for (Listener l : listeners) safely(() -> { if (replaced) l.typesReplacing(removed); else l.typesRemoving(removed); });
         types = Map.copyOf(next);
         unavailable = Map.copyOf(why);
         if (!added.isEmpty()) for (Listener l : listeners) safely(() -> l.typesAdded(added));

@@ -174,6 +174,82 @@ public final class Hmp {
         return out;
     }
 
+    // ------------------------------------------------------------------ snapshots and migration
+
+    private void defineSnapshots() {
+        def("savevm", "[tag]", "save a VM snapshot into the qcow2 disks (a new tag, or one to replace)", a -> {
+            a.atMost(1);
+            ObjectNode o = F.objectNode();
+            if (a.optional(0) != null) o.put("tag", a.word(0));
+            callJson("x-vm-snapshot-save", o);
+        });
+        def("loadvm", "tag", "restore a VM snapshot from its tag", a -> {
+            a.atMost(1);
+            callJson("x-vm-snapshot-load", F.objectNode().put("tag", a.word(0)));
+        });
+        def("delvm", "tag", "delete a VM snapshot from its tag", a -> {
+            a.atMost(1);
+            callJson("x-vm-snapshot-delete", F.objectNode().put("tag", a.word(0)));
+        });
+        info("snapshots", "", "show the currently saved VM snapshots", a -> {
+            JsonNode list = call("x-query-vm-snapshots", null);
+            if (list.isEmpty()) {
+                println("There is no snapshot available.");
+                return;
+            }
+            println("List of snapshots present on all disks:");
+            println(String.format("%-9s %-17s %12s %19s %15s", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK"));
+            for (JsonNode sn : list) {
+                long sec = sn.path("vm-clock-sec").asLong(), ms = sn.path("vm-clock-nsec").asLong() / 1_000_000;
+                String clock = String.format("%02d:%02d:%02d.%03d", sec / 3600, sec / 60 % 60, sec % 60, ms);
+                String date = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").format(
+                        java.time.Instant.ofEpochSecond(sn.path("date-sec").asLong()).atZone(java.time.ZoneId.systemDefault()));
+                println(String.format("%-9s %-17s %12s %19s %15s", "--", sn.path("name").asText(),
+                        humanSize(sn.path("vm-state-size").asLong()), date, clock));
+            }
+        });
+        def("migrate", "[-d] uri", "migrate to URI (exec:, unix:, tcp:, file:)", a -> {
+            int i = "-d".equals(a.optional(0)) ? 1 : 0;
+            callJson("migrate", F.objectNode().put("uri", a.word(i)));
+        });
+        def("migrate_cancel", "", "cancel the current VM migration", a -> call("migrate_cancel", null));
+        def("migrate_incoming", "uri", "continue an incoming migration from URI", a ->
+                callJson("migrate-incoming", F.objectNode().put("uri", a.word(0))));
+        def("migrate_set_capability", "capability state", "enable or disable a migration capability", a -> {
+            a.atMost(2);
+            ObjectNode cap = F.objectNode().put("capability", a.word(0)).put("state", a.word(1).equals("on"));
+            ObjectNode o = F.objectNode();
+            o.putArray("capabilities").add(cap);
+            callJson("migrate-set-capabilities", o);
+        });
+        info("migrate", "", "show migration status", a -> {
+            JsonNode m = call("query-migrate", null);
+            if (!m.has("status")) return;
+            println("Migration status: " + m.path("status").asText());
+            println("total time: " + m.path("total-time").asLong() + " ms");
+            if (m.has("downtime")) println("downtime: " + m.path("downtime").asLong() + " ms");
+            if (m.has("setup-time")) println("setup: " + m.path("setup-time").asLong() + " ms");
+            JsonNode ram = m.path("ram");
+            if (ram.isObject()) {
+                println("transferred ram: " + ram.path("transferred").asLong() / 1024 + " kbytes");
+                println("total ram: " + ram.path("total").asLong() / 1024 + " kbytes");
+                println("duplicate: " + ram.path("duplicate").asLong() + " pages");
+                println("normal: " + ram.path("normal").asLong() + " pages");
+                println("normal bytes: " + ram.path("normal-bytes").asLong() / 1024 + " kbytes");
+            }
+            if (m.has("error-desc")) println("error description: " + m.path("error-desc").asText());
+        });
+    }
+
+    /** A size as QEMU's monitor shows it: 1.59 MiB. */
+    private static String humanSize(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+        return u == 0 ? bytes + " B" : String.format("%.3g %s", v, units[u]);
+    }
+
     // ------------------------------------------------------------------ the command layer
 
     private JsonNode call(String command, ObjectNode textArgs) {
@@ -225,6 +301,7 @@ public final class Hmp {
             if (i < 0 || i >= n) throw new HmpError("invalid CPU index");
             cpuIndex = i;
         });
+        defineSnapshots();
         def("x", "/fmt addr", "virtual memory dump starting at 'addr'", a -> memoryDump(a, true));
         def("xp", "/fmt addr", "physical memory dump starting at 'addr'", a -> memoryDump(a, false));
         def("memsave", "addr size file", "save to disk virtual memory dump starting at 'addr' of size 'size'", a -> {

@@ -1,0 +1,128 @@
+package org.orrery.machine.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.orrery.machine.device.Device;
+import org.orrery.machine.state.StateException;
+import org.orrery.machine.state.StateRecord;
+import org.orrery.qom.ObjectTree;
+import org.orrery.qom.ObjectType;
+import org.orrery.qom.QObject;
+import org.orrery.qom.Settable;
+import org.orrery.qom.Value;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.logging.Logger;
+
+/**
+ * Live device upgrade: when a device type goes because its bundle is being updated (or refreshed), each live
+ * instance's state is saved with the old code; a device the user added is taken out without a DEVICE_DELETED
+ * (it is coming back) and remembered with its place and properties. When the type is registered again, the
+ * board's devices (made again by the board) and the user's (made again here, at the same path with the same
+ * properties) take over their saved states, migrated by the new code's description. A state the new code
+ * refuses leaves that device as the new code resets it, and the error is logged: the old code is gone by then.
+ */
+final class DeviceCarryOver {
+    private static final Logger LOG = Logger.getLogger(DeviceCarryOver.class.getName());
+
+    private record Pending(String parentPath, String name, String type, ObjectNode properties, StateRecord state) { }
+
+    private final String machineName;
+    private final Map<String, StateRecord> boardStates = new HashMap<>();
+    private final List<Pending> pending = new ArrayList<>();
+
+    DeviceCarryOver(String machineName) { this.machineName = machineName; }
+
+    /** Saves the state of a board device whose type is being replaced (the board makes it again). */
+    void saveBoardDevice(QObject o) {
+        StateRecord s = stateOf(o);
+        if (s != null) boardStates.put(o.path(), s);
+    }
+
+    /** Takes a user's device whose type is being replaced out of the tree, silently, keeping what it takes to make it again. */
+    void takeOut(ObjectTree tree, QObject o) {
+        ObjectNode props = JsonNodeFactory.instance.objectNode();
+        for (org.orrery.qom.Property<?> p : o.type().properties().values()) {
+            if (p.isComputed() || p.settable() == Settable.NEVER || !o.isSet(p)) continue;
+            props.set(p.name(), o.getProperty(p.name()));
+        }
+        pending.add(new Pending(o.parent().path(), o.name(), o.type().name(), props, stateOf(o)));
+        tree.discard(o);
+    }
+
+    private StateRecord stateOf(QObject o) {
+        if (!(o instanceof Device d)) return null;
+        try {
+            return d.saveState();
+        } catch (RuntimeException e) {
+            LOG.warning("machine " + machineName + ": " + o.path() + " could not save its state for the update: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** Gives a board device the board made again the state its predecessor saved. */
+    void restoreBoardDevice(QObject o) {
+        StateRecord s = boardStates.remove(o.path());
+        if (s != null) restore(o, s);
+    }
+
+    /** Types of user devices waiting for their type to come back. */
+    Set<String> waitingTypes() {
+        Set<String> out = new TreeSet<>();
+        for (Pending p : pending) out.add(p.type);
+        return out;
+    }
+
+    /** Makes again every waiting user device whose type is back; returns those made. */
+    List<QObject> recreate(ObjectTree tree) {
+        List<QObject> made = new ArrayList<>();
+        for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
+            Pending p = it.next();
+            Optional<ObjectType> t = tree.registry().find(p.type);
+            if (t.isEmpty() || t.get().isAbstract()) continue;
+            it.remove();
+            QObject parent = tree.container(p.parentPath);
+            if (parent.child(p.name) != null) continue;   // someone plugged another device there meanwhile
+            QObject o = tree.createChild(parent, p.name, p.type);
+            try {
+                for (Iterator<Map.Entry<String, JsonNode>> f = p.properties.fields(); f.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = f.next();
+                    o.setProperty(e.getKey(), Value.ofJson(e.getKey(), e.getValue()));
+                }
+                o.realize();
+            } catch (RuntimeException e) {
+                tree.delete(o, true);   // announced: the device is gone for good
+                LOG.warning("machine " + machineName + ": " + p.parentPath + "/" + p.name + " (" + p.type
+                        + ") could not be made again by the updated bundle: " + e.getMessage());
+                continue;
+            }
+            if (p.state != null) restore(o, p.state);
+            made.add(o);
+        }
+        return made;
+    }
+
+    private void restore(QObject o, StateRecord s) {
+        try {
+            ((Device) o).restoreState(s);
+            LOG.info("machine " + machineName + ": " + o.path() + " (" + o.type().name() + ") carries on with its state under the updated bundle");
+        } catch (StateException | ClassCastException e) {
+            LOG.warning("machine " + machineName + ": the updated " + o.type().name() + " at " + o.path()
+                    + " cannot take its predecessor's state (" + e.getMessage() + "); it starts from reset");
+        }
+    }
+
+    /** A device the user added (device_add, -device): directly under /machine/peripheral or peripheral-anon. */
+    static boolean isUserDevice(QObject o) {
+        String parent = o.parent() == null ? "" : o.parent().path();
+        return parent.equals("/machine/peripheral") || parent.equals("/machine/peripheral-anon");
+    }
+}
