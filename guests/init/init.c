@@ -3,7 +3,7 @@
  *
  * It mounts proc, sysfs and devtmpfs, prints the CPU, the kernel version and the PCI functions, runs a self-test
  * that prints one "SELFTEST <name>: PASS" or "SELFTEST <name>: FAIL <details>" line per item,
- * and then reads commands from the console (echo, cat, ls, poweroff, help). The SMP items use every
+ * and then reads commands from the console (echo, cat, ls, store, poweroff, help). The SMP items use every
  * CPU the kernel brought online (one with a single hart).
  *
  * With a NIC and "ip=dhcp orrery.http=PORT orrery.serve=PORT" on the kernel command line it also checks the
@@ -844,6 +844,38 @@ static void list_dir(const char *path)
     closedir(d);
 }
 
+/* "store FILE TEXT": writes TEXT and a newline to FILE on the disk (mounted for it), synced, so the host can read it. */
+static void store_file(char *arg)
+{
+    char *text = arg + strcspn(arg, " \t");
+    if (*text)
+        *text++ = 0;
+    if (!*arg || strchr(arg, '/')) {
+        printf("usage: store FILE TEXT (FILE: a name at the disk's root)\n");
+        return;
+    }
+    if (mount(DISK_DEVICE, DISK_MOUNT, "ext2", 0, NULL) < 0) {
+        printf("cannot mount %s: %s\n", DISK_DEVICE, strerror(errno));
+        return;
+    }
+    char path[512], line[1100];
+    snprintf(path, sizeof path, "%s/%s", DISK_MOUNT, arg);
+    int n = snprintf(line, sizeof line, "%s\n", text);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int ok = fd >= 0 && write(fd, line, (size_t)n) == n && fsync(fd) == 0;
+    int err = errno;
+    if (fd >= 0)
+        close(fd);
+    if (umount(DISK_MOUNT) < 0 && ok) {
+        ok = 0;
+        err = errno;
+    }
+    if (ok)
+        printf("stored %d bytes in %s\n", n, arg);
+    else
+        printf("cannot store %s: %s\n", arg, strerror(err));
+}
+
 static void prompt(void)
 {
     char line[1024];
@@ -869,10 +901,12 @@ static void prompt(void)
             *arg ? print_file(arg) : (void)printf("usage: cat FILE\n");
         else if (!strcmp(cmd, "ls"))
             list_dir(*arg ? arg : ".");
+        else if (!strcmp(cmd, "store"))
+            store_file(arg);
         else if (!strcmp(cmd, "poweroff"))
             power_off();
         else if (!strcmp(cmd, "help"))
-            printf("commands: echo TEXT, cat FILE, ls [DIR], poweroff, help\n");
+            printf("commands: echo TEXT, cat FILE, ls [DIR], store FILE TEXT, poweroff, help\n");
         else
             printf("%s: unknown command (try help)\n", cmd);
     }

@@ -25,6 +25,7 @@ public final class TestMachine implements AutoCloseable {
     public TestMachine(TypeProvider... providers) {
         for (TypeProvider p : providers) registry.add(p, p.describe(), "test");
         tree = new ObjectTree(registry, thread);
+        tree.attach(org.orrery.machine.job.Jobs.class, new org.orrery.machine.job.Jobs(tree));
         commands.add("core", new CoreCommands(registry), "core");
     }
 

@@ -83,6 +83,7 @@ final class LauncherFixture implements AutoCloseable {
         machines = new MachineManagerComponent(types);
         commands.add("core", new CoreCommands(types), "core");
         commands.add("machine", new MachineCommands(types), "machine");
+        commands.add("jobs", new org.orrery.machine.job.JobCommands(), "machine");
         launcher = new MachineLauncher(new MachineLauncher.Environment() {
             public MachineManager machines() { return machines; }
             public CommandLayer commands() { return commands; }

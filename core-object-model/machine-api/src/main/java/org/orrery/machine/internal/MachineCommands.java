@@ -124,8 +124,6 @@ public final class MachineCommands extends AbstractCommandModule {
             if (!m.options().startPaused() && m.runState() != RunState.SHUTDOWN && m.runState() != RunState.INMIGRATE) m.resume();
             return F.objectNode();
         });
-        on("query-jobs", (a, c) -> machine(c).jobs().query());
-        on("job-dismiss", (a, c) -> { machine(c).jobs().dismiss(a.str("id")); return F.objectNode(); });
         on("x-machine-init", (a, c) -> { machine(c).createBoard(a.str("type")); return F.objectNode(); });
         on("x-machine-options", (a, c) -> {
             var o = machine(c).options();

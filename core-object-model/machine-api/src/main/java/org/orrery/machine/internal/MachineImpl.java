@@ -100,6 +100,7 @@ final class MachineImpl implements Machine, SafePoint {
         registry.addListener(boardTypes);
         this.tree = new ObjectTree(registry, this);
         this.jobs = new org.orrery.machine.job.Jobs(tree);
+        tree.attach(org.orrery.machine.job.Jobs.class, jobs);
         this.carryOver = new DeviceCarryOver(name);
         clock.onArm(() -> { if (Thread.currentThread() != thread) wakeNeeded = true; });
         tree.addListener(new ObjectTree.Listener() {

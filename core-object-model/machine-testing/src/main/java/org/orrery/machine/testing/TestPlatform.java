@@ -35,6 +35,7 @@ public class TestPlatform implements AutoCloseable {
                         Board.KERNEL, Board.INITRD, Board.APPEND, Board.DTB, Board.DUMPDTB, Board.SERIAL_CHARDEV));
         layer.add("core", new CoreCommands(registry), "org.orrery.command-layer");
         layer.add("machine", new MachineCommands(registry), "org.orrery.machine-api");
+        layer.add("jobs", new org.orrery.machine.job.JobCommands(), "org.orrery.machine-api");
     }
 
     /** Registers a type as bundle "test.bundle" would, under {@code key}. */

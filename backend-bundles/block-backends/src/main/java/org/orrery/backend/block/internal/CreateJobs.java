@@ -2,7 +2,7 @@ package org.orrery.backend.block.internal;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.orrery.backend.block.qcow2.Qcow2Create;
-import org.orrery.machine.Machine;
+import org.orrery.machine.job.Jobs;
 import org.orrery.qom.ObjectTree;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
@@ -26,9 +26,9 @@ final class CreateJobs {
         if (!driver.equals("file") && !driver.equals("qcow2"))
             throw new QomException("Driver '" + driver + "' does not support blockdev-create (here: file, qcow2)");
         if (!options.has("size")) throw new QomException("Parameter 'options.size' is missing");
-        Machine machine = tree.attachment(Machine.class);
-        if (machine == null) throw new QomException("blockdev-create needs a machine to run its job");
-        machine.jobs().start(id, "create", () -> create(driver, options));
+        Jobs jobs = tree.attachment(Jobs.class);
+        if (jobs == null) throw new QomException("blockdev-create needs a machine to run its job");
+        jobs.start(id, "create", () -> create(driver, options));
     }
 
     private void create(String driver, ObjectNode o) throws IOException {

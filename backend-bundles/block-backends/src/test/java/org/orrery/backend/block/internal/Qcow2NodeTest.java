@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /** qcow2 nodes through the commands a client uses: blockdev-add, x-drive-add (-drive), the queries, block_resize. */
 class Qcow2NodeTest {
     private final TestMachine m = new TestMachine(new BlockTypes.Node(), new BlockTypes.File(), new BlockTypes.Raw(), new BlockTypes.Qcow2())
-            .module(new BlockCommands());
+            .module(new BlockCommands()).module(new org.orrery.machine.job.JobCommands());
     @TempDir Path dir;
 
     @BeforeEach void qemuImg() { assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-img")), "needs qemu-img"); }
