@@ -11,6 +11,9 @@
 #define TEST     ((volatile uint32_t *)0x100000)
 #define MTIMECMP ((volatile uint64_t *)0x2004000)
 #define MTIME    ((volatile uint64_t *)0x200bff8)
+#ifndef RUN_TICKS
+#define RUN_TICKS 5000000   /* half a second of virtual time */
+#endif
 #define CSRR(csr) ({ uint64_t v_; __asm__ volatile("csrr %0, " #csr : "=r"(v_)); v_; })
 
 static void putc_(char c) { while (!(UART[5] & 0x20)) { } UART[0] = (uint8_t)c; }
@@ -39,7 +42,7 @@ __attribute__((interrupt("machine"), aligned(4))) static void trap(void) {
 
 int main(void) {
     __asm__ volatile("csrw mtvec, %0" :: "r"((uintptr_t)trap));
-    uint64_t seed = 12345, acc = 1, end = *MTIME + 5000000;   /* half a second of virtual time */
+    uint64_t seed = 12345, acc = 1, end = *MTIME + RUN_TICKS;
     *MTIMECMP = *MTIME + 1000;
     __asm__ volatile("csrs mie, %0" :: "r"(1UL << 7));
     __asm__ volatile("csrs mstatus, %0" :: "r"(1UL << 3));

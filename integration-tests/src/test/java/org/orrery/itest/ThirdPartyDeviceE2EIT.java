@@ -112,6 +112,70 @@ public class ThirdPartyDeviceE2EIT {
         }
     }
 
+    /**
+     * Issue 22, live device upgrade: U-Boot runs with edu-mmio from the watched folder; the guest writes LIVENESS
+     * and FACT; a newer build of the bundle (Bundle-Version 1.0.1) is moved over the jar; FileInstall updates the
+     * bundle, the machine pauses, the device's state is saved with the old code and taken by the new one at the
+     * same path, and the machine resumes: the guest reads the same registers, no DEVICE_DELETED is sent.
+     */
+    @Test
+    public void updatingThePluginUnderARunningGuestKeepsTheDeviceState() throws Exception {
+        ThirdPartyExample.build();
+        Path drop = temp.newFolder("upgrade").toPath();
+        Path jar = drop.resolve("edu-mmio.jar");
+        Files.copy(ThirdPartyExample.jar(), jar);
+        Path socket = temp.getRoot().toPath().resolve("upgrade.sock");
+        String[] args = {"-machine", "virt", "-m", "256M", "-nographic", "-bios", "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin",
+                "-kernel", "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin", "-bundles", drop.toString(),
+                "-device", "edu-mmio,id=e0,addr=0x10010000,irq=20", "-qmp", "unix:" + socket + ",server=on,wait=off"};
+        try (OrreryProcess orrery = OrreryProcess.start(args); QmpSocket qmp = QmpSocket.connect(socket, START)) {
+            qmp.execute("qmp_capabilities");   // events from here on
+            orrery.awaitStdout(out -> out.contains("Hit any key"), START);
+            orrery.send("");
+            orrery.awaitStdout(out -> out.endsWith("=> "), Duration.ofSeconds(20));
+            ubootCommand(orrery, "mw.l 0x10010004 0x13572468");
+            ubootCommand(orrery, "mw.l 0x10010008 0xa");
+            int before = orrery.stdout().length();
+            orrery.send("md.l 0x10010000 3");
+            orrery.awaitStdout(out -> out.indexOf("10010000: 45440100 eca8db97 0000000a", before) >= 0, Duration.ofSeconds(20));
+
+            Path staged = temp.getRoot().toPath().resolve("edu-mmio-next.jar");
+            withBundleVersion(ThirdPartyExample.jar(), staged, "1.0.1");
+            Files.move(staged, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            orrery.awaitStderr(err -> err.contains("'edu-mmio' is being updated with its bundle"), Duration.ofSeconds(20));
+            qmp.awaitEvent(QmpSocket.JSON.readTree("{\"event\": \"RESUME\"}"), Duration.ofSeconds(20));
+
+            int after = orrery.stdout().length();
+            orrery.send("md.l 0x10010000 3");
+            orrery.awaitStdout(out -> out.indexOf("10010000: 45440100 eca8db97 0000000a", after) >= 0, Duration.ofSeconds(20));
+            assertEquals("running", qmp.execute("query-status").path("return").path("status").asText());
+            assertTrue(qmp.execute("qom-list", QmpSocket.JSON.createObjectNode().put("path", "/machine/peripheral")).toString().contains("\"e0\""));
+            for (JsonNode e : qmp.events) assertFalse("an update is not an unplug: " + e, e.path("event").asText().equals("DEVICE_DELETED"));
+        }
+    }
+
+    /** Types a U-Boot command and waits for the prompt that follows it. */
+    private static void ubootCommand(OrreryProcess orrery, String command) throws InterruptedException {
+        int from = orrery.stdout().length();
+        orrery.send(command);
+        orrery.awaitStdout(out -> out.indexOf("\n=> ", from) >= 0, Duration.ofSeconds(20));
+    }
+
+    /** A copy of {@code jar} whose manifest says {@code version}: a newer build of the same bundle. */
+    private static void withBundleVersion(Path jar, Path copy, String version) throws IOException {
+        try (var in = new java.util.jar.JarInputStream(Files.newInputStream(jar))) {
+            java.util.jar.Manifest mf = in.getManifest();
+            mf.getMainAttributes().putValue("Bundle-Version", version);
+            try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(copy), mf)) {
+                for (java.util.jar.JarEntry e; (e = in.getNextJarEntry()) != null; ) {
+                    out.putNextEntry(new java.util.jar.JarEntry(e.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
+        }
+    }
+
     /** The doc's orrery command line of block {@code kind}, with its folder and socket replaced by the test's. */
     private static List<String> orreryArguments(String kind, Path drop, Path socket) {
         String line = WritingADeviceDoc.load().blocks(kind).get(0).lines().stream().filter(l -> l.startsWith("./orrery "))
