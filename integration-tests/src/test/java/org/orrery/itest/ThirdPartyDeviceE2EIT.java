@@ -151,7 +151,28 @@ public class ThirdPartyDeviceE2EIT {
             assertEquals("running", qmp.execute("query-status").path("return").path("status").asText());
             assertTrue(qmp.execute("qom-list", QmpSocket.JSON.createObjectNode().put("path", "/machine/peripheral")).toString().contains("\"e0\""));
             for (JsonNode e : qmp.events) assertFalse("an update is not an unplug: " + e, e.path("event").asText().equals("DEVICE_DELETED"));
+
+            // the same through QMP, from a jar elsewhere: x-bundle-update
+            Path next = temp.getRoot().toPath().resolve("edu-mmio-1.0.2.jar");
+            withBundleVersion(ThirdPartyExample.jar(), next, "1.0.2");
+            int updates = count(orrery.stderr(), "'edu-mmio' is being updated");
+            JsonNode answer = qmp.execute("x-bundle-update", QmpSocket.JSON.createObjectNode()
+                    .put("bundle", "com.example.orrery.edu-mmio").put("file", next.toString()));
+            assertEquals(answer.toString(), "com.example.orrery.edu-mmio", answer.path("return").path("bundle").asText());
+            orrery.awaitStderr(err -> count(err, "'edu-mmio' is being updated") > updates, Duration.ofSeconds(20));
+            qmp.awaitEvent(QmpSocket.JSON.readTree("{\"event\": \"RESUME\"}"), Duration.ofSeconds(20));
+            int third = orrery.stdout().length();
+            orrery.send("md.l 0x10010000 3");
+            orrery.awaitStdout(out -> out.indexOf("10010000: 45440100 eca8db97 0000000a", third) >= 0, Duration.ofSeconds(20));
+            assertTrue(qmp.execute("x-bundle-update", QmpSocket.JSON.createObjectNode().put("bundle", "no.such.bundle")).toString()
+                    .contains("Bundle 'no.such.bundle' not found"));
         }
+    }
+
+    private static int count(String text, String what) {
+        int n = 0;
+        for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) n++;
+        return n;
     }
 
     /** Types a U-Boot command and waits for the prompt that follows it. */

@@ -113,15 +113,25 @@ class SnapshotE2ETest {
     }
 
     @Test void liveMigrationOverAUnixSocketCarriesOnInTheOtherProcess() throws Exception {
-        Path mig = tmp.resolve("mig.sock"), dstQmp = tmp.resolve("dst.qmp"), srcQmp = tmp.resolve("src.qmp");
-        try (Orrery dst = Orrery.start(guest(longElf, "-incoming", "unix:" + mig, "-qmp", "unix:" + dstQmp + ",server=on,wait=off"));
+        migrateWhileRunning("unix:" + tmp.resolve("mig.sock"));
+    }
+
+    @Test void liveMigrationOverTcpCarriesOnInTheOtherProcess() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) { port = s.getLocalPort(); }
+        migrateWhileRunning("tcp:127.0.0.1:" + port);
+    }
+
+    private void migrateWhileRunning(String uri) throws Exception {
+        Path dstQmp = tmp.resolve("dst.qmp"), srcQmp = tmp.resolve("src.qmp");
+        try (Orrery dst = Orrery.start(guest(longElf, "-incoming", uri, "-qmp", "unix:" + dstQmp + ",server=on,wait=off"));
              Orrery src = Orrery.start(guest(longElf, "-qmp", "unix:" + srcQmp + ",server=on,wait=off"))) {
             QmpClient qd = dst.qmp(dstQmp), qs = src.qmp(srcQmp);
             assertEquals("inmigrate", qd.call("query-status").path("status").asText());
             src.await("round 3 ", Duration.ofSeconds(60));
             qs.call("migrate-set-capabilities", (ObjectNode) F.objectNode().set("capabilities",
                     F.arrayNode().add(F.objectNode().put("capability", "events").put("state", true))));
-            qs.call("migrate", F.objectNode().put("uri", "unix:" + mig));
+            qs.call("migrate", F.objectNode().put("uri", uri));
             JsonNode done = awaitMigration(qs);
             assertEquals("completed", done.path("status").asText(), done.toString());
             assertTrue(done.path("ram").path("duplicate").asLong() > 0, "zero pages were skipped: " + done);

@@ -58,41 +58,11 @@ public final class MigrationCommands extends AbstractCommandModule {
             return out;
         });
 
-        on("snapshot-save", (a, c) -> {
-            Machine m = machine(c);
-            String tag = a.str("tag"), vmstate = a.str("vmstate");
-            List<String> devices = strings(a.get("devices"));
-            m.jobs().startOnThread(a.str("job-id"), "snapshot-save", () -> m.call(() -> {
-                VmSnapshots s = new VmSnapshots(m);
-                List<InternalSnapshots> disks = s.disks(devices);
-                s.save(tag, disks, VmSnapshots.vmStateDisk(disks, vmstate), false);
-                return null;
-            }));
-            return F.objectNode();
-        });
-        on("snapshot-load", (a, c) -> {
-            Machine m = machine(c);
-            String tag = a.str("tag"), vmstate = a.str("vmstate");
-            List<String> devices = strings(a.get("devices"));
-            m.jobs().startOnThread(a.str("job-id"), "snapshot-load", () -> m.call(() -> {
-                VmSnapshots s = new VmSnapshots(m);
-                List<InternalSnapshots> disks = s.disks(devices);
-                s.load(tag, disks, VmSnapshots.vmStateDisk(disks, vmstate));
-                return null;
-            }));
-            return F.objectNode();
-        });
-        on("snapshot-delete", (a, c) -> {
-            Machine m = machine(c);
-            String tag = a.str("tag");
-            List<String> devices = strings(a.get("devices"));
-            m.jobs().startOnThread(a.str("job-id"), "snapshot-delete", () -> m.call(() -> {
-                VmSnapshots s = new VmSnapshots(m);
-                s.delete(tag, s.disks(devices));
-                return null;
-            }));
-            return F.objectNode();
-        });
+        on("snapshot-save", (a, c) -> snapshotJob(a, c, "snapshot-save",
+                (s, disks) -> s.save(a.str("tag"), disks, VmSnapshots.vmStateDisk(disks, a.str("vmstate")), false)));
+        on("snapshot-load", (a, c) -> snapshotJob(a, c, "snapshot-load",
+                (s, disks) -> s.load(a.str("tag"), disks, VmSnapshots.vmStateDisk(disks, a.str("vmstate")))));
+        on("snapshot-delete", (a, c) -> snapshotJob(a, c, "snapshot-delete", (s, disks) -> s.delete(a.str("tag"), disks)));
 
         on("x-vm-snapshot-save", (a, c) -> {
             VmSnapshots s = new VmSnapshots(machine(c));
@@ -164,6 +134,22 @@ public final class MigrationCommands extends AbstractCommandModule {
     /** A date as "info snapshots" shows it (local time). */
     static String date(long seconds) {
         return DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").format(Instant.ofEpochSecond(seconds).atZone(ZoneId.systemDefault()));
+    }
+
+    private interface SnapshotWork {
+        void run(VmSnapshots snapshots, List<InternalSnapshots> disks) throws IOException;
+    }
+
+    /** A snapshot job on the disks named by {@code devices}, run with the guest stopped on a thread of its own. */
+    private static ObjectNode snapshotJob(org.orrery.command.Arguments a, CommandContext c, String type, SnapshotWork work) {
+        Machine m = machine(c);
+        List<String> devices = strings(a.get("devices"));
+        m.jobs().startOnThread(a.str("job-id"), type, () -> m.call(() -> {
+            VmSnapshots s = new VmSnapshots(m);
+            work.run(s, s.disks(devices));
+            return null;
+        }));
+        return F.objectNode();
     }
 
     private interface IoWork {
