@@ -191,23 +191,8 @@ public final class Hmp {
             a.atMost(1);
             callJson("x-vm-snapshot-delete", F.objectNode().put("tag", a.word(0)));
         });
-        info("snapshots", "", "show the currently saved VM snapshots", a -> {
-            JsonNode list = call("x-query-vm-snapshots", null);
-            if (list.isEmpty()) {
-                println("There is no snapshot available.");
-                return;
-            }
-            println("List of snapshots present on all disks:");
-            println(String.format("%-9s %-17s %12s %19s %15s", "ID", "TAG", "VM SIZE", "DATE", "VM CLOCK"));
-            for (JsonNode sn : list) {
-                long sec = sn.path("vm-clock-sec").asLong(), ms = sn.path("vm-clock-nsec").asLong() / 1_000_000;
-                String clock = String.format("%02d:%02d:%02d.%03d", sec / 3600, sec / 60 % 60, sec % 60, ms);
-                String date = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").format(
-                        java.time.Instant.ofEpochSecond(sn.path("date-sec").asLong()).atZone(java.time.ZoneId.systemDefault()));
-                println(String.format("%-9s %-17s %12s %19s %15s", "--", sn.path("name").asText(),
-                        humanSize(sn.path("vm-state-size").asLong()), date, clock));
-            }
-        });
+        info("snapshots", "", "show the currently saved VM snapshots", a ->
+                print(VmStateReports.snapshots(call("x-query-vm-snapshots", null))));
         def("migrate", "[-d] uri", "migrate to URI (exec:, unix:, tcp:, file:)", a -> {
             int i = "-d".equals(a.optional(0)) ? 1 : 0;
             callJson("migrate", F.objectNode().put("uri", a.word(i)));
@@ -222,32 +207,7 @@ public final class Hmp {
             o.putArray("capabilities").add(cap);
             callJson("migrate-set-capabilities", o);
         });
-        info("migrate", "", "show migration status", a -> {
-            JsonNode m = call("query-migrate", null);
-            if (!m.has("status")) return;
-            println("Migration status: " + m.path("status").asText());
-            println("total time: " + m.path("total-time").asLong() + " ms");
-            if (m.has("downtime")) println("downtime: " + m.path("downtime").asLong() + " ms");
-            if (m.has("setup-time")) println("setup: " + m.path("setup-time").asLong() + " ms");
-            JsonNode ram = m.path("ram");
-            if (ram.isObject()) {
-                println("transferred ram: " + ram.path("transferred").asLong() / 1024 + " kbytes");
-                println("total ram: " + ram.path("total").asLong() / 1024 + " kbytes");
-                println("duplicate: " + ram.path("duplicate").asLong() + " pages");
-                println("normal: " + ram.path("normal").asLong() + " pages");
-                println("normal bytes: " + ram.path("normal-bytes").asLong() / 1024 + " kbytes");
-            }
-            if (m.has("error-desc")) println("error description: " + m.path("error-desc").asText());
-        });
-    }
-
-    /** A size as QEMU's monitor shows it: 1.59 MiB. */
-    private static String humanSize(long bytes) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-        return u == 0 ? bytes + " B" : String.format("%.3g %s", v, units[u]);
+        info("migrate", "", "show migration status", a -> print(VmStateReports.migration(call("query-migrate", null))));
     }
 
     // ------------------------------------------------------------------ the command layer
