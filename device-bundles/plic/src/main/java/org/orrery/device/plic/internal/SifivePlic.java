@@ -190,10 +190,7 @@ final class SifivePlic extends MmioDevice implements InterruptController, HartWi
     // ---- registers ----
 
     private void writePriority(int source, long value) {
-        if (value > maxPriority) {
-            log().guestError("prio", "priority " + value + " above num-priorities " + maxPriority + " ignored");
-            return;
-        }
+        if (!withinPriorities("prio", "priority", value)) return;
         priority[source] = value;
         update();
     }
@@ -207,12 +204,16 @@ final class SifivePlic extends MmioDevice implements InterruptController, HartWi
     }
 
     private void writeThreshold(int ctx, long value) {
-        if (value > maxPriority) {
-            log().guestError("threshold", "threshold " + value + " above num-priorities " + maxPriority + " ignored");
-            return;
-        }
+        if (!withinPriorities("threshold", "threshold", value)) return;
         threshold[ctx] = value;
         update();
+    }
+
+    /** Priorities and thresholds above num-priorities are ignored (a guest error, logged once per {@code site}). */
+    private boolean withinPriorities(String site, String what, long value) {
+        if (value <= maxPriority) return true;
+        log().guestError(site, what + " " + value + " above num-priorities " + maxPriority + " ignored");
+        return false;
     }
 
     /** The highest-priority enabled pending source above the context's threshold (lowest id on ties), or 0. */
