@@ -1,5 +1,6 @@
 package org.orrery.device.virtioinput.internal;
 
+import org.orrery.device.support.DeviceType;
 import org.orrery.device.virtio.VirtioDevice;
 import org.orrery.qom.TypeDescription;
 import org.orrery.qom.TypeProvider;
@@ -10,20 +11,16 @@ final class VirtioInputTypes {
     private VirtioInputTypes() { }
 
     @Component(service = TypeProvider.class)
-    public static final class Keyboard implements TypeProvider {
-        @Override public TypeDescription describe() {
-            return TypeDescription.named(VirtioKeyboard.TYPE).parent(VirtioDevice.TYPE)
-                    .description("virtio keyboard: receives the keys of display front-ends (VNC)")
-                    .creates(VirtioKeyboard::new);
-        }
+    public static final class Keyboard extends DeviceType {
+        public Keyboard() { super(() -> TypeDescription.named(VirtioKeyboard.TYPE).parent(VirtioDevice.TYPE)
+                .description("virtio keyboard: receives the keys of display front-ends (VNC)")
+                .creates(VirtioKeyboard::new)); }
     }
 
     @Component(service = TypeProvider.class)
-    public static final class Tablet implements TypeProvider {
-        @Override public TypeDescription describe() {
-            return TypeDescription.named(VirtioTablet.TYPE).parent(VirtioDevice.TYPE)
-                    .description("virtio tablet (absolute pointer): receives the pointer of display front-ends (VNC)")
-                    .creates(VirtioTablet::new);
-        }
+    public static final class Tablet extends DeviceType {
+        public Tablet() { super(() -> TypeDescription.named(VirtioTablet.TYPE).parent(VirtioDevice.TYPE)
+                .description("virtio tablet (absolute pointer): receives the pointer of display front-ends (VNC)")
+                .creates(VirtioTablet::new)); }
     }
 }

@@ -1,12 +1,13 @@
 package org.orrery.device.virtiopci.internal;
 
 import org.orrery.device.pci.PciDevice;
+import org.orrery.device.support.DeviceType;
 import org.orrery.device.virtio.VirtioBus;
 import org.orrery.device.virtio.VirtioDevice;
 import org.orrery.qom.ObjectType;
 import org.orrery.qom.Property;
-import org.orrery.qom.TypeDescription;
 import org.orrery.qom.TypeDeriver;
+import org.orrery.qom.TypeDescription;
 import org.orrery.qom.TypeProvider;
 import org.osgi.service.component.annotations.Component;
 
@@ -18,20 +19,16 @@ final class VirtioPciTypes {
     private VirtioPciTypes() { }
 
     @Component(service = TypeProvider.class)
-    public static final class Base implements TypeProvider {
-        @Override public TypeDescription describe() {
-            return TypeDescription.named(VirtioPciDevice.TYPE).parent(PciDevice.TYPE).abstractType()
-                    .description("The base of virtio devices on PCI (virtio-blk-pci, virtio-rng-pci, ...)")
-                    .properties(VirtioPciDevice.DISABLE_LEGACY, VirtioPciDevice.DISABLE_MODERN, VirtioPciDevice.VECTORS);
-        }
+    public static final class Base extends DeviceType {
+        public Base() { super(() -> TypeDescription.named(VirtioPciDevice.TYPE).parent(PciDevice.TYPE).abstractType()
+                .description("The base of virtio devices on PCI (virtio-blk-pci, virtio-rng-pci, ...)")
+                .properties(VirtioPciDevice.DISABLE_LEGACY, VirtioPciDevice.DISABLE_MODERN, VirtioPciDevice.VECTORS)); }
     }
 
     @Component(service = TypeProvider.class)
-    public static final class Bus implements TypeProvider {
-        @Override public TypeDescription describe() {
-            return TypeDescription.named(VirtioPciDevice.BUS_TYPE).parent(VirtioBus.TYPE)
-                    .description("The bus inside a virtio-pci function that holds its virtio device").creates(VirtioBus::new);
-        }
+    public static final class Bus extends DeviceType {
+        public Bus() { super(() -> TypeDescription.named(VirtioPciDevice.BUS_TYPE).parent(VirtioBus.TYPE)
+                .description("The bus inside a virtio-pci function that holds its virtio device").creates(VirtioBus::new)); }
     }
 
     /**
