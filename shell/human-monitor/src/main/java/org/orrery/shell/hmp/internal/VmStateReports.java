@@ -49,12 +49,14 @@ final class VmStateReports {
 
     private static void line(StringBuilder out, String s) { out.append(s).append('\n'); }
 
-    /** A size as QEMU's monitor shows it: 1.59 MiB. */
+    /** A size as QEMU's monitor shows it: three significant digits, no trailing zeros (1.59 MiB, 1 KiB, 512 KiB). */
     static String humanSize(long bytes) {
         String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
         double v = bytes;
         int u = 0;
         while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-        return u == 0 ? bytes + " B" : String.format("%.3g %s", v, units[u]);
+        if (u == 0) return bytes + " B";
+        String digits = new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+        return digits + " " + units[u];
     }
 }

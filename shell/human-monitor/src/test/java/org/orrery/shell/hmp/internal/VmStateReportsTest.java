@@ -17,6 +17,9 @@ class VmStateReportsTest {
         assertEquals("0 B", VmStateReports.humanSize(0));
         assertEquals("1023 B", VmStateReports.humanSize(1023));
         assertEquals("1.59 MiB", VmStateReports.humanSize(1_667_236));
+        assertEquals("1 KiB", VmStateReports.humanSize(1024));
+        assertEquals("512 KiB", VmStateReports.humanSize(512 * 1024));
+        assertEquals("1.5 GiB", VmStateReports.humanSize(3L << 29));
     }
 
     @Test
