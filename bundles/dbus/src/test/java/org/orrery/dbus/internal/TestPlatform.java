@@ -42,7 +42,7 @@ final class TestPlatform extends org.orrery.machine.testing.TestPlatform {
                 .creates(TestDevice::new), "test");
         registry.add(OBJECT_TYPE_KEY, TypeDescription.named("test-object").implementing("user-creatable").property(SIZE)
                 .creates(QObject::new), "test.bundle");
-        module("dbus", dbus, "org.orrery.dbus-frontend");
+        module("dbus", dbus, "org.orrery.dbus");
         module("test", testCommands(), "test");
         machine = machine("main", "test");
     }
