@@ -211,17 +211,36 @@ final class MachineSnapshot {
     }
 
     private static long readRam(DataInputStream in, MemorySegment ram, byte[] chunk) throws IOException {
-        long pages = ram.byteSize() / PAGE, normal = 0;
-        ram.fill((byte) 0);
+        long pages = ram.byteSize() / PAGE, normal = 0, next = 0;
+        MemorySegment zeros = MemorySegment.ofArray(new byte[chunk.length]);
         while (true) {
             long start = in.readLong();
-            if (start == -1) return normal;
+            if (start == -1) {
+                clearGap(ram, next, pages, zeros);
+                return normal;
+            }
             int run = in.readInt();
-            if (start < 0 || run <= 0 || run > chunk.length / PAGE || start + run > pages)
-                throw new StateException("RAM run of " + run + " pages at page " + start + " lies outside the RAM: a damaged stream");
+            if (start < next || run <= 0 || run > chunk.length / PAGE || start + run > pages)
+                throw new StateException("RAM run of " + run + " pages at page " + start + " lies outside the RAM or out of order: a damaged stream");
+            clearGap(ram, next, start, zeros);
             in.readFully(chunk, 0, run * PAGE);
             MemorySegment.copy(chunk, 0, ram, ValueLayout.JAVA_BYTE, start * PAGE, run * PAGE);
             normal += run;
+            next = start + run;
+        }
+    }
+
+    /**
+     * Zeroes the pages [from, to) that are not zero already: a fresh machine's RAM is, and writing it anyway would
+     * make the host commit every page of a large guest (2 GiB for a 2 GiB guest whose state is a few MiB).
+     */
+    private static void clearGap(MemorySegment ram, long fromPage, long toPage, MemorySegment zeros) {
+        long at = fromPage * PAGE, end = toPage * PAGE;
+        while (at < end) {
+            long n = Math.min(zeros.byteSize(), end - at);
+            MemorySegment part = ram.asSlice(at, n);
+            if (part.mismatch(zeros.asSlice(0, n)) >= 0) part.fill((byte) 0);
+            at += n;
         }
     }
 
