@@ -263,5 +263,16 @@ class SnapshotE2ETest {
         String snapshots = qemuImg("snapshot", "-l", img.toString());
         assertTrue(snapshots.contains("s2") && !snapshots.contains(" s1 "), snapshots);
         qemuImg("check", img.toString());
+
+        // -loadvm: a new process starts from the snapshot, at U-Boot's prompt with the RAM it had
+        try (Orrery o = Orrery.start(List.of("-machine", "virt", "-m", "256M", "-nographic",
+                "-bios", "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin", "-kernel", Orrery.UBOOT_SMODE.toString(),
+                "-drive", "file=" + img + ",if=none,id=d0,format=qcow2", "-device", "virtio-blk-device,drive=d0", "-loadvm", "s2",
+                "-qmp", "unix:" + tmp.resolve("loadvm.qmp") + ",server=on,wait=off"))) {
+            // what is typed before the state is in would land in the UART the state then replaces
+            awaitStatus(o.qmp(tmp.resolve("loadvm.qmp")), "running");
+            assertEquals("c0ffee03", word(o, at), "RAM of a process started with -loadvm s2");
+            assertTrue(!o.output().contains("OpenSBI"), "the firmware did not run again:\n" + o.output());
+        }
     }
 }
