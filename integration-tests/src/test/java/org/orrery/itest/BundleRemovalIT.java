@@ -105,6 +105,26 @@ public class BundleRemovalIT {
         }
     }
 
+    /**
+     * A backend bundle updated under a running guest: the console's chardev is made again at its path by the new
+     * code and the UART takes it up, so U-Boot answers on the console (whose client reconnects, as to any socket
+     * server that was restarted); nothing is announced as deleted.
+     */
+    @Test
+    public void updatingTheCharBackendsBundleKeepsTheConsoleOfTheRunningGuest() throws Exception {
+        try (PluginRig rig = new PluginRig(machines, layer).uboot()) {
+            QObject before = rig.machine.tree().resolve("/chardevs/serial0");
+            bundle("org.orrery.char-backends").update();
+            PluginRig.await(() -> rig.machine.tree().resolve("/chardevs/serial0") != null
+                    && rig.machine.tree().resolve("/chardevs/serial0") != before && "running".equals(rig.status()),
+                    () -> "serial0 made again and the machine running; status " + rig.status() + ", reason " + rig.machine.pauseReason());
+            assertEquals("serial0", rig.machine.tree().resolve(UART).getProperty("chardev").asText().replaceAll(".*/", ""));
+            assertFalse("an update is not a removal", rig.hasEvent("OBJECT_DELETED", "serial0"));
+            rig.reconnectConsole();
+            rig.ubootAnswers();
+        }
+    }
+
     /** Types a U-Boot command and returns what it printed up to the next prompt. */
     private static String uboot(PluginRig rig, String command) {
         int from = rig.serialText().length();

@@ -96,30 +96,46 @@ final class PluginRig implements AutoCloseable {
         return this;
     }
 
+    private Path consoleSocket;
+
     private void connectConsole() {
         try {
-            Path socket = Files.createTempDirectory("orrery-itest-serial").resolve("serial.sock");
+            consoleSocket = Files.createTempDirectory("orrery-itest-serial").resolve("serial.sock");
             qmp("chardev-add", "{\"id\":\"serial0\",\"backend\":{\"type\":\"socket\",\"data\":{\"addr\":{\"type\":\"unix\",\"data\":{\"path\":\""
-                    + socket + "\"}},\"server\":true,\"wait\":false}}}");
-            console = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket));
-            java.nio.channels.SocketChannel ch = console;
-            Thread reader = new Thread(() -> {
-                java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(8192);
-                try {
-                    while (ch.read(buffer) >= 0) {
-                        buffer.flip();
-                        serial.append(java.nio.charset.StandardCharsets.ISO_8859_1.decode(buffer));
-                        buffer.clear();
-                    }
-                } catch (IOException closed) {
-                    // the machine or the test closed the console
-                }
-            }, "itest-serial");
-            reader.setDaemon(true);
-            reader.start();
+                    + consoleSocket + "\"}},\"server\":true,\"wait\":false}}}");
+            attachConsole();
         } catch (IOException e) {
             throw new AssertionError("cannot connect to the serial console", e);
         }
+    }
+
+    /** Connects to the console's socket again (its chardev was made anew: a server socket drops its clients). */
+    void reconnectConsole() {
+        try {
+            console.close();
+            attachConsole();
+        } catch (IOException e) {
+            throw new AssertionError("cannot reconnect to the serial console", e);
+        }
+    }
+
+    private void attachConsole() throws IOException {
+        console = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(consoleSocket));
+        java.nio.channels.SocketChannel ch = console;
+        Thread reader = new Thread(() -> {
+            java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(8192);
+            try {
+                while (ch.read(buffer) >= 0) {
+                    buffer.flip();
+                    serial.append(java.nio.charset.StandardCharsets.ISO_8859_1.decode(buffer));
+                    buffer.clear();
+                }
+            } catch (IOException closed) {
+                // the machine or the test closed the console
+            }
+        }, "itest-serial");
+        reader.setDaemon(true);
+        reader.start();
     }
 
     /** Types {@code text} on the serial console. */

@@ -164,6 +164,16 @@ public final class ObjectTree {
     }
 
     /**
+     * Points {@code holder}'s link {@code property} at {@code target} even after realize, and tells the holder
+     * ({@code onLinkRestored}): for a link cleared when its target went with a bundle being updated, once the
+     * target's successor stands at the same path. Not for clients: a link set after realize is otherwise refused.
+     */
+    public void relink(QObject holder, String property, QObject target) {
+        if (holder.tree() != this || target.tree() != this) throw new QomException("relink across trees");
+        holder.restoreLink(property, target);
+    }
+
+    /**
      * Deletes an object and its subtree: unrealizes (children first), detaches and finalizes, emitting
      * DEVICE_DELETED for devices. Refused while other objects link to it unless {@code force}, in which
      * case those links are cleared.

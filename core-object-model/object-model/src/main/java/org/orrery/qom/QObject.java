@@ -209,6 +209,15 @@ public class QObject {
         }
     }
 
+    /** Points link {@code property} at {@code target} again, whatever its window (see ObjectTree.relink). */
+    final void restoreLink(String property, QObject target) {
+        Property<?> p = type.properties().get(property);
+        if (p == null || !(p.type() instanceof PropertyTypes.LinkType<?>) || p.isComputed())
+            throw new QomException(describe() + " has no link property '" + property + "'");
+        values.put(property, target);
+        onLinkRestored(property);
+    }
+
     /** Stored links of this object, by property name. */
     final Map<String, QObject> links() {
         Map<String, QObject> out = new LinkedHashMap<>();
@@ -238,6 +247,12 @@ public class QObject {
 
     /** Hook: a link of this object was cleared because its target was removed with its bundle. */
     protected void onLinkCleared(String property) { }
+
+    /**
+     * Hook: a link cleared because its target went with a bundle being updated points at the target's successor
+     * again (same path, new code); a realized object takes it up here (a UART attaches to the new chardev).
+     */
+    protected void onLinkRestored(String property) { }
 
     /** A short description for error messages: its path if attached, else its type. */
     public final String describe() {

@@ -35,9 +35,13 @@ final class DeviceCarryOver {
 
     private record Pending(String parentPath, String name, String type, ObjectNode properties, StateRecord state) { }
 
+    /** A backend object waiting for its type, and the links that pointed at it (holder path, property). */
+    private record PendingBackend(String parentPath, String name, String type, ObjectNode properties, List<String[]> linkers) { }
+
     private final String machineName;
     private final Map<String, StateRecord> boardStates = new HashMap<>();
     private final List<Pending> pending = new ArrayList<>();
+    private final List<PendingBackend> backends = new ArrayList<>();
 
     DeviceCarryOver(String machineName) { this.machineName = machineName; }
 
@@ -49,13 +53,77 @@ final class DeviceCarryOver {
 
     /** Takes a user's device whose type is being replaced out of the tree, silently, keeping what it takes to make it again. */
     void takeOut(ObjectTree tree, QObject o) {
+        pending.add(new Pending(o.parent().path(), o.name(), o.type().name(), setProperties(o), stateOf(o)));
+        tree.discard(o);
+    }
+
+    private static ObjectNode setProperties(QObject o) {
         ObjectNode props = JsonNodeFactory.instance.objectNode();
         for (org.orrery.qom.Property<?> p : o.type().properties().values()) {
             if (p.isComputed() || p.settable() == Settable.NEVER || !o.isSet(p)) continue;
             props.set(p.name(), o.getProperty(p.name()));
         }
-        pending.add(new Pending(o.parent().path(), o.name(), o.type().name(), props, stateOf(o)));
+        return props;
+    }
+
+    /**
+     * A backend the user made (a chardev, a netdev, an RNG backend) whose type is being replaced: taken out silently
+     * with its properties and the links that pointed at it, to be made again and linked again when the type is back.
+     * The devices using it lose it meanwhile (the machine is paused) and take up its successor through
+     * {@code onLinkRestored}. Guest RAM is not a backend that can go: its memory backend is left to the removal.
+     */
+    void takeOutBackend(ObjectTree tree, QObject o) {
+        List<String[]> linkers = new ArrayList<>();
+        for (String l : tree.linkersOf(o)) {
+            int dot = l.lastIndexOf('.');
+            linkers.add(new String[]{l.substring(0, dot), l.substring(dot + 1)});
+        }
+        backends.add(new PendingBackend(o.parent().path(), o.name(), o.type().name(), setProperties(o), linkers));
         tree.discard(o);
+    }
+
+    /** Whether {@code o} is a backend {@link #takeOutBackend} can carry over. */
+    static boolean isUserBackend(QObject o) {
+        if (o instanceof Device || o instanceof org.orrery.machine.backend.MemoryBackend || o.parent() == null) return false;
+        String parent = o.parent().path();
+        return parent.equals("/chardevs") || parent.equals("/netdevs") || parent.equals("/objects");
+    }
+
+    /** Makes again every waiting backend whose type is back, and points the links that pointed at it at the new one. */
+    List<QObject> recreateBackends(ObjectTree tree) {
+        List<QObject> made = new ArrayList<>();
+        for (Iterator<PendingBackend> it = backends.iterator(); it.hasNext(); ) {
+            PendingBackend p = it.next();
+            Optional<ObjectType> t = tree.registry().find(p.type);
+            if (t.isEmpty() || t.get().isAbstract()) continue;
+            it.remove();
+            QObject parent = tree.container(p.parentPath);
+            if (parent.child(p.name) != null) continue;
+            QObject o = tree.createChild(parent, p.name, p.type);
+            try {
+                for (Iterator<Map.Entry<String, JsonNode>> f = p.properties.fields(); f.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = f.next();
+                    o.setProperty(e.getKey(), Value.ofJson(e.getKey(), e.getValue()));
+                }
+                o.realize();
+            } catch (RuntimeException e) {
+                tree.delete(o, true);
+                LOG.warning("machine " + machineName + ": " + p.parentPath + "/" + p.name + " (" + p.type
+                        + ") could not be made again by the updated bundle: " + e.getMessage());
+                continue;
+            }
+            for (String[] l : p.linkers) {
+                QObject holder = tree.resolve(l[0]);
+                if (holder == null) continue;
+                try {
+                    tree.relink(holder, l[1], o);
+                } catch (RuntimeException e) {
+                    LOG.warning("machine " + machineName + ": " + l[0] + " could not take up the new " + o.path() + ": " + e.getMessage());
+                }
+            }
+            made.add(o);
+        }
+        return made;
     }
 
     private StateRecord stateOf(QObject o) {
@@ -74,10 +142,11 @@ final class DeviceCarryOver {
         if (s != null) restore(o, s);
     }
 
-    /** Types of user devices waiting for their type to come back. */
+    /** Types of user devices and backends waiting for their type to come back. */
     Set<String> waitingTypes() {
         Set<String> out = new TreeSet<>();
         for (Pending p : pending) out.add(p.type);
+        for (PendingBackend p : backends) out.add(p.type);
         return out;
     }
 

@@ -312,6 +312,11 @@ final class MachineImpl implements Machine, SafePoint {
                 boolean doomed = false;
                 for (String n : names) if (o.type().isA(n)) { doomed = true; break; }
                 if (!doomed) continue;
+                if (replacing && DeviceCarryOver.isUserBackend(o)) {
+                    gone.add(o.type().name());
+                    carryOver.takeOutBackend(tree, o);
+                    continue;
+                }
                 if (DeviceCarryOver.isUserDevice(o)) {
                     // an update brings the type back: the device waits for it with its state; otherwise it is unplugged
                     if (replacing) {
@@ -342,6 +347,7 @@ final class MachineImpl implements Machine, SafePoint {
             Board b = board();
             if (b == null || !pausedForMissingTypes) return null;
             try {
+                for (QObject o : carryOver.recreateBackends(tree)) LOG.info("machine " + name + ": " + o.path() + " (" + o.type().name() + ") is back");
                 for (QObject o : carryOver.recreate(tree)) LOG.info("machine " + name + ": " + o.path() + " (" + o.type().name() + ") is back");
                 for (QObject o : b.recreateMissing()) {
                     LOG.info("machine " + name + ": " + o.path() + " (" + o.type().name() + ") is back");
@@ -416,7 +422,7 @@ final class MachineImpl implements Machine, SafePoint {
         java.util.Set<String> types = new java.util.TreeSet<>(b.missingDevices().values());
         if (types.isEmpty() && !carryOver.waitingTypes().isEmpty()) {
             String list = String.join("', '", carryOver.waitingTypes());
-            return "device type '" + list + "' is being updated with its bundle; its devices keep their state and the machine resumes when it is back";
+            return "type '" + list + "' is being updated with its bundle; its objects keep their state and the machine resumes when it is back";
         }
         types.addAll(carryOver.waitingTypes());
         String list = String.join("', '", types);

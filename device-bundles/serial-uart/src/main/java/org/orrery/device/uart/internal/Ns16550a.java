@@ -154,6 +154,13 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
         if (property.equals(CHARDEV.name())) backend = null;
     }
 
+    /** The chardev's bundle was updated: its successor at the same path carries the console on. */
+    @Override protected void onLinkRestored(String property) {
+        if (!property.equals(CHARDEV.name()) || !isRealized() || !(get(CHARDEV) instanceof CharBackend b)) return;
+        backend = b;
+        b.attach(this);
+    }
+
     @Override public void reset() {
         super.reset();
         resetRegisters();

@@ -87,6 +87,13 @@ final class VirtioNet extends VirtioDevice implements NetFrontEnd {
         if (property.equals(NETDEV.name())) backend = null;
     }
 
+    /** The netdev's bundle was updated: the NIC attaches to its successor at the same path. */
+    @Override protected void onLinkRestored(String property) {
+        if (!property.equals(NETDEV.name()) || !isRealized() || !(get(NETDEV) instanceof NetBackend b)) return;
+        b.attach(this);
+        backend = b;
+    }
+
     /** Parses {@code xx:xx:xx:xx:xx:xx} (QEMU's macaddr property), refusing anything else in QEMU's words. */
     static void parseMac(String text, byte[] out) {
         String[] parts = text.split("[:-]", -1);
