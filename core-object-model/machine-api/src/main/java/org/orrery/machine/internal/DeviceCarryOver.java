@@ -97,21 +97,8 @@ final class DeviceCarryOver {
             Optional<ObjectType> t = tree.registry().find(p.type);
             if (t.isEmpty() || t.get().isAbstract()) continue;
             it.remove();
-            QObject parent = tree.container(p.parentPath);
-            if (parent.child(p.name) != null) continue;
-            QObject o = tree.createChild(parent, p.name, p.type);
-            try {
-                for (Iterator<Map.Entry<String, JsonNode>> f = p.properties.fields(); f.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = f.next();
-                    o.setProperty(e.getKey(), Value.ofJson(e.getKey(), e.getValue()));
-                }
-                o.realize();
-            } catch (RuntimeException e) {
-                tree.delete(o, true);
-                LOG.warning("machine " + machineName + ": " + p.parentPath + "/" + p.name + " (" + p.type
-                        + ") could not be made again by the updated bundle: " + e.getMessage());
-                continue;
-            }
+            QObject o = makeAgain(tree, p.parentPath, p.name, p.type, p.properties);
+            if (o == null) continue;
             for (String[] l : p.linkers) {
                 QObject holder = tree.resolve(l[0]);
                 if (holder == null) continue;
@@ -158,25 +145,35 @@ final class DeviceCarryOver {
             Optional<ObjectType> t = tree.registry().find(p.type);
             if (t.isEmpty() || t.get().isAbstract()) continue;
             it.remove();
-            QObject parent = tree.container(p.parentPath);
-            if (parent.child(p.name) != null) continue;   // someone plugged another device there meanwhile
-            QObject o = tree.createChild(parent, p.name, p.type);
-            try {
-                for (Iterator<Map.Entry<String, JsonNode>> f = p.properties.fields(); f.hasNext(); ) {
-                    Map.Entry<String, JsonNode> e = f.next();
-                    o.setProperty(e.getKey(), Value.ofJson(e.getKey(), e.getValue()));
-                }
-                o.realize();
-            } catch (RuntimeException e) {
-                tree.delete(o, true);   // announced: the device is gone for good
-                LOG.warning("machine " + machineName + ": " + p.parentPath + "/" + p.name + " (" + p.type
-                        + ") could not be made again by the updated bundle: " + e.getMessage());
-                continue;
-            }
+            QObject o = makeAgain(tree, p.parentPath, p.name, p.type, p.properties);
+            if (o == null) continue;
             if (p.state != null) restore(o, p.state);
             made.add(o);
         }
         return made;
+    }
+
+    /**
+     * Makes {@code type} again at {@code parentPath/name} with {@code properties} and realizes it; null when something
+     * took the place meanwhile or the new code refuses (logged; the object is then gone for good, and announced).
+     */
+    private QObject makeAgain(ObjectTree tree, String parentPath, String name, String type, ObjectNode properties) {
+        QObject parent = tree.container(parentPath);
+        if (parent.child(name) != null) return null;
+        QObject o = tree.createChild(parent, name, type);
+        try {
+            for (Iterator<Map.Entry<String, JsonNode>> f = properties.fields(); f.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = f.next();
+                o.setProperty(e.getKey(), Value.ofJson(e.getKey(), e.getValue()));
+            }
+            o.realize();
+            return o;
+        } catch (RuntimeException e) {
+            tree.delete(o, true);
+            LOG.warning("machine " + machineName + ": " + parentPath + "/" + name + " (" + type
+                    + ") could not be made again by the updated bundle: " + e.getMessage());
+            return null;
+        }
     }
 
     private void restore(QObject o, StateRecord s) {
