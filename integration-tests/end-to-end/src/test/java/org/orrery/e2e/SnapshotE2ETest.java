@@ -141,6 +141,15 @@ class SnapshotE2ETest {
             dst.await("round " + (sourceLast + 3) + " ", Duration.ofSeconds(60));
             assertTrue(assertOneRun(src.output(), dst.output()) >= sourceLast + 3);
             assertEquals(sourceLast, lastRound(src.output()), "the source stayed stopped");
+            // what was carried: every device's declared state, introspectable
+            JsonNode uart = null, hart = null;
+            for (JsonNode d : qd.call("x-query-vmstate")) {
+                if (d.path("type").asText().equals("ns16550a")) uart = d.path("state");
+                if (d.path("path").asText().startsWith("hart")) hart = d.path("state");
+            }
+            assertTrue(uart != null && uart.path("version").asInt() >= 1 && uart.path("fields").toString().contains("\"registers\""),
+                    "x-query-vmstate describes the UART: " + uart);
+            assertTrue(hart != null && hart.path("fields").toString().contains("\"pc\""), "x-query-vmstate describes the hart: " + hart);
             qs.call("quit");
             qd.call("quit");
         }
