@@ -161,7 +161,6 @@ final class Migration {
         } catch (Exception e) {
             String why = message(e);
             LOG.log(Level.SEVERE, "incoming migration from " + uri.text() + " failed: " + why);
-            System.err.println("orrery: load of migration failed: " + why);
             try {
                 machine.call(() -> { machine.incomingFinished(null, why); return null; });
             } catch (RuntimeException ignored) {
