@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  */
 @Component(service = CommandModule.class)
 public final class BundleUpdateCommands extends AbstractCommandModule {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(BundleUpdateCommands.class.getName());
     private static final long REFRESH_SECONDS = 60;
 
     @Activate
@@ -63,7 +64,7 @@ public final class BundleUpdateCommands extends AbstractCommandModule {
             context.getBundle(0).adapt(FrameworkWiring.class).refreshBundles(List.of(b), e -> refreshed.countDown());
             refreshed.await(REFRESH_SECONDS, TimeUnit.SECONDS);
         } catch (IOException | BundleException | RuntimeException e) {
-            System.err.println("orrery: x-bundle-update of " + b.getSymbolicName() + " failed: " + e.getMessage());
+            LOG.warning("x-bundle-update of " + b.getSymbolicName() + " failed: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
