@@ -49,7 +49,9 @@ def tftp(emulator):
                  "-netdev", "user,id=n0,tftp=" + work + "/tftp", "-device", "virtio-net-device,netdev=n0"])
     try:
         c.wait(rb"Hit any key", 120); c.type(""); c.wait(rb"=> ", 30)
-        c.type("setenv autoload no"); c.type("dhcp"); c.wait(rb"DHCP client bound", 60)
+        c.type("setenv autoload no"); c.type("dhcp")
+        # U-Boot reads (and drops) console input while its network runs: type only at the prompt after it
+        c.wait(rb"DHCP client bound[^\n]*\n=> ", 60)
         c.type("tftpboot 0x84000000 big.bin")
         m = c.wait(rb"([0-9.]+) (KiB|MiB)/s\s+done", 300)
         return float(m.group(1)) / (1024 if m.group(2) == b"KiB" else 1)

@@ -38,6 +38,8 @@ final class TcpNat {
     private final Map<Key, Conn> conns = new HashMap<>();
     private final List<Listener> listeners = new ArrayList<>();
     private final List<Conn> paused = new ArrayList<>();
+    /** Connections holding back an acknowledgement of the guest's data until the network thread's next turn. */
+    private final List<Conn> ackLater = new ArrayList<>();
     private int nextPort = 1024;
 
     TcpNat(UserNetwork net) { this.net = net; }
@@ -139,6 +141,10 @@ final class TcpNat {
         boolean hostEof, finSent, finAcked, guestFin, outputShut, closed;
         long lastProgress = System.nanoTime() / 1_000_000;
         int retries;
+        /** Full-sized guest segments received and not acknowledged yet (at most one: the second is acked at once). */
+        int unacknowledgedSegments;
+        /** Set by every segment to the guest that carries an acknowledgement. */
+        boolean ackSent;
 
         Conn(Key id, SocketChannel channel) {
             this.id = id;
@@ -167,6 +173,10 @@ final class TcpNat {
             }
             if (length > 0) System.arraycopy(data, offset, f, t + 20 + options, length);
             Packets.put16(f, t + 16, ~Packets.sum(f, t, tcpLength, Packets.pseudoSum(id.remote(), id.guest(), Packets.PROTO_TCP, tcpLength)) & 0xffff);
+            if ((flags & ACK) != 0) {
+                unacknowledgedSegments = 0; // this segment acknowledges everything received
+                ackSent = true;
+            }
             net.toGuest(f);
         }
 
@@ -294,7 +304,7 @@ final class TcpNat {
                 }
             }
             if ((flags & ACK) != 0) acknowledged(ack, window);
-            boolean needAck = false;
+            boolean needAck = false, fullSegment = false;
             if (dataLength > 0 || (flags & FIN) != 0) {
                 int offset = rcvNxt - seq; // bytes of this segment already received
                 if (offset < 0 || offset > dataLength) {
@@ -322,10 +332,28 @@ final class TcpNat {
                     if (closed) return;
                 }
                 needAck = true;
+                fullSegment = dataLength >= mss && (flags & FIN) == 0 && take == dataLength - offset;
             }
+            ackSent = false;
             push();
-            if (needAck) sendAck();
+            if (needAck && !ackSent) acknowledge(fullSegment); // else data for the guest carried it
             maybeClose();
+        }
+
+        /**
+         * Acknowledges the guest's data as a receiver should (RFC 9293, 3.8.6.3: at least every second full-sized
+         * segment): a short segment (the end of a write) or a second full one is acknowledged at once; a first full
+         * one on the network thread's next turn, so a burst of the guest's segments costs it half the ACK frames
+         * (each one an interrupt and a pass through its stack) without any ACK waiting for a timer.
+         */
+        void acknowledge(boolean fullSegment) {
+            if (unacknowledgedSegments == 0 && fullSegment) {
+                unacknowledgedSegments = 1;
+                ackLater.add(this);
+                if (!net.onNetworkThread()) net.selector.wakeup();
+                return;
+            }
+            sendAck();
         }
 
         void acknowledged(int ack, int window) {
@@ -382,6 +410,7 @@ final class TcpNat {
             closed = true;
             conns.remove(id);
             paused.remove(this);
+            ackLater.remove(this);
             try {
                 channel.close();
             } catch (IOException ignored) {
@@ -492,6 +521,14 @@ final class TcpNat {
         List<Conn> again = new ArrayList<>(paused);
         paused.clear();
         for (Conn c : again) if (!c.closed) c.updateInterest();
+    }
+
+    /** Sends the acknowledgements held back for the end of this turn (those a data segment carried are gone). */
+    void flushAcks() {
+        if (ackLater.isEmpty()) return;
+        List<Conn> due = new ArrayList<>(ackLater);
+        ackLater.clear();
+        for (Conn c : due) if (!c.closed && c.unacknowledgedSegments > 0) c.sendAck();
     }
 
     void tick(long now) {

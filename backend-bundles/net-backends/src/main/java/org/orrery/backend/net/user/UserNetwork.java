@@ -110,7 +110,8 @@ public final class UserNetwork implements AutoCloseable {
     /** Open UDP flows, for queries. */
     public int udpFlows() { return locked(udp::size); }
 
-    private int locked(java.util.function.IntSupplier read) {
+    /** Runs {@code read} with the stack lock held (the network's thread waits). Package-visible for tests. */
+    int locked(java.util.function.IntSupplier read) {
         stack.lock();
         try {
             return read.getAsInt();
@@ -233,6 +234,7 @@ public final class UserNetwork implements AutoCloseable {
             counters.fromGuest.incrementAndGet();
             handle(f);
         }
+        tcp.flushAcks();
         tcp.resume();
         long now = System.nanoTime();
         if (now - nextTick < 0) return nextTick;

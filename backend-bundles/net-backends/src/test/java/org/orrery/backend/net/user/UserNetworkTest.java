@@ -179,6 +179,44 @@ class UserNetworkTest {
         }
     }
 
+    /**
+     * The guest's data is acknowledged as a receiver should: a second full-sized segment at once, covering the
+     * first (one ACK frame for two), a short one at once, and a lone full one on the network thread's next turn,
+     * not after a timer or never.
+     */
+    @Test void guestSegmentsAreAcknowledgedEverySecondFullOneAndALoneOneWithoutDelay() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()); Guest g = new Guest()) {
+            int port = server.getLocalPort();
+            int ours = established(g, 40003, port, 1000);
+            Socket host = server.accept();
+            byte[] data = new byte[3 * 1460 + 100];
+            new Random(3).nextBytes(data);
+            java.util.function.IntFunction<byte[]> segment = i -> tcp(IP, 40003, HOST, port, 1001 + i * 1460, ours, TcpNat.ACK, 65535,
+                    java.util.Arrays.copyOfRange(data, i * 1460, Math.min(data.length, (i + 1) * 1460)));
+            // two full segments in one turn of the network (as a burst from the guest's NIC arrives)
+            g.net.locked(() -> { g.send(segment.apply(0)); g.send(segment.apply(1)); return 0; });
+            byte[] ack = g.await(f -> isTcp(f) && dstPort(f) == 40003);
+            assertEquals(1001 + 2 * 1460, tcpAck(ack), "one ACK covers both segments; none for the first alone");
+            assertTrue(g.nothing(f -> isTcp(f) && dstPort(f) == 40003), "no second ACK for the same data");
+            g.send(segment.apply(2));
+            long sent = System.nanoTime();
+            assertEquals(1001 + 3 * 1460, tcpAck(g.await(f -> isTcp(f) && dstPort(f) == 40003)), "a lone full segment is acknowledged");
+            assertTrue(System.nanoTime() - sent < 1_000_000_000L * TcpNat.RETRANSMIT_MS / 1000, "without waiting for a timer");
+            g.send(segment.apply(3));
+            assertEquals(1001 + data.length, tcpAck(g.await(f -> isTcp(f) && dstPort(f) == 40003)), "a short segment at once");
+            assertArrayEquals(data, host.getInputStream().readNBytes(data.length));
+            host.close();
+        }
+    }
+
+    /** The guest's three-way handshake from guestPort (initial sequence number iss) to the host's port; our next sequence number. */
+    private static int established(Guest g, int guestPort, int port, int iss) throws InterruptedException {
+        g.send(tcp(IP, guestPort, HOST, port, iss, 0, TcpNat.SYN, 65535, new byte[0]));
+        int ours = tcpSeq(g.await(f -> isTcp(f) && dstPort(f) == guestPort && tcpFlags(f) == (TcpNat.SYN | TcpNat.ACK))) + 1;
+        g.send(tcp(IP, guestPort, HOST, port, iss + 1, ours, TcpNat.ACK, 65535, new byte[0]));
+        return ours;
+    }
+
     @Test void aRefusedHostConnectionIsAResetAndRestrictRefusesEverything() throws Exception {
         int closedPort;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) { closedPort = s.getLocalPort(); }
