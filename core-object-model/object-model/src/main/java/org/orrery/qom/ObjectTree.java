@@ -79,6 +79,25 @@ public final class ObjectTree {
         return o;
     }
 
+    /**
+     * Makes {@code typeName} at {@code parent/childName} with {@code properties} (as {@link QObject#setValues} gives
+     * them) and realizes it; when a property or realize refuses, the object is deleted again and the error thrown.
+     */
+    public QObject createRealized(QObject parent, String childName, String typeName, ObjectNode properties) {
+        QObject o = createChild(parent, childName, typeName);
+        try {
+            for (var it = properties.fields(); it.hasNext(); ) {
+                var p = it.next();
+                o.setProperty(p.getKey(), Value.ofJson(p.getKey(), p.getValue()));
+            }
+            o.realize();
+            return o;
+        } catch (RuntimeException e) {
+            delete(o, true);
+            throw e;
+        }
+    }
+
     /** The container at an absolute path, created (with containers along the way) if missing. */
     public QObject container(String absolutePath) {
         QObject at = root;

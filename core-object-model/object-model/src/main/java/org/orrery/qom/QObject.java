@@ -209,6 +209,19 @@ public class QObject {
         }
     }
 
+    /**
+     * The properties that were given to this object and could be given again (set, not computed, not read-only),
+     * by name, as JSON: what it takes to make an equal object ({@link ObjectTree#createRealized}).
+     */
+    public final com.fasterxml.jackson.databind.node.ObjectNode setValues() {
+        com.fasterxml.jackson.databind.node.ObjectNode out = JsonNodeFactory.instance.objectNode();
+        for (Property<?> p : type.properties().values()) {
+            if (p.isComputed() || p.settable() == Settable.NEVER || !isSet(p)) continue;
+            out.set(p.name(), getProperty(p.name()));
+        }
+        return out;
+    }
+
     /** Points link {@code property} at {@code target} again, whatever its window (see ObjectTree.relink). */
     final void restoreLink(String property, QObject target) {
         Property<?> p = type.properties().get(property);

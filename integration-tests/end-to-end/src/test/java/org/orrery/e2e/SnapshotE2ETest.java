@@ -184,6 +184,21 @@ class SnapshotE2ETest {
             }
         }
         assertEquals(runs.get(0), runs.get(1), "two restores of one state ran differently");
+
+        // a state cut short: the machine says why and refuses to run on half of it; the process stays
+        Path cut = tmp.resolve("cut.state");
+        byte[] whole = Files.readAllBytes(state);
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length / 2));
+        Path sock = tmp.resolve("cut.qmp");
+        try (Orrery dst = Orrery.start(guest(elf, "-incoming", "exec:cat " + cut, "-qmp", "unix:" + sock + ",server=on,wait=off"))) {
+            QmpClient q = dst.qmp(sock);
+            JsonNode m = awaitMigration(q);
+            assertEquals("internal-error", q.call("query-status").path("status").asText());
+            assertEquals("failed", m.path("status").asText(), m.toString());
+            assertTrue(m.path("error-desc").asText().contains("ended early"), m.toString());
+            assertTrue(dst.process.isAlive());
+            q.call("quit");
+        }
         assertTrue(assertOneRun(sourceOutputs.get(0), runs.get(0)) > saved, "the restored guest went on after round " + saved);
     }
 

@@ -61,14 +61,13 @@ final class VmSnapshots {
         for (InternalSnapshots d : disks)
             if (!replace && find(d, tag) != null)
                 throw new QomException("Snapshot '" + tag + "' already exists in one or more devices");
-        stopped(RunState.SAVE_VM, () -> {
+        stopped(RunState.SAVE_VM, wasRunning -> {
             long clock = machine.clock().nanos();
             for (InternalSnapshots d : disks) {
                 if (d == vmDisk) continue;
                 d.create(tag, clock, -1, null);
             }
-            boolean ran = wasRunning;
-            vmDisk.create(tag, clock, -1, out -> machine.saveState(out, ran));
+            vmDisk.create(tag, clock, -1, out -> machine.saveState(out, wasRunning));
         });
     }
 
@@ -78,7 +77,7 @@ final class VmSnapshots {
             if (find(d, tag) == null) throw new QomException("Snapshot '" + tag + "' does not exist in device '" + d.nodeName() + "'");
         InternalSnapshots.Snapshot withState = find(vmDisk, tag);
         if (withState.vmStateSize() == 0) throw new QomException("Snapshot '" + tag + "' of '" + vmDisk.nodeName() + "' has no VM state");
-        stopped(RunState.RESTORE_VM, () -> {
+        stopped(RunState.RESTORE_VM, wasRunning -> {
             for (InternalSnapshots d : disks) d.revert(tag);
             try (InputStream in = vmDisk.openVmState(tag)) {
                 if (in == null) throw new QomException("Snapshot '" + tag + "' has no VM state");
@@ -103,20 +102,21 @@ final class VmSnapshots {
         return null;
     }
 
-    private boolean wasRunning;
-
+    /** Work done with the guest stopped; told whether it ran before. */
     private interface Work {
-        void run() throws IOException;
+        void run(boolean wasRunning) throws IOException;
     }
 
     /** Runs {@code work} with the guest stopped in {@code during}; afterwards it runs again if it ran before. */
     private void stopped(RunState during, Work work) throws IOException {
         RunState before = machine.runState();
         String reason = machine.pauseReason();
-        wasRunning = before.isRunning();
+        boolean wasRunning = before.isRunning();
         machine.pause(during, null);
         try {
-            work.run();
+            work.run(wasRunning);
+            // a whole state loaded over one that failed part way makes the machine fit to run again
+            if (before == RunState.INTERNAL_ERROR && machine.runState() == during) before = RunState.PAUSED;
         } finally {
             // a state that failed part way left the machine in internal-error: it stays there
             if (machine.runState() == during) {

@@ -9,8 +9,6 @@ import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
@@ -127,12 +125,7 @@ public abstract class Board extends Device {
     public final void deviceTypeRemoving(QObject device) {
         BoardDevice d = boardDevice(device);
         if (d == null) return;
-        ObjectNode props = JsonNodeFactory.instance.objectNode();
-        for (org.orrery.qom.Property<?> p : device.type().properties().values()) {
-            if (p.isComputed() || p.settable() == org.orrery.qom.Settable.NEVER || !device.isSet(p)) continue;
-            props.set(p.name(), device.getProperty(p.name()));
-        }
-        missing.put(d.path(), props);
+        missing.put(d.path(), device.setValues());
     }
 
     /** The board's devices that are gone with their type: path to type name. */
@@ -156,13 +149,10 @@ public abstract class Board extends Device {
             if (t.isEmpty() || t.get().isAbstract()) continue;
             QObject parent = tree().container(d.parentPath());
             if (parent.child(d.name()) != null) { missing.remove(e.getKey()); continue; }
-            QObject o = tree().createChild(parent, d.name(), d.type());
+            QObject o;
             try {
-                for (Map.Entry<String, JsonNode> p : e.getValue().properties())
-                    o.setProperty(p.getKey(), org.orrery.qom.Value.ofJson(p.getKey(), p.getValue()));
-                o.realize();
+                o = tree().createRealized(parent, d.name(), d.type(), e.getValue());
             } catch (RuntimeException ex) {
-                tree().delete(o, true);
                 if (failure == null) failure = ex;
                 continue;
             }

@@ -1,7 +1,5 @@
 package org.orrery.machine.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.orrery.machine.device.Device;
 import org.orrery.machine.state.StateException;
@@ -9,8 +7,6 @@ import org.orrery.machine.state.StateRecord;
 import org.orrery.qom.ObjectTree;
 import org.orrery.qom.ObjectType;
 import org.orrery.qom.QObject;
-import org.orrery.qom.Settable;
-import org.orrery.qom.Value;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -53,17 +49,8 @@ final class DeviceCarryOver {
 
     /** Takes a user's device whose type is being replaced out of the tree, silently, keeping what it takes to make it again. */
     void takeOut(ObjectTree tree, QObject o) {
-        pending.add(new Pending(o.parent().path(), o.name(), o.type().name(), setProperties(o), stateOf(o)));
+        pending.add(new Pending(o.parent().path(), o.name(), o.type().name(), o.setValues(), stateOf(o)));
         tree.discard(o);
-    }
-
-    private static ObjectNode setProperties(QObject o) {
-        ObjectNode props = JsonNodeFactory.instance.objectNode();
-        for (org.orrery.qom.Property<?> p : o.type().properties().values()) {
-            if (p.isComputed() || p.settable() == Settable.NEVER || !o.isSet(p)) continue;
-            props.set(p.name(), o.getProperty(p.name()));
-        }
-        return props;
     }
 
     /**
@@ -78,7 +65,7 @@ final class DeviceCarryOver {
             int dot = l.lastIndexOf('.');
             linkers.add(new String[]{l.substring(0, dot), l.substring(dot + 1)});
         }
-        backends.add(new PendingBackend(o.parent().path(), o.name(), o.type().name(), setProperties(o), linkers));
+        backends.add(new PendingBackend(o.parent().path(), o.name(), o.type().name(), o.setValues(), linkers));
         tree.discard(o);
     }
 
@@ -160,16 +147,9 @@ final class DeviceCarryOver {
     private QObject makeAgain(ObjectTree tree, String parentPath, String name, String type, ObjectNode properties) {
         QObject parent = tree.container(parentPath);
         if (parent.child(name) != null) return null;
-        QObject o = tree.createChild(parent, name, type);
         try {
-            for (Iterator<Map.Entry<String, JsonNode>> f = properties.fields(); f.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = f.next();
-                o.setProperty(e.getKey(), Value.ofJson(e.getKey(), e.getValue()));
-            }
-            o.realize();
-            return o;
+            return tree.createRealized(parent, name, type, properties);
         } catch (RuntimeException e) {
-            tree.delete(o, true);
             LOG.warning("machine " + machineName + ": " + parentPath + "/" + name + " (" + type
                     + ") could not be made again by the updated bundle: " + e.getMessage());
             return null;

@@ -626,7 +626,14 @@ final class MachineImpl implements Machine, SafePoint {
         if (!lock.isHeldByCurrentThread()) throw new IllegalStateException("loadState outside the machine's safe point");
         if (!built) build();
         if (state == RunState.RUNNING) throw new IllegalStateException("loadState while the guest runs");
-        return new MachineSnapshot(this).load(in, harts).stats();
+        MachineSnapshot snapshot = new MachineSnapshot(this);
+        try {
+            return snapshot.load(in, harts);
+        } catch (java.io.IOException | RuntimeException e) {
+            // half of a state in RAM: the guest must not run on it until a reset or another load
+            if (snapshot.changedMachine()) pause(RunState.INTERNAL_ERROR, "loading a machine state failed part way: " + e.getMessage());
+            throw e;
+        }
     }
 
     /** Virtual time continues from a loaded state's (devices' timers are armed against it next). */

@@ -50,7 +50,12 @@ final class MachineSnapshot {
 
     private final MachineImpl machine;
 
+    /** Set once loading has begun to change the machine (its RAM): a failure after that leaves it unfit to run. */
+    private boolean changedMachine;
+
     MachineSnapshot(MachineImpl machine) { this.machine = machine; }
+
+    boolean changedMachine() { return changedMachine; }
 
     // ---- save ----
 
@@ -129,15 +134,12 @@ final class MachineSnapshot {
 
     // ---- load ----
 
-    /** What a stream said beyond what it loaded: whether the guest ran when it was saved, and virtual time. */
-    record Loaded(MachineStateStats stats, long clockNanos) { }
-
     /**
      * Loads a stream into this machine: RAM straight from the stream (so a stream that fails part way leaves RAM
      * changed: the machine then must not run on, as after QEMU's failed incoming migration), then harts and devices,
      * all of which are checked before any is changed.
      */
-    Loaded load(InputStream source, List<Hart> harts) throws IOException {
+    MachineStateStats load(InputStream source, List<Hart> harts) throws IOException {
         long t0 = System.nanoTime();
         CheckedInputStream checked = new CheckedInputStream(new BufferedInputStream(source, CHUNK), new CRC32());
         DataInputStream in = new DataInputStream(checked);
@@ -167,6 +169,7 @@ final class MachineSnapshot {
                 if (r == null) throw new StateException("the state has RAM '" + name + "', which this machine lacks");
                 if (r.size() != size)
                     throw new StateException("RAM '" + name + "' is 0x" + Long.toHexString(size) + " bytes in the state, 0x" + Long.toHexString(r.size()) + " here (give the same -m)");
+                changedMachine = true;
                 long n = readRam(in, r.backing(), chunk);
                 normal += n;
                 zero += size / PAGE - n;
@@ -198,11 +201,12 @@ final class MachineSnapshot {
             long computed = checked.getChecksum().getValue();
             long crc = in.readLong();
             if (crc != computed) throw new StateException("the machine state's checksum does not match: a damaged stream");
-            Map<String, StateRecord> checkedRecords = checkDevices(saved, savedTypes);
+            Map<String, Device> live = statefulDevices(machine.tree());
+            Map<String, StateRecord> checkedRecords = checkDevices(live, saved, savedTypes);
             for (int i = 0; i < nHarts; i++) harts.get(i).restoreState(hartStates.get(i));
             machine.restoreClock(clockNanos);
-            loadDevices(checkedRecords);
-            return new Loaded(new MachineStateStats(normal * PAGE, normal, zero, saved.size(), System.nanoTime() - t0, wasRunning), clockNanos);
+            loadDevices(live, checkedRecords);
+            return new MachineStateStats(normal * PAGE, normal, zero, saved.size(), System.nanoTime() - t0, wasRunning);
         } catch (EOFException e) {
             throw new StateException("the machine state ended early (a truncated stream, or the sender failed)", e);
         } catch (IllegalArgumentException e) {
@@ -244,8 +248,7 @@ final class MachineSnapshot {
         }
     }
 
-    private Map<String, StateRecord> checkDevices(Map<String, StateRecord> saved, Map<String, String> savedTypes) {
-        Map<String, Device> live = statefulDevices(machine.tree());
+    private static Map<String, StateRecord> checkDevices(Map<String, Device> live, Map<String, StateRecord> saved, Map<String, String> savedTypes) {
         Map<String, StateRecord> out = new LinkedHashMap<>();
         for (String path : saved.keySet())
             if (!live.containsKey(path)) throw new StateException("the state has device " + path + " (" + savedTypes.get(path) + "), which this machine lacks");
@@ -270,8 +273,7 @@ final class MachineSnapshot {
     }
 
     @SuppressWarnings("unchecked")
-    private void loadDevices(Map<String, StateRecord> checked) {
-        Map<String, Device> live = statefulDevices(machine.tree());
+    private static void loadDevices(Map<String, Device> live, Map<String, StateRecord> checked) {
         for (var e : checked.entrySet()) {
             Device d = live.get(e.getKey());
             ((StateDescription<Object>) d.stateDescription()).load(d, e.getValue());
