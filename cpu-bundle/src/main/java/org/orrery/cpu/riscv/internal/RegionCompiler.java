@@ -48,7 +48,7 @@ final class RegionCompiler {
     private static final ClassDesc CD_FP = ClassDesc.of(FloatingPoint.class.getName());
     private static final ClassDesc CD_ATOMICS = ClassDesc.of(Atomics.class.getName());
     private static final ClassDesc CD_INTERPRETER = ClassDesc.of(Interpreter.class.getName());
-    private static final ClassDesc CD_SEGMENT = ClassDesc.of("java.lang.foreign.MemorySegment");
+    private static final ClassDesc CD_HOST_MEMORY = ClassDesc.of(HostMemory.class.getName());
     private static final ClassDesc CD_MATH = ClassDesc.of("java.lang.Math");
     private static final ClassDesc CD_LONG = ClassDesc.of("java.lang.Long");
     private static final ClassDesc CD_THREAD = ClassDesc.of("java.lang.Thread");
@@ -411,8 +411,7 @@ final class RegionCompiler {
             Label slow = c.newLabel();
             address(i);
             hostAddress(RTLB, size, slow);
-            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle).getstatic(CD_MMU, "HOST", CD_SEGMENT).lload(ADDR);
-            c.invokevirtual(CD_VarHandle, "get", MethodTypeDesc.of(accessType(size), CD_SEGMENT, CD_long));
+            c.lload(ADDR).invokestatic(CD_HOST_MEMORY, "get" + 8 * size, MethodTypeDesc.of(accessType(size), CD_long));
             switch (op) {
                 case Op.LB, Op.LH, Op.LW -> c.i2l();
                 case Op.LBU -> c.loadConstant(0xff).iand().i2l();
@@ -449,14 +448,14 @@ final class RegionCompiler {
             Label slow = c.newLabel();
             address(i);
             hostAddress(WTLB, size, slow);
-            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle).getstatic(CD_MMU, "HOST", CD_SEGMENT).lload(ADDR);
+            c.lload(ADDR);
             lx(i.rs2());
             ClassDesc t = accessType(size);
             if (size < 8) {
                 c.l2i();
                 if (size == 1) c.i2b(); else if (size == 2) c.i2s();
             }
-            c.invokevirtual(CD_VarHandle, "set", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, t));
+            c.invokestatic(CD_HOST_MEMORY, "put" + 8 * size, MethodTypeDesc.of(CD_void, CD_long, t));
             leaveOnMiss(i, slow);
         }
 
@@ -636,8 +635,7 @@ final class RegionCompiler {
             Label slow = c.newLabel();
             address(i);
             hostAddress(RTLB, size, slow);
-            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle).getstatic(CD_MMU, "HOST", CD_SEGMENT).lload(ADDR);
-            c.invokevirtual(CD_VarHandle, "get", MethodTypeDesc.of(accessType(size), CD_SEGMENT, CD_long));
+            c.lload(ADDR).invokestatic(CD_HOST_MEMORY, "get" + 8 * size, MethodTypeDesc.of(accessType(size), CD_long));
             if (!dbl) c.i2l().loadConstant(0xffffffffL).land().loadConstant(0xffffffff00000000L).lor(); // NaN-boxed
             setFreg(i.rd());
             fsDirty();
@@ -650,10 +648,10 @@ final class RegionCompiler {
             Label slow = c.newLabel();
             address(i);
             hostAddress(WTLB, size, slow);
-            c.getstatic(CD_MMU, varHandle(size), CD_VarHandle).getstatic(CD_MMU, "HOST", CD_SEGMENT).lload(ADDR);
+            c.lload(ADDR);
             freg(i.rs2());
             if (!dbl) c.l2i();
-            c.invokevirtual(CD_VarHandle, "set", MethodTypeDesc.of(CD_void, CD_SEGMENT, CD_long, accessType(size)));
+            c.invokestatic(CD_HOST_MEMORY, "put" + 8 * size, MethodTypeDesc.of(CD_void, CD_long, accessType(size)));
             leaveOnMiss(i, slow);
         }
 
@@ -675,10 +673,6 @@ final class RegionCompiler {
 
         private long tagMask(int size) {
             return switch (size) { case 1 -> Mmu.M1; case 2 -> Mmu.M2; case 4 -> Mmu.M4; default -> Mmu.M8; };
-        }
-
-        private String varHandle(int size) {
-            return switch (size) { case 1 -> "VH8"; case 2 -> "VH16"; case 4 -> "VH32"; default -> "VH64"; };
         }
 
         private ClassDesc accessType(int size) {
