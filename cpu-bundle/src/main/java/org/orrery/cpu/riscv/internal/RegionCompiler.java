@@ -70,7 +70,8 @@ final class RegionCompiler {
     RegionCompiler(Decoder decoder, boolean rv64, boolean compressed) {
         this.discovery = new RegionDiscovery(decoder, compressed);
         this.rv64 = rv64;
-        // stack maps only ever merge identical types here, but the resolver must see our bundle's classes
+        // no stack maps (see generate), so no class hierarchy to resolve either; the resolver stays for
+        // the stack counter's sake, which must see our bundle's classes
         this.classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
                 ClassHierarchyResolver.defaultResolver().orElse(ClassHierarchyResolver.ofClassLoading(LOOKUP))));
     }
@@ -107,10 +108,17 @@ final class RegionCompiler {
     // Code generation
     // ==================================================================================================
 
-    /** Generates the class; its name carries the guest physical address, for profilers and stack traces. */
+    /**
+     * Generates the class; its name carries the guest physical address, for profilers and stack traces. It is
+     * a Java 5 class file: those carry no stack maps, which the ClassFile API would otherwise compute for every
+     * region (the most expensive part of generating one, and Java code the JIT must first compile: ~0.4 s of
+     * C2 time in a Linux boot); the JVM verifies such a class by inference instead, in native code at
+     * definition. The code uses nothing newer than Java 5 has.
+     */
     private byte[] generate(Region r, long physicalEntry) {
         ClassDesc name = ClassDesc.of(CompiledRegion.class.getPackageName() + ".Region_" + Long.toHexString(physicalEntry));
         return classFile.build(name, cb -> cb
+                .withVersion(ClassFile.JAVA_5_VERSION, 0)
                 .withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER)
                 .withSuperclass(CD_REGION)
                 .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
