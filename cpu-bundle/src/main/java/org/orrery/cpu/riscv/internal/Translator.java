@@ -98,18 +98,8 @@ final class Translator {
         return n;
     }
 
-    /**
-     * Block starts an interpreted stretch passes before it returns to the dispatcher. Short stretches (about
-     * fifty instructions) keep the interpreter's own JVM method from looping for long in one call, so HotSpot
-     * compiles it once, by its calls, instead of first on-stack-replacing its loop: that second C2 compile of
-     * the biggest method here cost ~0.3 s of a two-core boot. The dispatch they add costs far less.
-     */
-    private static final int STRETCH_BLOCKS = 8;
-    private int stretchBlocksLeft;
-
     /** The interpreter runs until translated code can take over (see {@link #blockStart}), or alone while warming up. */
     private long interpret(long max, Translator watcher) {
-        stretchBlocksLeft = STRETCH_BLOCKS;
         long before = h.retired;
         long n = interpreter.execute(max, watcher);
         interpretedInstructions += h.retired - before;
@@ -118,15 +108,13 @@ final class Translator {
 
     /**
      * The interpreter reached a block start at pc (pageVa is the virtual page it is running in): true ends its
-     * stretch, for the dispatcher to take over (translated code starts here, pc left the page, the stretch is
-     * long enough, or a region was just installed here); otherwise the entry is counted and the interpreter
-     * goes on.
+     * stretch, for the dispatcher to take over (translated code starts here, pc left the page, or a region
+     * was just installed here); otherwise the entry is counted and the interpreter goes on.
      */
     boolean blockStart(DecodedPage page, long pageVa, long pc) {
         if ((pc & Mmu.M1) != pageVa) return true;
         int slot = (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
         if (page.region(slot) != null) return true;
-        if (--stretchBlocksLeft <= 0) return true; // the dispatcher counts this entry
         heat(page, slot, pc);
         return page.region(slot) != null;
     }
