@@ -5,6 +5,11 @@ package org.orrery.cpu.riscv.internal;
  * inline into translated code: finite operands and a normal, finite result, computed on the host FPU with the
  * inexact flag from an error-free transformation. Anything else returns {@link #SLOW}, and the translated
  * code leaves the instruction to the interpreter, which runs {@link Fpu}'s exact paths.
+ *
+ * <p>The flags are sticky: once inexact is set (and programs rarely clear it), whether a result is inexact
+ * changes nothing, so each operation then only checks that its result is normal and finite (then no other
+ * flag can arise, and no operand was a NaN or an infinity, which never give one) and skips the error-free
+ * transformation, as QEMU's host-FPU paths do.
  */
 final class FpFast {
     private FpFast() { }
@@ -15,9 +20,16 @@ final class FpFast {
 
     private static boolean special(long bits) { return (bits & EXP) == EXP; } // NaN or infinity
 
+    /** A result that raises no flag but inexact: normal and finite (tininess is detected after rounding). */
+    private static boolean normal(double r) { double a = Math.abs(r); return a >= Double.MIN_NORMAL && a <= Double.MAX_VALUE; }
+
+    /** The result as is when it is normal, else the exact path (the flags already hold inexact). */
+    private static long quiet(double r) { return normal(r) ? Double.doubleToRawLongBits(r) : SLOW; }
+
     static long addD(Fpu u, long a, long b) {
-        if (special(a) || special(b)) return SLOW;
         double x = Double.longBitsToDouble(a), y = Double.longBitsToDouble(b), s = x + y;
+        if ((u.flags & Fpu.NX) != 0) return quiet(s);
+        if (special(a) || special(b)) return SLOW;
         if (Math.abs(s) < Double.MIN_NORMAL || Math.abs(s) > Double.MAX_VALUE) return SLOW; // zero, subnormal, overflow
         double bb = s - x, err = (x - (s - bb)) + (y - bb);
         if (err != 0) u.flags |= Fpu.NX;
@@ -27,16 +39,18 @@ final class FpFast {
     static long subD(Fpu u, long a, long b) { return addD(u, a, b ^ Long.MIN_VALUE); }
 
     static long mulD(Fpu u, long a, long b) {
-        if (special(a) || special(b)) return SLOW;
         double x = Double.longBitsToDouble(a), y = Double.longBitsToDouble(b), p = x * y, ap = Math.abs(p);
+        if ((u.flags & Fpu.NX) != 0) return quiet(p);
+        if (special(a) || special(b)) return SLOW;
         if (ap < 0x1p-968 || ap > Double.MAX_VALUE) return SLOW; // zero operands, underflow, overflow
         if (Math.fma(x, y, -p) != 0) u.flags |= Fpu.NX;
         return Double.doubleToRawLongBits(p);
     }
 
     static long divD(Fpu u, long a, long b) {
-        if (special(a) || special(b)) return SLOW;
         double x = Double.longBitsToDouble(a), y = Double.longBitsToDouble(b), q = x / y, aq = Math.abs(q), ax = Math.abs(x);
+        if ((u.flags & Fpu.NX) != 0) return quiet(q); // zero or infinite operands leave the normal range: exact path
+        if (special(a) || special(b)) return SLOW;
         if (aq < 0x1p-900 || aq > 0x1p900 || ax < 0x1p-900 || ax > 0x1p1000) return SLOW; // zeros, huge or tiny
         if (Math.fma(-q, y, x) != 0) u.flags |= Fpu.NX;
         return Double.doubleToRawLongBits(q);
@@ -46,15 +60,18 @@ final class FpFast {
         double x = Double.longBitsToDouble(a);
         if (special(a) || !(x >= Double.MIN_NORMAL)) return SLOW; // negative, zero, subnormal
         double s = Math.sqrt(x);
+        if ((u.flags & Fpu.NX) != 0) return Double.doubleToRawLongBits(s); // the root of a normal number is normal
         if (Math.fma(-s, s, x) != 0) u.flags |= Fpu.NX;
         return Double.doubleToRawLongBits(s);
     }
 
     /** (a*b)+c with one rounding, when every quantity is comfortably inside the normal range and the inexact flag is certain. */
     static long fmaD(Fpu u, long a, long b, long c) {
-        if (special(a) || special(b) || special(c)) return SLOW;
         double x = Double.longBitsToDouble(a), y = Double.longBitsToDouble(b), z = Double.longBitsToDouble(c);
-        double r = Math.fma(x, y, z), p = x * y, ap = Math.abs(p), ar = Math.abs(r), az = Math.abs(z);
+        double r = Math.fma(x, y, z);
+        if ((u.flags & Fpu.NX) != 0) return quiet(r);
+        if (special(a) || special(b) || special(c)) return SLOW;
+        double p = x * y, ap = Math.abs(p), ar = Math.abs(r), az = Math.abs(z);
         if (ap < 0x1p-900 || ap > 0x1p900 || ar < 0x1p-900 || ar > 0x1p900 || (z != 0 && (az < 0x1p-900 || az > 0x1p900))) return SLOW;
         // exact value = p + e + z; the error of r is (s - r) + t + e, each step an error-free transformation
         double e = Math.fma(x, y, -p);
