@@ -178,7 +178,7 @@ public final class RegisterBank implements MmioHandler {
         });
     }
 
-    /** What an access does with its bytes [at, pieceEnd) that lie in register {@code r}: the read ones, in place. */
+    /** What an access does with its bytes [at, pieceEnd) in register {@code r}; a read returns them where they go in its value. */
     private interface Piece { long access(Reg r, long at, long pieceEnd); }
 
     /**

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * Finds the {@link TypeProvider} (and other) components of every bundle on the test class path, and the rows of
- * its {@link DeviceTypes} tables, the way Declarative Services would (the Service-Component header and its XML descriptors), so a test can assemble a board
- * from the real device bundles without knowing their private classes.
+ * its {@link DeviceTypes} tables, the way Declarative Services would (the Service-Component header and its XML
+ * descriptors), so a test can assemble a board from the real device bundles without knowing their private classes.
  */
 public final class ComponentScan {
     private static final Pattern IMPL = Pattern.compile("<implementation\\s+class=\"([^\"]+)\"");
