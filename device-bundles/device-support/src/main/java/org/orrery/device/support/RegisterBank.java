@@ -156,22 +156,10 @@ public final class RegisterBank implements MmioHandler {
         if (w != null) return w.handler.read(offset - w.offset, size);
         Reg exact = regs.get(offset);
         if (exact != null && exact.width == size) return exact.doRead() & mask(size);
-        long result = 0;
-        long at = offset;
-        long end = offset + size;
-        while (at < end) {
-            Reg r = containing(at);
-            if (r == null) {
-                log.guestError("r" + at, String.format("read of %d bytes at undefined offset 0x%x", size, at));
-                at = skipUndefined(at, end);
-                continue;
-            }
-            long pieceEnd = Math.min(end, r.offset + r.width);
+        return byPieces("read", offset, size, (r, at, pieceEnd) -> {
             long v = r.doRead() >>> (8 * (at - r.offset));
-            result |= (v & mask((int) (pieceEnd - at))) << (8 * (at - offset));
-            at = pieceEnd;
-        }
-        return result & mask(size);
+            return (v & mask((int) (pieceEnd - at))) << (8 * (at - offset));
+        }) & mask(size);
     }
 
     @Override public void write(long offset, int size, long value) {
@@ -179,24 +167,41 @@ public final class RegisterBank implements MmioHandler {
         if (w != null) { w.handler.write(offset - w.offset, size, value); return; }
         Reg exact = regs.get(offset);
         if (exact != null && exact.width == size) { exact.doWrite(value & mask(size)); return; }
-        long at = offset;
-        long end = offset + size;
-        while (at < end) {
-            Reg r = containing(at);
-            if (r == null) {
-                log.guestError("w" + at, String.format("write of %d bytes at undefined offset 0x%x", size, at));
-                at = skipUndefined(at, end);
-                continue;
-            }
-            long pieceEnd = Math.min(end, r.offset + r.width);
+        byPieces("write", offset, size, (r, at, pieceEnd) -> {
             int shiftInReg = (int) (8 * (at - r.offset));
             long pieceMask = mask((int) (pieceEnd - at)) << shiftInReg;
             long piece = (value >>> (8 * (at - offset))) << shiftInReg;
             // the bytes not written keep their value: write-one-to-clear bits there are written as zero
             long untouched = r.peekValue() & ~pieceMask & ~r.w1cMask;
             r.doWrite((untouched | (piece & pieceMask)) & mask(r.width));
+            return 0;
+        });
+    }
+
+    /** What an access does with its bytes [at, pieceEnd) in register {@code r}; a read returns them where they go in its value. */
+    private interface Piece { long access(Reg r, long at, long pieceEnd); }
+
+    /**
+     * An access that is not exactly one register, done register by register: {@code piece} runs for each part that
+     * lies in one, and the results are ORed; a part where no register is is a guest error ({@code kind} "read" or
+     * "write", logged once per offset) and reads as zero.
+     */
+    private long byPieces(String kind, long offset, int size, Piece piece) {
+        long result = 0;
+        long at = offset;
+        long end = offset + size;
+        while (at < end) {
+            Reg r = containing(at);
+            if (r == null) {
+                log.guestError(kind.substring(0, 1) + at, String.format("%s of %d bytes at undefined offset 0x%x", kind, size, at));
+                at = skipUndefined(at, end);
+                continue;
+            }
+            long pieceEnd = Math.min(end, r.offset + r.width);
+            result |= piece.access(r, at, pieceEnd);
             at = pieceEnd;
         }
+        return result;
     }
 
     /** The next defined register's offset within the access, or its end. */

@@ -3,5 +3,5 @@
  * handler, once-per-site guest-error logging, and the contracts boards use to reach interrupt controllers.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("0.2.0")
 package org.orrery.device.support;

@@ -1,5 +1,6 @@
 package org.orrery.device.testing;
 
+import org.orrery.device.support.DeviceTypes;
 import org.orrery.qom.TypeDeriver;
 import org.orrery.qom.TypeProvider;
 
@@ -15,9 +16,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds the {@link TypeProvider} (and other) components of every bundle on the test class path the way Declarative
- * Services would (the Service-Component header and its XML descriptors), so a test can assemble a board
- * from the real device bundles without knowing their private classes.
+ * Finds the {@link TypeProvider} (and other) components of every bundle on the test class path, and the rows of
+ * its {@link DeviceTypes} tables, the way Declarative Services would (the Service-Component header and its XML
+ * descriptors), so a test can assemble a board from the real device bundles without knowing their private classes.
  */
 public final class ComponentScan {
     private static final Pattern IMPL = Pattern.compile("<implementation\\s+class=\"([^\"]+)\"");
@@ -25,14 +26,28 @@ public final class ComponentScan {
 
     private ComponentScan() { }
 
-    public static TypeProvider[] typeProviders() { return components(TypeProvider.class).toArray(TypeProvider[]::new); }
+    /** The types of every bundle on the class path: its {@link TypeProvider} components and the rows of its {@link DeviceTypes} tables. */
+    public static TypeProvider[] typeProviders() {
+        List<TypeProvider> out = new ArrayList<>();
+        for (Object c : components(TypeProvider.class, DeviceTypes.class))
+            if (c instanceof DeviceTypes table) out.addAll(List.of(table.providers())); else out.add((TypeProvider) c);
+        return out.toArray(TypeProvider[]::new);
+    }
 
     /** The {@link TypeDeriver} components on the class path (types derived from others: virtio-pci's foo-pci). */
     public static TypeDeriver[] typeDerivers() { return components(TypeDeriver.class).toArray(TypeDeriver[]::new); }
 
     /** An instance of every component on the class path that provides {@code service}. */
     public static <T> List<T> components(Class<T> service) {
-        List<T> out = new ArrayList<>();
+        return components(service, null).stream().map(service::cast).toList();
+    }
+
+    /**
+     * An instance of every component on the class path that provides {@code service} or, when {@code implementing}
+     * is given, whose class is one (a component that registers its services itself, as a {@link DeviceTypes} does).
+     */
+    private static List<Object> components(Class<?> service, Class<?> implementing) {
+        List<Object> out = new ArrayList<>();
         ClassLoader cl = ComponentScan.class.getClassLoader();
         try {
             Enumeration<URL> manifests = cl.getResources("META-INF/MANIFEST.MF");
@@ -49,15 +64,26 @@ public final class ComponentScan {
                     boolean provides = false;
                     while (p.find()) if (p.group(1).equals(service.getName())) provides = true;
                     Matcher m = IMPL.matcher(text);
-                    if (!provides || !m.find()) continue;
+                    if (!m.find()) continue;
+                    if (!provides && !isA(m.group(1), implementing, cl)) continue;
                     var ctor = Class.forName(m.group(1), true, cl).getDeclaredConstructor();
                     ctor.setAccessible(true);
-                    out.add(service.cast(ctor.newInstance()));
+                    out.add(ctor.newInstance());
                 }
             }
         } catch (IOException | ReflectiveOperationException e) {
             throw new IllegalStateException("scanning components: " + e, e);
         }
         return out;
+    }
+
+    /** Whether the class named is a {@code kind}; false for a class that cannot even be loaded here. */
+    private static boolean isA(String className, Class<?> kind, ClassLoader cl) {
+        if (kind == null) return false;
+        try {
+            return kind.isAssignableFrom(Class.forName(className, false, cl));
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 }

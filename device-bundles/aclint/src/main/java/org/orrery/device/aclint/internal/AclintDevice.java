@@ -9,12 +9,12 @@ import org.orrery.qom.Property;
 import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
 
+import static org.orrery.device.support.DeviceProperties.uint32;
+
 /** What both ACLINT devices share: the harts they serve, from {@code hartid-base}, and one interrupt pin of each. */
 abstract class AclintDevice extends MmioDevice implements HartWiring {
-    static final Property<Long> HARTID_BASE = Property.of("hartid-base", PropertyTypes.UINT32).defaultValue(0L)
-            .description("hart id of the first hart served");
-    static final Property<Long> NUM_HARTS = Property.of("num-harts", PropertyTypes.UINT32).defaultValue(1L)
-            .description("number of harts served");
+    static final Property<Long> HARTID_BASE = uint32("hartid-base", 0L, "hart id of the first hart served");
+    static final Property<Long> NUM_HARTS = uint32("num-harts", 1L, "number of harts served");
     static final Property<Boolean> SIFIVE_CLINT = Property.of("sifive-clint", PropertyTypes.BOOL).defaultValue(false)
             .description("part of a SiFive CLINT: the software-interrupt device writes one clint node for both, the timer none "
                     + "(otherwise each writes its own riscv,aclint-* node)");

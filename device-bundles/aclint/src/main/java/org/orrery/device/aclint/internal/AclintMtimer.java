@@ -9,10 +9,11 @@ import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
 import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
-import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
 import org.orrery.qom.TypeProvider;
 import org.osgi.service.component.annotations.Component;
+
+import static org.orrery.device.support.DeviceProperties.uint64;
 
 /**
  * ACLINT MTIMER (ACLINT spec, chapter 2): a 64-bit {@code mtime} counting at the timebase frequency and
@@ -27,10 +28,10 @@ final class AclintMtimer extends AclintDevice {
     static final String TYPE = "riscv.aclint.mtimer";
     static final String DESCRIPTION = "RISC-V ACLINT machine-level timer device (MTIMER): mtime and one mtimecmp per hart";
 
-    static final Property<Long> TIMECMP_BASE = Property.of("timecmp-base", PropertyTypes.UINT64).defaultValue(0L).description("offset of mtimecmp[0] in the region");
-    static final Property<Long> TIME_BASE = Property.of("time-base", PropertyTypes.UINT64).defaultValue(0x7ff8L).description("offset of mtime in the region");
-    static final Property<Long> APERTURE_SIZE = Property.of("aperture-size", PropertyTypes.UINT64).defaultValue(0x8000L).description("size of the register region");
-    static final Property<Long> TIMEBASE_FREQ = Property.of("timebase-freq", PropertyTypes.UINT64).defaultValue(10_000_000L).description("mtime frequency in Hz");
+    static final Property<Long> TIMECMP_BASE = uint64("timecmp-base", 0L, "offset of mtimecmp[0] in the region");
+    static final Property<Long> TIME_BASE = uint64("time-base", 0x7ff8L, "offset of mtime in the region");
+    static final Property<Long> APERTURE_SIZE = uint64("aperture-size", 0x8000L, "size of the register region");
+    static final Property<Long> TIMEBASE_FREQ = uint64("timebase-freq", 10_000_000L, "mtime frequency in Hz");
 
     private static final long NS = 1_000_000_000L;
 

@@ -12,12 +12,13 @@ import org.orrery.machine.state.StateException;
 import org.orrery.machine.state.StateField;
 import org.orrery.machine.memory.MmioHandler;
 import org.orrery.qom.Property;
-import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+
+import static org.orrery.device.support.DeviceProperties.size;
 
 /**
  * bochs-display: a PCI function (1234:1111, class 0x0380, as QEMU's) whose BAR 0 is the framebuffer, plain RAM the
@@ -30,8 +31,7 @@ import java.lang.foreign.ValueLayout;
  */
 final class BochsDisplay extends PciDevice {
     static final String TYPE = "bochs-display";
-    static final Property<Long> VGAMEM = Property.of("vgamem", PropertyTypes.SIZE).defaultValue(16L << 20)
-            .description("framebuffer size (a power of two, 1 MiB to 256 MiB)");
+    static final Property<Long> VGAMEM = size("vgamem", 16L << 20, "framebuffer size (a power of two, 1 MiB to 256 MiB)");
 
     static final int REFRESH_HZ = 30;
     static final int DISPI = 0x500, QEXT = 0x600, MMIO_SIZE = 4096;

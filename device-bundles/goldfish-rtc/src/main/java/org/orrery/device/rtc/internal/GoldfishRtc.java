@@ -56,22 +56,18 @@ final class GoldfishRtc extends MmioDevice {
      * count itself is saved and it goes on from there.
      */
     static final StateDescription<GoldfishRtc> STATE = state(TYPE, GoldfishRtc.class, 1)
-            .u64("offset", r -> r.source == MachineOptions.RtcClock.RT ? r.count() : r.offset, (r, v) -> r.offset = v)
+            .u64("offset", r -> r.source == MachineOptions.RtcClock.RT ? r.count() : r.offset,
+                    (r, v) -> r.offset = r.source == MachineOptions.RtcClock.RT ? v - r.elapsed() : v)
             .u32("latched-high", r -> r.latchedHigh, (r, v) -> r.latchedHigh = v)
             .u32("alarm-high-latch", r -> r.alarmHighLatch, (r, v) -> r.alarmHighLatch = v)
             .u64("alarm", r -> r.alarmAt, (r, v) -> r.alarmAt = v)
             .bool("alarm-running", r -> r.alarmRunning, (r, v) -> r.alarmRunning = v)
             .bool("irq-pending", r -> r.irqPending, (r, v) -> r.irqPending = v)
             .timer("alarm-timer", r -> r.alarm)
-            .afterLoad(GoldfishRtc::afterLoad)
+            .afterLoad(GoldfishRtc::updateIrq)
             .build();
 
     @Override public StateDescription<?> stateDescription() { return STATE; }
-
-    private void afterLoad() {
-        if (source == MachineOptions.RtcClock.RT) offset -= elapsed(); // saved as the count: make it an offset again
-        updateIrq();
-    }
 
     @Override protected RegisterBank realizeRegisters() {
         clock = machine().clock();

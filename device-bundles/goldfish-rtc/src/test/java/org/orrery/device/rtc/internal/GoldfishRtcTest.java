@@ -83,6 +83,21 @@ class GoldfishRtcTest {
         assertFalse(m.irqLevel(11));
     }
 
+    @Test void withTheMonotonicClockTheCountItselfIsSavedAndGoesOnFromThereAfterALoad() {
+        m.machine().options().setRtcClock(org.orrery.machine.MachineOptions.RtcClock.RT);
+        var source = (GoldfishRtc) m.realized("/machine/soc/rtc5", "goldfish_rtc", "addr=0x500000", "date-ns=" + START);
+        var saved = GoldfishRtc.STATE.save(source);
+        long savedCount = saved.getLong("offset");
+        assertTrue(savedCount >= START && savedCount < START + 5_000_000_000L, "saved as the count: " + savedCount);
+        // another machine (another process: its monotonic clock counts from elsewhere), an hour later by its date
+        TestMachine other = new TestMachine(new GoldfishRtc.Type());
+        other.machine().options().setRtcClock(org.orrery.machine.MachineOptions.RtcClock.RT);
+        var target = (GoldfishRtc) other.realized("/machine/soc/rtc", "goldfish_rtc", "addr=0x101000", "date-ns=" + (START + 3_600_000_000_000L));
+        GoldfishRtc.STATE.restore(target, saved);
+        long count = target.count();
+        assertTrue(count >= savedCount && count < savedCount + 5_000_000_000L, "goes on from the saved count: " + (count - savedCount));
+    }
+
     @Test void deviceTreeNode() {
         var n = new SimpleDtContext().socNode(rtc, "rtc@101000");
         assertEquals("google,goldfish-rtc", n.stringProperty("compatible"));

@@ -3,6 +3,7 @@ package org.orrery.device.pci.internal;
 import org.orrery.device.pci.PciBar;
 import org.orrery.device.pci.PciBus;
 import org.orrery.device.pci.PciHost;
+import org.orrery.device.support.DeviceProperties;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
@@ -11,12 +12,14 @@ import org.orrery.machine.memory.AddressSpace;
 import org.orrery.machine.memory.MemoryRegion;
 import org.orrery.machine.memory.MmioHandler;
 import org.orrery.qom.Property;
-import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
 
 import java.util.ArrayList;
 import java.util.List;
+
+import static org.orrery.device.support.DeviceProperties.size;
+import static org.orrery.device.support.DeviceProperties.uint64;
 
 /**
  * The generic PCIe host bridge ({@value #TYPE}, QEMU's gpex): configuration space through ECAM at
@@ -32,21 +35,32 @@ final class GpexHost extends MmioDevice implements PciHost {
     static final String ROOT_BUS = "pcie.0";
     static final int LINES = 4;
 
-    static final Property<Long> ECAM_SIZE = Property.of("ecam-size", PropertyTypes.SIZE).defaultValue(0x10000000L)
-            .description("size of the ECAM window (1 MiB per bus)");
-    static final Property<Long> PIO_BASE = base("pio-base", "the I/O window (PCI I/O addresses from 0)");
-    static final Property<Long> PIO_SIZE = size("pio-size", "the I/O window");
-    static final Property<Long> MMIO_BASE = base("mmio-base", "the 32-bit memory window (PCI and CPU addresses equal)");
-    static final Property<Long> MMIO_SIZE = size("mmio-size", "the 32-bit memory window");
-    static final Property<Long> HIGH_MMIO_BASE = base("high-mmio-base", "the 64-bit memory window (PCI and CPU addresses equal)");
-    static final Property<Long> HIGH_MMIO_SIZE = size("high-mmio-size", "the 64-bit memory window");
+    static final Property<Long> ECAM_SIZE = size("ecam-size", 0x10000000L, "size of the ECAM window (1 MiB per bus)");
 
-    private static Property<Long> base(String name, String window) {
-        return Property.of(name, PropertyTypes.UINT64).defaultValue(0L).description("where " + window + " is in system memory");
+    /** The windows the host can open, each set by a base and a size property (size 0: none), in QEMU's order. */
+    static final List<WindowSpec> WINDOWS = List.of(
+            new WindowSpec(PciBar.Kind.IO, "pio", "the I/O window", "PCI I/O addresses from 0", "gpex-ioport-window"),
+            new WindowSpec(PciBar.Kind.MEMORY32, "mmio", "the 32-bit memory window", "PCI and CPU addresses equal", "gpex-mmio-window"),
+            new WindowSpec(PciBar.Kind.MEMORY64, "high-mmio", "the 64-bit memory window", "PCI and CPU addresses equal",
+                    "gpex-high-mmio-window"));
+
+    /** The type's properties: {@code addr}, {@code irq}, {@code ecam-size}, then each window's base and size. */
+    static Property<?>[] properties() {
+        List<Property<?>> out = new ArrayList<>(List.of(ADDR, IRQ, ECAM_SIZE));
+        for (WindowSpec w : WINDOWS) {
+            out.add(w.base());
+            out.add(w.size());
+        }
+        return out.toArray(Property<?>[]::new);
     }
 
-    private static Property<Long> size(String name, String window) {
-        return Property.of(name, PropertyTypes.SIZE).defaultValue(0L).description("size of " + window + " (0: none)");
+    /** A window the host can open: its address space, its properties ({@code NAME-base}, {@code NAME-size}) and its region. */
+    record WindowSpec(PciBar.Kind space, Property<Long> base, Property<Long> size, String region) {
+        WindowSpec(PciBar.Kind space, String name, String window, String addresses, String region) {
+            this(space, uint64(name + "-base", 0L, "where " + window + " (" + addresses + ") is in system memory"),
+                    DeviceProperties.size(name + "-size", 0L, "size of " + window + " (0: none)"), // size() is the accessor here
+                    region);
+        }
     }
 
     /** A window of the host: PCI addresses from {@code busBase} answer in {@code container}. */
@@ -68,9 +82,7 @@ final class GpexHost extends MmioDevice implements PciHost {
             throw new QomException(describe() + ": ecam-size must be a power of two from 1 MiB to 256 MiB");
         for (int i = 0; i < LINES; i++) lines[i] = isSet(IRQ) ? platformIrq((int) (get(IRQ) + i)) : IrqLine.UNCONNECTED;
         windows.clear();
-        window(PciBar.Kind.IO, 0, get(PIO_BASE), get(PIO_SIZE), "gpex-ioport-window");
-        window(PciBar.Kind.MEMORY32, get(MMIO_BASE), get(MMIO_BASE), get(MMIO_SIZE), "gpex-mmio-window");
-        window(PciBar.Kind.MEMORY64, get(HIGH_MMIO_BASE), get(HIGH_MMIO_BASE), get(HIGH_MMIO_SIZE), "gpex-high-mmio-window");
+        for (WindowSpec w : WINDOWS) open(w);
         mapMmio(base(), MemoryRegion.mmio("pcie-mmcfg-mmio", ecamSize, new Ecam()));
 
         bus = child(ROOT_BUS) instanceof PciBus b ? b : (PciBus) tree().createChild(this, ROOT_BUS, PciBus.EXPRESS_TYPE);
@@ -82,8 +94,12 @@ final class GpexHost extends MmioDevice implements PciHost {
         }
     }
 
-    private void window(PciBar.Kind space, long busBase, long cpuBase, long size, String name) {
+    private void open(WindowSpec spec) {
+        long size = get(spec.size()), cpuBase = get(spec.base());
         if (size == 0) return;
+        PciBar.Kind space = spec.space();
+        long busBase = space == PciBar.Kind.IO ? 0 : cpuBase; // I/O addresses start at 0 on the bus; memory ones are the CPU's
+        String name = spec.region();
         MemoryRegion container = MemoryRegion.container(name, size);
         // what no BAR claims reads all ones and ignores writes
         container.addSubregion(0, MemoryRegion.mmio(name + "-unassigned", size, new MmioHandler() {

@@ -53,7 +53,7 @@ class PciHostTest {
     }
 
     @BeforeEach void setUp() {
-        m = new TestMachine(new PciTypes.Device(), new PciTypes.Bus(), new PciTypes.ExpressBus(), new PciTypes.Host(), new PciTypes.Root())
+        m = new TestMachine(new PciTypes().providers())
                 .register(TestFunction.TYPE, TypeDescription.named(TestFunction.TYPE).parent(PciDevice.TYPE).creates(TestFunction::new));
         bus = m.systemMemory();
         m.mapRam(RAM, 1 << 20);

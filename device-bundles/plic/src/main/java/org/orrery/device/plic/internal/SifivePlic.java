@@ -21,6 +21,8 @@ import org.osgi.service.component.annotations.Component;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.orrery.device.support.DeviceProperties.uint32;
+
 /**
  * The RISC-V PLIC (RISC-V PLIC specification 1.0.0). Sources 1..num-sources-1 each have a priority
  * (0 = never interrupts), a pending bit and a level-triggered gateway: a source becomes pending while its
@@ -37,12 +39,9 @@ final class SifivePlic extends MmioDevice implements InterruptController, HartWi
 
     static final Property<String> HART_CONFIG = Property.of("hart-config", PropertyTypes.STR).defaultValue("MS")
             .description("contexts per hart, comma-separated: 'M' and/or 'S' for each hart from hartid-base");
-    static final Property<Long> HARTID_BASE = Property.of("hartid-base", PropertyTypes.UINT32).defaultValue(0L)
-            .description("hart id of the first hart in hart-config");
-    static final Property<Long> NUM_SOURCES = Property.of("num-sources", PropertyTypes.UINT32).defaultValue(96L)
-            .description("number of interrupt sources including the reserved source 0");
-    static final Property<Long> NUM_PRIORITIES = Property.of("num-priorities", PropertyTypes.UINT32).defaultValue(7L)
-            .description("highest priority level");
+    static final Property<Long> HARTID_BASE = uint32("hartid-base", 0L, "hart id of the first hart in hart-config");
+    static final Property<Long> NUM_SOURCES = uint32("num-sources", 96L, "number of interrupt sources including the reserved source 0");
+    static final Property<Long> NUM_PRIORITIES = uint32("num-priorities", 7L, "highest priority level");
     static final Property<Long> PRIORITY_BASE = Property.of("priority-base", PropertyTypes.UINT32).defaultValue(0x0L);
     static final Property<Long> PENDING_BASE = Property.of("pending-base", PropertyTypes.UINT32).defaultValue(0x1000L);
     static final Property<Long> ENABLE_BASE = Property.of("enable-base", PropertyTypes.UINT32).defaultValue(0x2000L);
@@ -117,14 +116,16 @@ final class SifivePlic extends MmioDevice implements InterruptController, HartWi
         if (get(CONTEXT_BASE) + n * contextStride > size)
             throw new QomException(describe() + ": " + n + " contexts do not fit in aperture-size 0x" + Long.toHexString(size));
         RegisterBank regs = registers(size)
-                .array(get(PRIORITY_BASE) + 4, sources - 1, 4, 4, "priority", i -> priority[i + 1], (i, v) -> writePriority(i + 1, v))
+                .array(get(PRIORITY_BASE) + 4, sources - 1, 4, 4, "priority", i -> priority[i + 1],
+                        (i, v) -> writeLevel(priority, i + 1, "prio", "priority", v))
                 .array(get(PENDING_BASE), words, 4, 4, "pending", i -> pending[i] & 0xffffffffL, null);
         for (int c = 0; c < n; c++) {
             final int ctx = c;
             regs.array(get(ENABLE_BASE) + c * enableStride, words, 4, 4, "enable" + c,
                     w -> enable[ctx][w] & 0xffffffffL, (w, v) -> writeEnable(ctx, w, v));
             long cb = get(CONTEXT_BASE) + c * contextStride;
-            regs.reg(cb, 4, "threshold" + c).read(() -> threshold[ctx]).write(v -> writeThreshold(ctx, v))
+            regs.reg(cb, 4, "threshold" + c).read(() -> threshold[ctx])
+                    .write(v -> writeLevel(threshold, ctx, "threshold", "threshold", v))
                 .reg(cb + 4, 4, "claim-complete" + c).read(() -> claim(ctx)).write(v -> complete(ctx, v)).peek(() -> 0);
         }
         return regs;
@@ -189,12 +190,6 @@ final class SifivePlic extends MmioDevice implements InterruptController, HartWi
 
     // ---- registers ----
 
-    private void writePriority(int source, long value) {
-        if (!withinPriorities("prio", "priority", value)) return;
-        priority[source] = value;
-        update();
-    }
-
     private void writeEnable(int ctx, int word, long value) {
         int v = (int) value;
         if (word == 0) v &= ~1; // source 0 does not exist
@@ -203,17 +198,17 @@ final class SifivePlic extends MmioDevice implements InterruptController, HartWi
         update();
     }
 
-    private void writeThreshold(int ctx, long value) {
-        if (!withinPriorities("threshold", "threshold", value)) return;
-        threshold[ctx] = value;
+    /**
+     * A guest write of a source's priority or a context's threshold ({@code what}, into {@code levels[index]}): one
+     * above num-priorities is ignored (a guest error, logged once per {@code site}).
+     */
+    private void writeLevel(long[] levels, int index, String site, String what, long value) {
+        if (value > maxPriority) {
+            log().guestError(site, what + " " + value + " above num-priorities " + maxPriority + " ignored");
+            return;
+        }
+        levels[index] = value;
         update();
-    }
-
-    /** Priorities and thresholds above num-priorities are ignored (a guest error, logged once per {@code site}). */
-    private boolean withinPriorities(String site, String what, long value) {
-        if (value <= maxPriority) return true;
-        log().guestError(site, what + " " + value + " above num-priorities " + maxPriority + " ignored");
-        return false;
     }
 
     /** The highest-priority enabled pending source above the context's threshold (lowest id on ties), or 0. */

@@ -17,6 +17,8 @@ import org.orrery.qom.QomException;
 import org.orrery.qom.TypeProvider;
 import org.osgi.service.component.annotations.Component;
 
+import static org.orrery.device.support.DeviceProperties.uint32;
+
 /**
  * The NS16550A UART, from its datasheet: eight byte-wide registers (spaced 1 &lt;&lt; reg-shift apart),
  * the divisor latch behind LCR.DLAB, 16-byte receive and transmit FIFOs, and the interrupt identification
@@ -34,8 +36,7 @@ final class Ns16550a extends MmioDevice implements CharFrontEnd {
             .description("the character device behind the UART (an id under /chardevs)");
     static final Property<Long> REG_SHIFT = Property.of("reg-shift", PropertyTypes.UINT8).defaultValue(0L)
             .description("registers are 1 << reg-shift bytes apart");
-    static final Property<Long> CLOCK_FREQUENCY = Property.of("clock-frequency", PropertyTypes.UINT32).defaultValue(0x384000L)
-            .description("input clock in Hz, shown in the device tree");
+    static final Property<Long> CLOCK_FREQUENCY = uint32("clock-frequency", 0x384000L, "input clock in Hz, shown in the device tree");
 
     static final int FIFO_SIZE = 16;
     static final long REGION_SIZE = 0x100;

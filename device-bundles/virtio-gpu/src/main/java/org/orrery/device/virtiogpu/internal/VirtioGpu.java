@@ -13,7 +13,6 @@ import org.orrery.machine.state.StateException;
 import org.orrery.machine.state.StateField;
 import org.orrery.machine.state.StateRecord;
 import org.orrery.qom.Property;
-import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
 
@@ -23,6 +22,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
+import static org.orrery.device.support.DeviceProperties.size;
+import static org.orrery.device.support.DeviceProperties.uint32;
 
 /**
  * virtio-gpu in 2D (virtio 1.2, section 5.7): the guest creates resources (host-side images), attaches guest pages
@@ -37,14 +39,10 @@ import java.util.Map;
 final class VirtioGpu extends VirtioDevice {
     static final String TYPE = "virtio-gpu-device";
 
-    static final Property<Long> MAX_OUTPUTS = Property.of("max_outputs", PropertyTypes.UINT32).defaultValue(1L)
-            .description("number of scanouts (heads), 1 to 16");
-    static final Property<Long> XRES = Property.of("xres", PropertyTypes.UINT32).defaultValue(1280L)
-            .description("the width GET_DISPLAY_INFO offers the guest");
-    static final Property<Long> YRES = Property.of("yres", PropertyTypes.UINT32).defaultValue(800L)
-            .description("the height GET_DISPLAY_INFO offers the guest");
-    static final Property<Long> MAX_HOSTMEM = Property.of("max_hostmem", PropertyTypes.SIZE).defaultValue(256L << 20)
-            .description("host memory the guest's resources may use in all");
+    static final Property<Long> MAX_OUTPUTS = uint32("max_outputs", 1L, "number of scanouts (heads), 1 to 16");
+    static final Property<Long> XRES = uint32("xres", 1280L, "the width GET_DISPLAY_INFO offers the guest");
+    static final Property<Long> YRES = uint32("yres", 800L, "the height GET_DISPLAY_INFO offers the guest");
+    static final Property<Long> MAX_HOSTMEM = size("max_hostmem", 256L << 20, "host memory the guest's resources may use in all");
 
     // control commands, cursor commands, responses (virtio 1.2, 5.7.6.7)
     static final int CMD_GET_DISPLAY_INFO = 0x0100, CMD_RESOURCE_CREATE_2D = 0x0101, CMD_RESOURCE_UNREF = 0x0102,
@@ -126,12 +124,13 @@ final class VirtioGpu extends VirtioDevice {
         @Override public Object save(VirtioGpu g) {
             List<StateRecord> out = new ArrayList<>();
             for (GpuResource r : g.resources.values()) {
-                StateRecord rec = new StateRecord("gpu-resource", 1).put("id", Integer.toUnsignedLong(r.id))
-                        .put("format", (long) r.format.code).put("width", (long) r.width).put("height", (long) r.height)
-                        .put("pixels", r.pixels.clone()).put("backing-attached", r.backingAddresses != null);
-                long[] lengths = new long[r.backingLengths == null ? 0 : r.backingLengths.length];
-                for (int i = 0; i < lengths.length; i++) lengths[i] = Integer.toUnsignedLong(r.backingLengths[i]);
-                out.add(rec.put("backing-addresses", r.backingAddresses == null ? new long[0] : r.backingAddresses.clone())
+                GpuResource.Backing b = r.backing();
+                StateRecord rec = new StateRecord("gpu-resource", 1).put("id", Integer.toUnsignedLong(r.id()))
+                        .put("format", (long) r.format().code).put("width", (long) r.width()).put("height", (long) r.height())
+                        .put("pixels", r.pixels().clone()).put("backing-attached", b != null);
+                long[] lengths = new long[b == null ? 0 : b.lengths().length];
+                for (int i = 0; i < lengths.length; i++) lengths[i] = Integer.toUnsignedLong(b.lengths()[i]);
+                out.add(rec.put("backing-addresses", b == null ? new long[0] : b.addresses().clone())
                         .put("backing-lengths", lengths));
             }
             return out;
@@ -143,7 +142,7 @@ final class VirtioGpu extends VirtioDevice {
             g.resources.clear();
             g.hostMemoryUsed = 0;
             for (GpuResource r : resources(g, value)) {
-                g.resources.put(r.id, r);
+                g.resources.put(r.id(), r);
                 g.hostMemoryUsed += r.cost();
             }
         }
@@ -165,16 +164,17 @@ final class VirtioGpu extends VirtioDevice {
                 if (!(rec.get("backing-addresses") instanceof long[] addresses) || !(rec.get("backing-lengths") instanceof long[] lengths)
                         || addresses.length != lengths.length || addresses.length > MAX_BACKING_ENTRIES)
                     throw new StateException("saved resource " + id + ": a damaged backing list");
-                GpuResource r = new GpuResource((int) id, format, (int) w, (int) h);
-                System.arraycopy(pixels, 0, r.pixels, 0, pixels.length);
+                GpuResource.Backing backing = null;
                 if (rec.getBool("backing-attached")) {
-                    r.backingAddresses = addresses.clone();
-                    r.backingLengths = new int[lengths.length];
+                    int[] pieces = new int[lengths.length];
+                    long size = 0;
                     for (int i = 0; i < lengths.length; i++) {
-                        r.backingLengths[i] = (int) lengths[i];
-                        r.backingSize += lengths[i];
+                        pieces[i] = (int) lengths[i];
+                        size += lengths[i];
                     }
+                    backing = new GpuResource.Backing(addresses.clone(), pieces, size);
                 }
+                GpuResource r = new GpuResource((int) id, format, (int) w, (int) h, pixels.clone(), backing);
                 used += r.cost();
                 out.add(r);
             }
@@ -362,7 +362,7 @@ final class VirtioGpu extends VirtioDevice {
             throw new GuestError(RESP_ERR_OUT_OF_MEMORY, "resource of " + w + "x" + h + " is past the host-memory budget");
         GpuResource r;
         try {
-            r = new GpuResource(id, format, (int) w, (int) h);
+            r = GpuResource.blank(id, format, (int) w, (int) h);
         } catch (OutOfMemoryError e) {   // within max_hostmem, but more than the JVM's heap has left
             throw new GuestError(RESP_ERR_OUT_OF_MEMORY, "the host has no room for a resource of " + w + "x" + h);
         }
@@ -374,11 +374,11 @@ final class VirtioGpu extends VirtioDevice {
     private ByteBuffer unref(ByteBuffer q) throws GuestError {
         GpuResource r = resource(q.getInt(HEADER));
         for (Scanout s : scanouts)
-            if (s.resource == r.id) {
+            if (s.resource == r.id()) {
                 s.resource = 0;
                 s.console.blank();
             }
-        resources.remove(r.id);
+        resources.remove(r.id());
         hostMemoryUsed -= r.cost();
         return header(RESP_OK_NODATA, 0);
     }
@@ -397,8 +397,8 @@ final class VirtioGpu extends VirtioDevice {
         GpuResource r = resource(resourceId);
         if (w < MIN_SCANOUT || h < MIN_SCANOUT || !r.contains(x, y, w, h))
             throw new GuestError(RESP_ERR_INVALID_PARAMETER, "scanout rectangle " + w + "x" + h + "+" + x + "+" + y
-                    + " does not fit resource " + r.width + "x" + r.height);
-        s.resource = r.id;
+                    + " does not fit resource " + r.width() + "x" + r.height());
+        s.resource = r.id();
         s.x = (int) x;
         s.y = (int) y;
         s.width = (int) w;
@@ -413,9 +413,9 @@ final class VirtioGpu extends VirtioDevice {
         long x = uint(q, HEADER), y = uint(q, HEADER + 4), w = uint(q, HEADER + 8), h = uint(q, HEADER + 12);
         GpuResource r = resource(q.getInt(HEADER + 16));
         if (!r.contains(x, y, w, h)) throw new GuestError(RESP_ERR_INVALID_PARAMETER, "flush rectangle " + w + "x" + h + "+" + x + "+" + y
-                + " outside resource " + r.width + "x" + r.height);
+                + " outside resource " + r.width() + "x" + r.height());
         for (Scanout s : scanouts) {
-            if (s.resource != r.id) continue;
+            if (s.resource != r.id()) continue;
             // the flushed rectangle, in the scanout's coordinates, clipped to it
             long x0 = Math.max(x, s.x), y0 = Math.max(y, s.y);
             long x1 = Math.min(x + w, s.x + (long) s.width), y1 = Math.min(y + h, s.y + (long) s.height);
@@ -431,7 +431,7 @@ final class VirtioGpu extends VirtioDevice {
         if (surface.width() != s.width || surface.height() != s.height) return;
         for (int j = 0; j < h; j++) {
             int at = (s.y + y + j) * r.stride() + (s.x + x) * GpuFormat.BYTES_PER_PIXEL;
-            for (int i = 0; i < w; i++, at += GpuFormat.BYTES_PER_PIXEL) row[i] = r.format.rgb(r.pixels, at);
+            for (int i = 0; i < w; i++, at += GpuFormat.BYTES_PER_PIXEL) row[i] = r.format().rgb(r.pixels(), at);
             surface.write(x, y + j, w, 1, row, 0, w);
         }
         s.console.updated(x, y, w, h);
@@ -442,37 +442,24 @@ final class VirtioGpu extends VirtioDevice {
         long offset = q.getLong(HEADER + 16);
         GpuResource r = resource(q.getInt(HEADER + 24));
         if (!r.contains(x, y, w, h)) throw new GuestError(RESP_ERR_INVALID_PARAMETER, "transfer rectangle " + w + "x" + h + "+" + x + "+" + y
-                + " outside resource " + r.width + "x" + r.height);
-        if (r.backingAddresses == null) throw new GuestError(RESP_ERR_UNSPEC, "resource " + r.id + " has no backing");
+                + " outside resource " + r.width() + "x" + r.height());
+        GpuResource.Backing backing = r.backing();
+        if (backing == null) throw new GuestError(RESP_ERR_UNSPEC, "resource " + r.id() + " has no backing");
         if (w == 0 || h == 0) return header(RESP_OK_NODATA, 0);
         int stride = r.stride(), rowBytes = (int) w * GpuFormat.BYTES_PER_PIXEL;
         // row j comes from offset + j * stride in the backing, as the resource's own layout would hold it
-        if (offset < 0 || offset + (h - 1) * stride + rowBytes > r.backingSize)
+        if (offset < 0 || offset + (h - 1) * stride + rowBytes > backing.size())
             throw new GuestError(RESP_ERR_INVALID_PARAMETER, "transfer at offset " + Long.toUnsignedString(offset) + " reads past the backing's "
-                    + r.backingSize + " bytes");
+                    + backing.size() + " bytes");
         for (int j = 0; j < h; j++)
-            readBacking(r, offset + (long) j * stride, r.pixels, (int) ((y + j) * stride + x * GpuFormat.BYTES_PER_PIXEL), rowBytes);
+            backing.read(transport().dma(), offset + (long) j * stride, r.pixels(), (int) ((y + j) * stride + x * GpuFormat.BYTES_PER_PIXEL), rowBytes);
         return header(RESP_OK_NODATA, 0);
-    }
-
-    /** Copies {@code length} bytes from {@code at} bytes into the resource's backing. */
-    private void readBacking(GpuResource r, long at, byte[] dst, int dstOffset, int length) {
-        long skip = at;
-        int done = 0;
-        for (int i = 0; i < r.backingAddresses.length && done < length; i++) {
-            int len = r.backingLengths[i];
-            if (skip >= len) { skip -= len; continue; }
-            int n = (int) Math.min(len - skip, length - done);
-            transport().dma().readBytes(r.backingAddresses[i] + skip, dst, dstOffset + done, n);
-            done += n;
-            skip = 0;
-        }
     }
 
     private ByteBuffer attach(Virtqueue.Element e, ByteBuffer q) throws GuestError {
         GpuResource r = resource(q.getInt(HEADER));
         long count = uint(q, HEADER + 4);
-        if (r.backingAddresses != null) throw new GuestError(RESP_ERR_UNSPEC, "resource " + r.id + " already has backing");
+        if (r.backing() != null) throw new GuestError(RESP_ERR_UNSPEC, "resource " + r.id() + " already has backing");
         if (count == 0 || count > MAX_BACKING_ENTRIES) throw new GuestError(RESP_ERR_UNSPEC, count + " backing entries (1 to " + MAX_BACKING_ENTRIES + ")");
         if (16 * count > get(MAX_HOSTMEM) - hostMemoryUsed) throw new GuestError(RESP_ERR_OUT_OF_MEMORY, "backing list past the host-memory budget");
         ByteBuffer list = ByteBuffer.wrap(new byte[(int) count * 16]).order(ByteOrder.LITTLE_ENDIAN);
@@ -480,20 +467,14 @@ final class VirtioGpu extends VirtioDevice {
             throw new GuestError(RESP_ERR_UNSPEC, "request too short for " + count + " backing entries");
         long[] addresses = new long[(int) count];
         int[] lengths = new int[(int) count];
-        long total = 0;
         for (int i = 0; i < count; i++) {
             addresses[i] = list.getLong(16 * i);
             lengths[i] = list.getInt(16 * i + 8);
             long len = Integer.toUnsignedLong(lengths[i]);
             if (len > Integer.MAX_VALUE || !isRam(addresses[i], len))
                 throw new GuestError(RESP_ERR_UNSPEC, "backing entry " + i + " (" + len + " bytes at 0x" + Long.toHexString(addresses[i]) + ") is not guest RAM");
-            total += len;
         }
-        long before = r.cost();
-        r.backingAddresses = addresses;
-        r.backingLengths = lengths;
-        r.backingSize = total;
-        hostMemoryUsed += r.cost() - before;
+        replace(r, r.withBacking(new GpuResource.Backing(addresses, lengths)));
         return header(RESP_OK_NODATA, 0);
     }
 
@@ -511,12 +492,14 @@ final class VirtioGpu extends VirtioDevice {
 
     private ByteBuffer detach(ByteBuffer q) throws GuestError {
         GpuResource r = resource(q.getInt(HEADER));
-        long before = r.cost();
-        r.backingAddresses = null;
-        r.backingLengths = null;
-        r.backingSize = 0;
-        hostMemoryUsed += r.cost() - before;
+        replace(r, r.withBacking(null));
         return header(RESP_OK_NODATA, 0);
+    }
+
+    /** Puts {@code next} in the place of {@code prior} (the same resource), charging the change in host memory. */
+    private void replace(GpuResource prior, GpuResource next) {
+        resources.put(next.id(), next);
+        hostMemoryUsed += next.cost() - prior.cost();
     }
 
     private static long uint(ByteBuffer b, int at) { return Integer.toUnsignedLong(b.getInt(at)); }

@@ -19,6 +19,8 @@ import org.orrery.qom.QomException;
 import java.util.Arrays;
 import java.util.List;
 
+import static org.orrery.device.support.DeviceProperties.uint32;
+
 /**
  * A virtio device on PCI (virtio 1.2, section 4.1), as QEMU's virtio-pci lays it out: the virtio device
  * itself is the child {@code virtio-backend}, on this function's own bus {@code virtio-bus}. A transitional
@@ -47,8 +49,8 @@ final class VirtioPciDevice extends PciDevice implements VirtioBus.Owner, Virtio
             .defaultValue("auto").description("on/off/auto: without the legacy interface (auto: keep it on a root bus when the device has a legacy id)");
     static final Property<Boolean> DISABLE_MODERN = Property.of("disable-modern", PropertyTypes.BOOL).defaultValue(false)
             .description("without the modern interface");
-    static final Property<Long> VECTORS = Property.of("vectors", PropertyTypes.UINT32).defaultValue(VECTORS_UNSPECIFIED)
-            .description("MSI-X vectors (0: no MSI-X; default: one per queue and one for configuration changes)");
+    static final Property<Long> VECTORS = uint32("vectors", VECTORS_UNSPECIFIED,
+            "MSI-X vectors (0: no MSI-X; default: one per queue and one for configuration changes)");
 
     private final String backendType;
     private final List<Property<?>> forwarded;

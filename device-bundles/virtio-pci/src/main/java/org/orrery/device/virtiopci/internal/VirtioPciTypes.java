@@ -1,34 +1,30 @@
 package org.orrery.device.virtiopci.internal;
 
 import org.orrery.device.pci.PciDevice;
-import org.orrery.device.support.DeviceType;
+import org.orrery.device.support.DeviceTypes;
 import org.orrery.device.virtio.VirtioBus;
 import org.orrery.device.virtio.VirtioDevice;
 import org.orrery.qom.ObjectType;
 import org.orrery.qom.Property;
 import org.orrery.qom.TypeDeriver;
 import org.orrery.qom.TypeDescription;
-import org.orrery.qom.TypeProvider;
 import org.osgi.service.component.annotations.Component;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** The virtio-pci types: the transport's base type, its bus, and a PCI flavour of every virtio device. */
-final class VirtioPciTypes {
-    private VirtioPciTypes() { }
-
-    @Component(service = TypeProvider.class)
-    public static final class Base extends DeviceType {
-        public Base() { super(() -> TypeDescription.named(VirtioPciDevice.TYPE).parent(PciDevice.TYPE).abstractType()
-                .description("The base of virtio devices on PCI (virtio-blk-pci, virtio-rng-pci, ...)")
-                .properties(VirtioPciDevice.DISABLE_LEGACY, VirtioPciDevice.DISABLE_MODERN, VirtioPciDevice.VECTORS)); }
-    }
-
-    @Component(service = TypeProvider.class)
-    public static final class Bus extends DeviceType {
-        public Bus() { super(() -> TypeDescription.named(VirtioPciDevice.BUS_TYPE).parent(VirtioBus.TYPE)
-                .description("The bus inside a virtio-pci function that holds its virtio device").creates(VirtioBus::new)); }
+/**
+ * The virtio-pci types: the bus inside a function, then the transport's base type (the flavours {@link PciFlavour} derives
+ * from it make that bus); {@link PciFlavour} adds a PCI flavour of every virtio device.
+ */
+@Component
+public final class VirtioPciTypes extends DeviceTypes {
+    public VirtioPciTypes() {
+        super(() -> TypeDescription.named(VirtioPciDevice.BUS_TYPE).parent(VirtioBus.TYPE)
+                        .description("The bus inside a virtio-pci function that holds its virtio device").creates(VirtioBus::new),
+                () -> TypeDescription.named(VirtioPciDevice.TYPE).parent(PciDevice.TYPE).abstractType()
+                        .description("The base of virtio devices on PCI (virtio-blk-pci, virtio-rng-pci, ...)")
+                        .properties(VirtioPciDevice.DISABLE_LEGACY, VirtioPciDevice.DISABLE_MODERN, VirtioPciDevice.VECTORS));
     }
 
     /**

@@ -45,7 +45,7 @@ class VirtioNetTest {
     int rxAvail, txAvail;
 
     @BeforeEach void setUp() {
-        m = new TestMachine(new VirtioTypes.DeviceBase(), new VirtioTypes.Bus(), new VirtioTypes.MmioBus(), new VirtioTypes.Mmio(), new VirtioTypes.Net())
+        m = new TestMachine(new VirtioTypes().providers())
                 .register("netdev", TypeDescription.named("netdev").parent("object").creates(RecordingNetdev::new));
         bus = m.systemMemory();
         ring = new SplitRing(bus);

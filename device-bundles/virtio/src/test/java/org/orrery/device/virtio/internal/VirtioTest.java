@@ -29,8 +29,7 @@ class VirtioTest {
     int availIdx;
 
     @BeforeEach void setUp() {
-        m = new TestMachine(new VirtioTypes.DeviceBase(), new VirtioTypes.Bus(), new VirtioTypes.MmioBus(), new VirtioTypes.Mmio(),
-                new VirtioTypes.Blk(), new VirtioTypes.Rng())
+        m = new TestMachine(new VirtioTypes().providers())
                 .withBlockNodes(VirtioBlk.BLOCK_NODE_TYPE);
         bus = m.systemMemory();
         ring = new SplitRing(bus);
