@@ -1,13 +1,9 @@
 package org.orrery.command;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import org.orrery.qom.QomException;
 
 import java.io.IOException;
@@ -31,20 +27,14 @@ import java.util.Map;
  * machine as a configuration file).
  */
 public final class SchemaParser {
-    /**
-     * Jackson's streaming parser, not an ObjectMapper: the command layer is the first bundle to start and every
-     * other waits for it, and building a mapper (with its first tree read) was the most expensive step of its
-     * start (ARCHITECTURE.md, Start-up). The few lines of {@link #tree} do what readTree did here.
-     */
-    private static final JsonFactory JSON = JsonFactory.builder().enable(JsonReadFeature.ALLOW_JAVA_COMMENTS).build();
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonParser.Feature.ALLOW_COMMENTS).build();
 
     private SchemaParser() { }
 
     public static List<SchemaEntity> parse(String text, String origin) {
         JsonNode root;
-        try (JsonParser parser = JSON.createParser(text)) {
-            root = parser.nextToken() == null ? null : tree(parser);
+        try {
+            root = JSON.readTree(text);
         } catch (IOException e) {
             throw new QomException("schema of " + origin + " is not valid JSON: " + e.getMessage());
         }
@@ -52,41 +42,6 @@ public final class SchemaParser {
         List<SchemaEntity> out = new ArrayList<>();
         for (JsonNode def : root) out.addAll(parseDefinition(def, origin));
         return out;
-    }
-
-    /** The value at the parser's current token, as a tree (a repeated key keeps its last value, as readTree does). */
-    private static JsonNode tree(JsonParser p) throws IOException {
-        JsonToken token = p.currentToken();
-        if (token == null) throw new IOException("unexpected end of input");
-        switch (token) {
-            case START_OBJECT -> {
-                ObjectNode object = NODES.objectNode();
-                while (p.nextToken() == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
-                    p.nextToken();
-                    object.set(name, tree(p));
-                }
-                return object;
-            }
-            case START_ARRAY -> {
-                ArrayNode array = NODES.arrayNode();
-                while (p.nextToken() != JsonToken.END_ARRAY) array.add(tree(p));
-                return array;
-            }
-            case VALUE_STRING -> { return NODES.textNode(p.getText()); }
-            case VALUE_NUMBER_INT -> {
-                return switch (p.getNumberType()) {
-                    case INT -> NODES.numberNode(p.getIntValue());
-                    case LONG -> NODES.numberNode(p.getLongValue());
-                    default -> NODES.numberNode(p.getBigIntegerValue());
-                };
-            }
-            case VALUE_NUMBER_FLOAT -> { return NODES.numberNode(p.getDoubleValue()); }
-            case VALUE_TRUE -> { return NODES.booleanNode(true); }
-            case VALUE_FALSE -> { return NODES.booleanNode(false); }
-            case VALUE_NULL -> { return NODES.nullNode(); }
-            default -> throw new IOException("unexpected " + token + " at " + p.currentLocation());
-        }
     }
 
     private static List<SchemaEntity> parseDefinition(JsonNode def, String origin) {

@@ -1,8 +1,7 @@
 package org.orrery.cli.internal;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.orrery.command.CommandLayer;
 import org.orrery.machine.MachineManager;
 import org.orrery.qom.QomException;
@@ -54,7 +53,8 @@ public final class CommandLineComponent {
     private void run() {
         List<String> list;
         try {
-            list = arguments(args);
+            list = new ArrayList<>();
+            for (JsonNode n : new ObjectMapper().readTree(args)) list.add(n.asText());
         } catch (IOException e) {
             finish(1, "orrery: cannot read the command line: " + e.getMessage());
             return;
@@ -79,22 +79,6 @@ public final class CommandLineComponent {
         } finally {
             signalDone();
         }
-    }
-
-    /**
-     * The launcher's JSON array of strings, read with Jackson's streaming parser: an ObjectMapper is costly to
-     * build, and this runs on the way to the QMP greeting.
-     */
-    static List<String> arguments(String json) throws IOException {
-        List<String> list = new ArrayList<>();
-        try (JsonParser parser = new JsonFactory().createParser(json)) {
-            if (parser.nextToken() != JsonToken.START_ARRAY) throw new IOException("not a JSON array: " + json);
-            for (JsonToken t = parser.nextToken(); t != JsonToken.END_ARRAY; t = parser.nextToken()) {
-                if (t != JsonToken.VALUE_STRING) throw new IOException("not a string: " + t);
-                list.add(parser.getText());
-            }
-        }
-        return list;
     }
 
     /** Lets the launcher start the console: the machine (if any) is built. */
