@@ -19,10 +19,12 @@ import org.orrery.qom.Value;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Logger;
 
@@ -57,7 +59,7 @@ public final class CommandLayerImpl implements CommandLayer {
     }
 
     /** The commands whose answer lists what the installed bundles provide. */
-    private static final java.util.Set<String> LISTINGS = java.util.Set.of("query-commands", "query-qmp-schema");
+    private static final Set<String> LISTINGS = Set.of("query-commands", "query-qmp-schema");
 
     private final List<Module> modules = new ArrayList<>();
     /** Waits while the container is still starting bundles (see {@link #setStartupWait}); a no-op by default. */
@@ -69,11 +71,15 @@ public final class CommandLayerImpl implements CommandLayer {
     public synchronized void add(Object key, CommandModule module, String origin) {
         List<SchemaEntity> entities = SchemaParser.parse(module.schema(), origin);
         Map<String, CommandHandler> handlers = module.handlers();
-        for (SchemaEntity e : entities)
-            if (e instanceof SchemaEntity.Command c && !handlers.containsKey(c.name()))
+        Set<String> declared = new HashSet<>();
+        for (SchemaEntity e : entities) {
+            if (!(e instanceof SchemaEntity.Command c)) continue;
+            declared.add(c.name());
+            if (!handlers.containsKey(c.name()))
                 throw new QomException("command module of " + origin + " declares '" + c.name() + "' but has no handler for it");
+        }
         for (String h : handlers.keySet())
-            if (entities.stream().noneMatch(e -> e instanceof SchemaEntity.Command && e.name().equals(h)))
+            if (!declared.contains(h))
                 throw new QomException("command module of " + origin + " has a handler for '" + h + "' that its schema does not declare");
         modules.add(new Module(key, entities, handlers));
         rebuild();

@@ -21,35 +21,34 @@ final class NativeMemory {
     private static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle MMAP, MUNMAP, STRERROR;
+    private static final MethodHandle MMAP = libc("mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
+            Linker.Option.captureCallState("errno"));
+
+    /**
+     * Linked on first use: the linker spins classes for every handle, and building a machine needs only mmap
+     * (memory goes back at the end, a call fails rarely), so a start links one handle instead of three.
+     */
+    private static final class Later {
+        static final MethodHandle MUNMAP = libc("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG));
+        static final MethodHandle STRERROR = libc("strerror", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
 
     /** The host would not give the memory; the message is the reason in the C library's words. */
     static final class AllocationFailure extends Exception {
         AllocationFailure(String reason) { super(reason, null, false, false); }
     }
 
-    static {
-        MethodHandle mmap = null, munmap = null, strerror = null;
+    /** A downcall to the C library's {@code name}, or null when there is none (not Linux, native access denied). */
+    private static MethodHandle libc(String name, FunctionDescriptor function, Linker.Option... options) {
         try {
-            if (System.getProperty("os.name", "").toLowerCase().contains("linux")) {
-                Linker linker = Linker.nativeLinker();
-                var libc = linker.defaultLookup();
-                mmap = linker.downcallHandle(libc.find("mmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                        ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG), Linker.Option.captureCallState("errno"));
-                munmap = linker.downcallHandle(libc.find("munmap").orElseThrow(), FunctionDescriptor.of(ValueLayout.JAVA_INT,
-                        ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
-                strerror = linker.downcallHandle(libc.find("strerror").orElseThrow(), FunctionDescriptor.of(ValueLayout.ADDRESS,
-                        ValueLayout.JAVA_INT));
-            }
+            if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) return null;
+            Linker linker = Linker.nativeLinker();
+            return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(), function, options);
         } catch (Throwable e) {
-            mmap = null;
-            munmap = null;
-            strerror = null;
+            return null;
         }
-        MMAP = mmap;
-        MUNMAP = munmap;
-        STRERROR = strerror;
     }
 
     private NativeMemory() { }
@@ -81,7 +80,7 @@ final class NativeMemory {
 
     private static String strerror(int errno) {
         try {
-            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment text = (MemorySegment) Later.STRERROR.invokeExact(errno);
             return text.reinterpret(1024).getString(0);
         } catch (Throwable e) {
             return "error " + errno;
@@ -90,7 +89,7 @@ final class NativeMemory {
 
     private static void unmap(MemorySegment seg, long len) {
         try {
-            int rc = (int) MUNMAP.invokeExact(seg, len);
+            int rc = (int) Later.MUNMAP.invokeExact(seg, len);
             if (rc != 0) throw new IllegalStateException("munmap failed");
         } catch (Throwable e) {
             throw new IllegalStateException("munmap failed", e);
