@@ -1,5 +1,7 @@
 package com.example.edu;
 
+import static org.orrery.device.support.DeviceProperties.uint32;
+
 import org.orrery.device.support.DeviceType;
 import org.orrery.device.support.MmioDevice;
 import org.orrery.device.support.RegisterBank;
@@ -9,7 +11,6 @@ import org.orrery.machine.device.DeviceTreeContext;
 import org.orrery.machine.fdt.FdtNode;
 import org.orrery.machine.state.StateDescription;
 import org.orrery.qom.Property;
-import org.orrery.qom.PropertyTypes;
 import org.orrery.qom.QomException;
 import org.orrery.qom.TypeProvider;
 import org.osgi.service.component.annotations.Component;
@@ -28,8 +29,7 @@ final class EduCountdown extends MmioDevice {
     static final String TYPE = "edu-countdown";
     static final String DESCRIPTION = "countdown timer with an interrupt: the smallest example device";
 
-    static final Property<Long> TICK_NS = Property.of("tick-ns", PropertyTypes.UINT32).defaultValue(1000L)
-            .description("nanoseconds of virtual time per tick (at least 1)");
+    static final Property<Long> TICK_NS = uint32("tick-ns", 1000, "nanoseconds of virtual time per tick (at least 1)");
 
     /** The type: {@code addr}, {@code irq} and the properties declared above. */
     @Component(service = TypeProvider.class)
