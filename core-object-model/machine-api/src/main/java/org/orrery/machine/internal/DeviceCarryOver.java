@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.TreeSet;
 import java.util.logging.Logger;
 
@@ -29,10 +30,20 @@ import java.util.logging.Logger;
 final class DeviceCarryOver {
     private static final Logger LOG = Logger.getLogger(DeviceCarryOver.class.getName());
 
-    private record Pending(String parentPath, String name, String type, ObjectNode properties, StateRecord state) { }
+    /** What makes an object again where it was: its place, type and given properties. */
+    private interface Waiting {
+        String parentPath();
+        String name();
+        String type();
+        ObjectNode properties();
+    }
+
+    /** A user device waiting for its type, and the state it saved. */
+    private record Pending(String parentPath, String name, String type, ObjectNode properties, StateRecord state) implements Waiting { }
 
     /** A backend object waiting for its type, and the links that pointed at it (holder path, property). */
-    private record PendingBackend(String parentPath, String name, String type, ObjectNode properties, List<String[]> linkers) { }
+    private record PendingBackend(String parentPath, String name, String type, ObjectNode properties, List<String[]> linkers)
+            implements Waiting { }
 
     private final String machineName;
     private final Map<String, StateRecord> boardStates = new HashMap<>();
@@ -78,14 +89,7 @@ final class DeviceCarryOver {
 
     /** Makes again every waiting backend whose type is back, and points the links that pointed at it at the new one. */
     List<QObject> recreateBackends(ObjectTree tree) {
-        List<QObject> made = new ArrayList<>();
-        for (Iterator<PendingBackend> it = backends.iterator(); it.hasNext(); ) {
-            PendingBackend p = it.next();
-            Optional<ObjectType> t = tree.registry().find(p.type);
-            if (t.isEmpty() || t.get().isAbstract()) continue;
-            it.remove();
-            QObject o = makeAgain(tree, p.parentPath, p.name, p.type, p.properties);
-            if (o == null) continue;
+        return makeAgainWhereTypeIsBack(tree, backends, (p, o) -> {
             for (String[] l : p.linkers) {
                 QObject holder = tree.resolve(l[0]);
                 if (holder == null) continue;
@@ -95,9 +99,7 @@ final class DeviceCarryOver {
                     LOG.warning("machine " + machineName + ": " + l[0] + " could not take up the new " + o.path() + ": " + e.getMessage());
                 }
             }
-            made.add(o);
-        }
-        return made;
+        });
     }
 
     private StateRecord stateOf(QObject o) {
@@ -126,31 +128,41 @@ final class DeviceCarryOver {
 
     /** Makes again every waiting user device whose type is back; returns those made. */
     List<QObject> recreate(ObjectTree tree) {
+        return makeAgainWhereTypeIsBack(tree, pending, (p, o) -> {
+            if (p.state != null) restore(o, p.state);
+        });
+    }
+
+    /**
+     * Takes out of {@code waiting} each entry whose type is registered (and concrete) again, makes its object
+     * again and lets {@code takeOver} give the new object what the old one left; returns the objects made.
+     */
+    private <W extends Waiting> List<QObject> makeAgainWhereTypeIsBack(ObjectTree tree, List<W> waiting, BiConsumer<W, QObject> takeOver) {
         List<QObject> made = new ArrayList<>();
-        for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            Optional<ObjectType> t = tree.registry().find(p.type);
+        for (Iterator<W> it = waiting.iterator(); it.hasNext(); ) {
+            W w = it.next();
+            Optional<ObjectType> t = tree.registry().find(w.type());
             if (t.isEmpty() || t.get().isAbstract()) continue;
             it.remove();
-            QObject o = makeAgain(tree, p.parentPath, p.name, p.type, p.properties);
+            QObject o = makeAgain(tree, w);
             if (o == null) continue;
-            if (p.state != null) restore(o, p.state);
+            takeOver.accept(w, o);
             made.add(o);
         }
         return made;
     }
 
     /**
-     * Makes {@code type} again at {@code parentPath/name} with {@code properties} and realizes it; null when something
+     * Makes the waiting object's type again at its place with its properties and realizes it; null when something
      * took the place meanwhile or the new code refuses (logged; the object is then gone for good, and announced).
      */
-    private QObject makeAgain(ObjectTree tree, String parentPath, String name, String type, ObjectNode properties) {
-        QObject parent = tree.container(parentPath);
-        if (parent.child(name) != null) return null;
+    private QObject makeAgain(ObjectTree tree, Waiting w) {
+        QObject parent = tree.container(w.parentPath());
+        if (parent.child(w.name()) != null) return null;
         try {
-            return tree.createRealized(parent, name, type, properties);
+            return tree.createRealized(parent, w.name(), w.type(), w.properties());
         } catch (RuntimeException e) {
-            LOG.warning("machine " + machineName + ": " + parentPath + "/" + name + " (" + type
+            LOG.warning("machine " + machineName + ": " + w.parentPath() + "/" + w.name() + " (" + w.type()
                     + ") could not be made again by the updated bundle: " + e.getMessage());
             return null;
         }

@@ -18,7 +18,7 @@ import org.orrery.machine.memory.Section;
  * misaligned accesses, watchpoints) and instruction fetch into decoded pages.
  *
  * <p>Both engines inline the TLB hit: one tag compare (which also rejects misaligned accesses, since the
- * tag keeps the low address bits), then a {@code VarHandle} access to the segment. The write TLB never maps
+ * tag keeps the low address bits), then one access by host address ({@link HostMemory}). The write TLB never maps
  * a page that holds decoded or translated code, so every store into code takes {@link #storeSlow}, which
  * invalidates exactly what it overwrites.
  */
@@ -30,7 +30,8 @@ final class Mmu {
     static final VarHandle VH8 = L8.varHandle(), VH16 = L16.varHandle(), VH32 = L32.varHandle(), VH64 = L64.varHandle();
     /**
      * All of host memory, addressed by native address: TLB entries hold the host address of a guest page, so a
-     * hit is one access through a constant segment that HotSpot folds (a segment loaded from the TLB would cost
+     * hit is one access by that address (HostMemory's fallback and the atomics go through this constant segment,
+     * which HotSpot folds; a segment loaded from the TLB would cost
      * its type, bounds and liveness checks on every access). Safe because entries are only made for RAM and
      * ROM in the current memory map, and every map change flushes them before memory can be released (a
      * memory backend keeps its memory while it is mapped). Needs native access (--enable-native-access).
