@@ -187,12 +187,12 @@ public final class RiscvHart implements Hart {
      * interrupts again, and its thread wakes if it parked in WFI.
      */
     void poke() {
-        if (onOwnThread()) {
-            attention = true;
-        } else {
-            exitRequested = true;
-            wake.run();
-        }
+        attention = true;
+        Thread running = owner;
+        if (running == Thread.currentThread()) return;
+        if (running != null) exitRequested = true;
+        // also when no thread has run this hart yet: a hart restored into WFI parks its thread before its first slice
+        wake.run();
     }
 
     @Override public void setWakeListener(Runnable wake) { this.wake = wake; }

@@ -11,6 +11,12 @@ import org.orrery.cpu.riscv.RiscvConfig;
 import org.orrery.cpu.riscv.testing.Engine;
 import org.orrery.cpu.riscv.testing.TestMachine;
 import org.orrery.machine.cpu.HartState;
+import org.orrery.machine.cpu.InterruptPin;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A hart made again (its CPU bundle returned) takes over the old one's state: a translating hart runs a random
@@ -43,5 +49,28 @@ class HartStateTest {
         TestMachine rv32 = new TestMachine(RiscvConfig.rv32gc(0, TestMachine.RAM_BASE));
         var e = assertThrows(IllegalArgumentException.class, () -> rv32.hart.restoreState(rv64));
         assertTrue(e.getMessage().contains("cannot take a state saved as riscv-hart/1"), e.getMessage());
+    }
+
+    /**
+     * A machine restored from a state where a hart sat in WFI parks that hart's thread before it ever runs a
+     * slice; an interrupt raised then from another thread (a device on the machine thread) must still wake it.
+     */
+    @Test void aHartRestoredIntoWfiIsWokenByAnInterruptFromAnotherThreadBeforeItsFirstSlice() throws Exception {
+        TestMachine source = new TestMachine(Engine.INTERPRETER);
+        Map<String, Long> values = new HashMap<>(source.hart.saveState().values());
+        values.put("waiting", 1L);
+        values.put("mie", 1L << InterruptPin.SEIP.mipBit());
+        TestMachine restored = new TestMachine(Engine.INTERPRETER);
+        restored.hart.restoreState(new HartState(source.hart.saveState().format(), values));
+        CountDownLatch woken = new CountDownLatch(1);
+        restored.hart.setWakeListener(woken::countDown);
+        assertTrue(restored.hart.waitingForInterrupt(), "the restored hart waits for an interrupt");
+
+        Thread device = new Thread(() -> restored.hart.interruptPin(InterruptPin.SEIP).raise(), "a device on the machine thread");
+        device.start();
+        device.join();
+
+        assertTrue(woken.await(10, TimeUnit.SECONDS), "the parked thread was told to look again");
+        assertTrue(!restored.hart.waitingForInterrupt(), "the enabled external interrupt ends the wait");
     }
 }
