@@ -23,8 +23,8 @@ import java.util.Map;
  * </pre>
  * A leading {@code *} marks an optional member. A command's {@code data} may name a struct instead.
  * Command flags: {@code "extra-arguments": true} (members beyond the declared ones pass through),
- * {@code "allow-preconfig": true}, {@code "any-thread": true}, {@code "journal": true} (recorded for saving the
- * machine as a configuration file).
+ * {@code "allow-preconfig": true}, {@code "any-thread": true} or {@code "harts-run": true} (see
+ * {@link SchemaEntity.Execution}), {@code "journal": true} (recorded for saving the machine as a configuration file).
  */
 public final class SchemaParser {
     private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonParser.Feature.ALLOW_COMMENTS).build();
@@ -61,9 +61,12 @@ public final class SchemaParser {
             String name = def.get("command").textValue();
             String args = implicitStruct(def.get("data"), name + "-arg", origin, out);
             TypeRef returns = def.has("returns") ? TypeRef.parse(def.get("returns"), name) : null;
+            boolean anyThread = def.path("any-thread").asBoolean(false), hartsRun = def.path("harts-run").asBoolean(false);
+            if (anyThread && hartsRun) throw new QomException("schema of " + origin + ": command " + name + " is both any-thread and harts-run");
+            SchemaEntity.Execution execution = anyThread ? SchemaEntity.Execution.ANY_THREAD
+                    : hartsRun ? SchemaEntity.Execution.HARTS_RUN : SchemaEntity.Execution.HARTS_STOPPED;
             out.add(new SchemaEntity.Command(name, args, returns, def.path("extra-arguments").asBoolean(false),
-                    def.path("allow-preconfig").asBoolean(false), def.path("any-thread").asBoolean(false),
-                    def.path("journal").asBoolean(false), doc, origin));
+                    def.path("allow-preconfig").asBoolean(false), execution, def.path("journal").asBoolean(false), doc, origin));
         } else if (def.has("event")) {
             String name = def.get("event").textValue();
             String data = implicitStruct(def.get("data"), name + "-arg", origin, out);

@@ -31,14 +31,24 @@ class SchemaDispatchTest {
                                                 "*who": "IdOrName", "*size": "size", "*on": "bool" },
                 "returns": "any" },
               { "command": "t-free", "any-thread": true, "returns": "str" },
+              { "command": "t-look", "harts-run": true, "returns": "str" },
               { "command": "t-broken" },
               { "command": "t-extra", "extra-arguments": true, "data": { "driver": "str" }, "returns": "any" } ]
             """;
 
     /** Counts the tasks run through it, as a machine thread would see them. */
     static final class CountingSafePoint implements SafePoint {
-        int calls;
+        int calls, callsWhileRunning;
         boolean inside;
+        @Override public <T> T callWhileRunning(Callable<T> task) {
+            callsWhileRunning++;
+            inside = true;
+            try {
+                return SafePoint.runHere(task);
+            } finally {
+                inside = false;
+            }
+        }
         @Override public <T> T call(Callable<T> task) {
             calls++;
             inside = true;
@@ -63,6 +73,7 @@ class SchemaDispatchTest {
         Map<String, CommandHandler> handlers = Map.of(
                 "t-shape", (a, c) -> { ran.add("t-shape at safe point: " + safePoint.inside); return a.json(); },
                 "t-free", (a, c) -> { ran.add("t-free at safe point: " + safePoint.inside); return JsonNodeFactory.instance.textNode("free"); },
+                "t-look", (a, c) -> { ran.add("t-look under the lock: " + safePoint.inside); return JsonNodeFactory.instance.textNode("seen"); },
                 "t-broken", (a, c) -> { throw new IllegalStateException("a bug"); },
                 "t-extra", (a, c) -> JsonNodeFactory.instance.textNode(a.str("driver") + " " + new java.util.TreeSet<>(a.extra().keySet())));
         layer.add("t", new CommandModule() {
@@ -117,6 +128,22 @@ class SchemaDispatchTest {
         assertEquals("free", call("t-free", null).asText());
         assertEquals(List.of("t-free at safe point: false"), ran);
         assertEquals(0, safePoint.calls);
+    }
+
+    @Test void hartsRunCommandsTakeTheLockWithoutStoppingTheHarts() throws Exception {
+        assertEquals("seen", call("t-look", null).asText());
+        assertEquals(List.of("t-look under the lock: true"), ran);
+        assertEquals(1, safePoint.callsWhileRunning);
+        assertEquals(0, safePoint.calls, "the harts were not stopped");
+        call("t-shape", "{\"name\": \"a\"}");
+        assertEquals(1, safePoint.calls, "a command without the flag still stops them");
+        assertEquals(1, safePoint.callsWhileRunning);
+    }
+
+    @Test void aCommandCannotBeBothAnyThreadAndHartsRun() {
+        QomException e = assertThrows(QomException.class, () -> SchemaParser.parse(
+                "[ { \"command\": \"t-both\", \"any-thread\": true, \"harts-run\": true } ]", "test"));
+        assertTrue(e.getMessage().contains("t-both is both any-thread and harts-run"), e.getMessage());
     }
 
     @Test void aGateAttachedToTheTreeDecidesBeforeTheHandlerRuns() {

@@ -10,6 +10,14 @@ public interface SafePoint {
     /** Runs {@code task} at the next safe point and waits for its result; exceptions pass through. */
     <T> T call(Callable<T> task);
 
+    /**
+     * Runs {@code task} with the machine's lock held while its harts go on executing guest code, and waits for
+     * its result: for work that only reads, or changes only what harts reach under the lock (devices). Harts
+     * touch devices only under that lock, so a device is consistent here; a hart's own registers are not.
+     * By default the same as {@link #call}.
+     */
+    default <T> T callWhileRunning(Callable<T> task) { return call(task); }
+
     /** Runs {@code task} at the next safe point without waiting. */
     void post(Runnable task);
 

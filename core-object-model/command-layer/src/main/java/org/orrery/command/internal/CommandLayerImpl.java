@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Logger;
 
@@ -154,7 +155,7 @@ public final class CommandLayerImpl implements CommandLayer {
                 });
             return r;
         }
-        return tree.safePoint().call(() -> {
+        Callable<JsonNode> atSafePoint = () -> {
             CommandGate gate = tree.attachment(CommandGate.class);
             if (gate != null) gate.check(cmd);
             CommandJournal journal = cmd.journal() ? tree.attachment(CommandJournal.class) : null;
@@ -168,7 +169,9 @@ public final class CommandLayerImpl implements CommandLayer {
                 journal.abort();
                 throw e;
             }
-        });
+        };
+        return cmd.execution() == SchemaEntity.Execution.HARTS_RUN
+                ? tree.safePoint().callWhileRunning(atSafePoint) : tree.safePoint().call(atSafePoint);
     }
 
     private static JsonNode run(CommandHandler handler, Arguments args, CommandContext ctx, SchemaEntity.Command cmd) {

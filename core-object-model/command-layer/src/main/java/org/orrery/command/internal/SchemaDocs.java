@@ -86,6 +86,7 @@ public final class SchemaDocs {
                     if (c.extraArguments()) md.append("Further arguments are passed through (object or device properties).\n\n");
                     md.append("Returns: `").append(c.returns() == null ? "{}" : c.returns().displayName()).append("`");
                     if (c.allowPreconfig()) md.append(" · allowed in preconfig");
+                    if (c.execution() == SchemaEntity.Execution.HARTS_RUN) md.append(" · the guest runs on meanwhile");
                     md.append("\n\n");
                 }
                 case SchemaEntity.Event ev -> members(md, "Data", struct(scope, ev.data()));

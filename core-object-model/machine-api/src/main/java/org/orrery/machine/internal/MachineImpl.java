@@ -593,18 +593,29 @@ final class MachineImpl implements Machine, SafePoint {
         if (!alive) throw new QomException("machine " + name + " is gone");
         vcpus.stopWorld();
         try {
-            lock.lock();
-            try {
-                return SafePoint.runHere(task);
-            } finally {
-                boolean wake = wakeNeeded;
-                wakeNeeded = false;
-                lock.unlock();
-                // the task started the guest or armed a timer: the parked machine thread must look again
-                if (wake) LockSupport.unpark(thread);
-            }
+            return underLock(task);
         } finally {
             vcpus.startWorld();
+        }
+    }
+
+    /** Takes only the big lock: the harts run on, as they do while another of them is in a device. */
+    @Override public <T> T callWhileRunning(Callable<T> task) {
+        if (lock.isHeldByCurrentThread()) return SafePoint.runHere(task);
+        if (!alive) throw new QomException("machine " + name + " is gone");
+        return underLock(task);
+    }
+
+    private <T> T underLock(Callable<T> task) {
+        lock.lock();
+        try {
+            return SafePoint.runHere(task);
+        } finally {
+            boolean wake = wakeNeeded;
+            wakeNeeded = false;
+            lock.unlock();
+            // the task started the guest or armed a timer: the parked machine thread must look again
+            if (wake) LockSupport.unpark(thread);
         }
     }
 

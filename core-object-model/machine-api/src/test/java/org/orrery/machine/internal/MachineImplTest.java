@@ -128,6 +128,25 @@ class MachineImplTest {
         assertEquals("machine-t", posted, "posted work runs on the machine thread");
     }
 
+    /** What QMP's queries run through: the lock, while the guest goes on (a client polling must not stop it). */
+    @Test void aCallWhileRunningHoldsTheLockAndTheHartGoesOn() throws Exception {
+        TestBoard b = (TestBoard) machine.call(() -> machine.createBoard("test"));
+        machine.call(() -> { machine.build(); machine.resume(); return null; });
+        waitFor(() -> b.hart.executed.get() > 0);
+        boolean[] locked = new boolean[1];
+        long[] progress = new long[1];
+        machine.callWhileRunning(() -> {
+            locked[0] = machine.isCurrentThread();
+            long entered = b.hart.executed.get();
+            waitFor(() -> b.hart.executed.get() > entered);   // never true if the call had stopped the hart
+            progress[0] = b.hart.executed.get() - entered;
+            return null;
+        });
+        assertTrue(locked[0], "the task held the machine's lock");
+        assertTrue(progress[0] > 0, "the hart executed while the task ran");
+        assertEquals(RunState.RUNNING, machine.runState());
+    }
+
     @Test void resetReloadsImagesAndResetsHarts() throws Exception {
         TestBoard b = (TestBoard) machine.call(() -> machine.createBoard("test"));
         machine.call(() -> { machine.build(); return null; });
