@@ -155,15 +155,18 @@ public final class RiscvHart implements Hart {
         }
     }
 
-    /** True on the thread that runs this hart, or while no thread has run it yet. */
+    /**
+     * True on the thread that runs this hart. Before any thread has run it, work from outside is queued too: the
+     * thread that is about to run it (a restored or carried-over hart's) must not find its pages changing under it.
+     */
     private boolean onOwnThread() {
-        Thread o = owner;
-        return o == null || o == Thread.currentThread();
+        return owner == Thread.currentThread();
     }
 
+    /** Queued work is done at the start of the next run and between chunks; a running hart leaves guest code for it. */
     private void deferWork() {
         deferred = true;
-        exitRequested = true;
+        if (owner != null) exitRequested = true;
     }
 
     /** On the hart's thread, before it executes anything: the work other threads queued. */
