@@ -42,15 +42,13 @@ class SchemaDispatchTest {
         boolean inside;
         @Override public <T> T callWhileRunning(Callable<T> task) {
             callsWhileRunning++;
-            inside = true;
-            try {
-                return SafePoint.runHere(task);
-            } finally {
-                inside = false;
-            }
+            return enter(task);
         }
         @Override public <T> T call(Callable<T> task) {
             calls++;
+            return enter(task);
+        }
+        private <T> T enter(Callable<T> task) {
             inside = true;
             try {
                 return SafePoint.runHere(task);
