@@ -126,7 +126,7 @@ orrery_install_test_packages() {
 }
 
 # The JVM options of every Orrery run, in one place: ./orrery and the AOT training run (whose cache
-# must match them) take them from here. Sets the arrays ORRERY_JVM_OPTIONS and ORRERY_RUN_OPTIONS.
+# must match them) take them from here. Sets the array ORRERY_JVM_OPTIONS.
 orrery_jvm_options() {
     ORRERY_JVM_OPTIONS=(
         # Felix reads a static field through sun.misc.Unsafe; allow it so JDK 25 does not warn.
@@ -137,15 +137,6 @@ orrery_jvm_options() {
         # interpreter's big dispatch switch and translated guest code otherwise deoptimize and recompile each
         # time the guest starts using a new kind of instruction (a boot does that for a while)
         -XX:PerMethodTrapLimit=0
-    )
-    # Runs only, never the AOT training run. Felix (framework, resolver, SCR, FileInstall, Gogo) runs at start
-    # and on bundle events, never in a guest's hot path, but its C2 compiles (the resolver's mergeUses alone
-    # ~0.3 s) are recorded by the cache's training and replayed early in every start, holding the one C2
-    # thread of a two-core host while the start and the guest's first loops wait. Runs refuse them (C1 code is
-    # enough for Felix); the training must not, or it records other compiles in their place for runs to replay.
-    ORRERY_RUN_OPTIONS=(
-        -XX:+UnlockDiagnosticVMOptions
-        "-XX:CompilerDirectivesFile=$ORRERY_ROOT/cnf/scripts/compiler-directives.json"
     )
 }
 
