@@ -79,16 +79,27 @@ class SmpE2ETest {
         }
     }
 
-    /** Minutes of AMO, LR/SC and lock traffic between four harts on translated code, with QMP stop/cont in between. */
+    /**
+     * Minutes of AMO, LR/SC and lock traffic between four harts on translated code, with QMP stop/cont in between
+     * and, meanwhile, QMP queries that run while the harts go on (qom-get, query-status, query-cpus-fast, x-query-jit).
+     */
     @Test void fourHartsLoseNoUpdateForMinutesTranslatedWhilePausedAndResumed() throws Exception {
         Path sock = tmp.resolve("q.sock");
         try (Orrery o = Orrery.start(List.of("-machine", "virt", "-bios", "none", "-smp", "4", "-nographic",
                 "-accel", "tcg,x-warmup=0", "-kernel", stressGuest(90).toString(),
                 "-qmp", "unix:" + sock + ",server=on,wait=off"));
              QmpClient q = o.qmp(sock)) {
+            var typeOfMachine = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                    .put("path", "/machine").put("property", "type");
             // every few seconds the whole machine stops at a safe point and goes on: the counters must not notice
             for (int i = 0; i < 10 && o.process.isAlive(); i++) {
-                Thread.sleep(3000);
+                long until = System.nanoTime() + 3_000_000_000L;
+                while (System.nanoTime() < until && o.process.isAlive()) {
+                    assertEquals("virt-machine", q.call("qom-get", typeOfMachine).asText());
+                    assertEquals("running", q.call("query-status").get("status").asText());
+                    assertEquals(4, q.call("query-cpus-fast").size());
+                    assertEquals(4, q.call("x-query-jit").size());
+                }
                 if (!o.process.isAlive()) break;
                 q.call("stop");
                 assertEquals("paused", q.call("query-status").get("status").asText());
