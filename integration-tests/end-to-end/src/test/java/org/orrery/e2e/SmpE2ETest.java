@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -89,7 +90,7 @@ class SmpE2ETest {
                 "-accel", "tcg,x-warmup=0", "-kernel", stressGuest(90).toString(),
                 "-qmp", "unix:" + sock + ",server=on,wait=off"));
              QmpClient q = o.qmp(sock)) {
-            var typeOfMachine = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+            var typeOfMachine = JsonNodeFactory.instance.objectNode()
                     .put("path", "/machine").put("property", "type");
             // every few seconds the whole machine stops at a safe point and goes on: the counters must not notice
             for (int i = 0; i < 10 && o.process.isAlive(); i++) {
