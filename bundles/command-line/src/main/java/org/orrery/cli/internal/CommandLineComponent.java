@@ -12,7 +12,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,13 +33,18 @@ public final class CommandLineComponent {
     private final BundleContext context;
     private Thread worker;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, target = "(orrery.exit=true)")
-    private volatile IntConsumer exit;
+    /**
+     * The launcher's exit-status service (absent in a container without the launcher). A constructor argument:
+     * the worker started below may finish before SCR would inject a field, and a fast {@code -d help} did.
+     */
+    private final IntConsumer exit;
 
     @Activate
     public CommandLineComponent(BundleContext context, @Reference MachineManager machines, @Reference CommandLayer commands,
                                 @Reference TypeRegistry types,
-                                @Reference(target = "(orrery.launch=complete)") Runnable launchComplete) {
+                                @Reference(target = "(orrery.launch=complete)") Runnable launchComplete,
+                                @Reference(cardinality = ReferenceCardinality.OPTIONAL, target = "(orrery.exit=true)") IntConsumer exit) {
+        this.exit = exit;
         this.machines = machines;
         this.commands = commands;
         this.types = types;
