@@ -169,7 +169,7 @@ orrery_aot_option() {
         mkdir -p "$ORRERY_DIST/aot" 2>/dev/null || return 0
         tmp="$cache.$$.tmp"
         work=$(mktemp -d)
-        if orrery_aot_train "$tmp" -Dorrery.aot.training="$work/qmp.sock" -machine virt -nographic -serial null -monitor none -S \
+        if orrery_aot_train "$tmp" -Dorrery.aot.training="$work/qmp.sock" -machine virt -nographic -S \
                 -qmp "unix:$work/qmp.sock,server=on,wait=off" </dev/null \
            || echo 'lb' | orrery_aot_train "$tmp"; then
             find "$ORRERY_DIST/aot" -name 'orrery-*.aot' -delete 2>/dev/null || true
