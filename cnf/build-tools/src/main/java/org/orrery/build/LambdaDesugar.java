@@ -62,7 +62,8 @@ import java.util.stream.Stream;
 public final class LambdaDesugar {
     static final String MARK = "$$Lambda";
     private static final ClassDesc LAMBDA_METAFACTORY = ClassDesc.of("java.lang.invoke.LambdaMetafactory");
-    private static final ClassFile PARSER = ClassFile.of();
+    /** Parses, and builds the generated classes (straight-line code, so their stack maps need no class hierarchy). */
+    private static final ClassFile PLAIN = ClassFile.of();
 
     private final Path root;
     private final ClassLoader references;
@@ -110,7 +111,7 @@ public final class LambdaDesugar {
             files = s.filter(p -> p.toString().endsWith(".class") && !p.getFileName().toString().equals("module-info.class")).toList();
         }
         for (Path f : files) {
-            ClassModel m = PARSER.parse(Files.readAllBytes(f));
+            ClassModel m = PLAIN.parse(Files.readAllBytes(f));
             classes.put(m.thisClass().asInternalName(), m);
         }
         for (String name : List.copyOf(classes.keySet())) {
@@ -169,14 +170,14 @@ public final class LambdaDesugar {
         if (generated.isEmpty()) return;
         write(hostName, rewritten);
         for (byte[] g : generated.values()) {
-            ClassModel m = PARSER.parse(g);
+            ClassModel m = PLAIN.parse(g);
             write(m.thisClass().asInternalName(), g);
         }
     }
 
     private void write(String internalName, byte[] bytes) throws IOException {
         Files.write(fileOf(internalName), bytes);
-        classes.put(internalName, PARSER.parse(bytes));
+        classes.put(internalName, PLAIN.parse(bytes));
     }
 
     /** Every generated class is a member of its host's nest (so it may call the host's private methods). */
@@ -275,7 +276,7 @@ public final class LambdaDesugar {
         if (m != null) return m;
         return external.computeIfAbsent(internalName, n -> {
             try (InputStream in = references.getResourceAsStream(n + ".class")) {
-                return in == null ? Optional.empty() : Optional.of(PARSER.parse(in.readAllBytes()));
+                return in == null ? Optional.empty() : Optional.of(PLAIN.parse(in.readAllBytes()));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -289,7 +290,7 @@ public final class LambdaDesugar {
             ClassDesc iface = factory.returnType();
             List<ClassDesc> captured = factory.parameterList();
             ClassDesc nestHost = ClassDesc.ofInternalName(nestHostOf(host));
-            return PARSER.build(self, cb -> {
+            return PLAIN.build(self, cb -> {
                 cb.withVersion(host.majorVersion(), host.minorVersion());
                 cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER | ClassFile.ACC_SYNTHETIC);
                 cb.withSuperclass(CD_Object);
