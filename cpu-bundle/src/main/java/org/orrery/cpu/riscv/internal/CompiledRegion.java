@@ -14,8 +14,12 @@ package org.orrery.cpu.riscv.internal;
  * requested, and wherever control leaves the region.
  */
 abstract class CompiledRegion {
-    /** The halfword slot of the entry in its page. */
+    /** The halfword slot of the entry in its page: the block start it was translated from. */
     int entrySlot;
+    /** Page offsets of the block starts where {@link #run} may be entered (the entry among them). */
+    int[] entryOffsets;
+    /** Page offsets of the other block starts (inside a loop of the region): never translated again on their own. */
+    int[] innerOffsets;
     /** Halfword slots covered by the region's instructions, one bit each. */
     long[] coverage;
     /** Bytes of JVM bytecode in {@link #run}. */
@@ -26,8 +30,8 @@ abstract class CompiledRegion {
     int[] siteOffset, siteLength, siteBefore;
     long amask;
 
-    /** Executes the region from its entry; {@code vpage} is the virtual address of its page. */
-    abstract long run(RiscvHart h, long vpage, int budget);
+    /** Executes the region from the block start at page offset {@code entry}; {@code vpage} is the virtual address of its page. */
+    abstract long run(RiscvHart h, long vpage, int budget, int entry);
 
     /** The pc to go on at after leaving at a site: the instruction itself if it trapped, else the next one. */
     final long sitePc(int site, long vpage, boolean trapped) {

@@ -24,6 +24,8 @@ final class DecodedPage {
     /** Times the interpreter entered a block at each slot; {@link #NEVER} marks slots no region can start at. */
     short[] heat;
     static final short NEVER = -1;
+    /** Marks a block start inside a loop of an installed region: the interpreter runs on to the loop's header. */
+    static final short COVERED = -2;
     /** Regions compiled from this page (for invalidation). */
     private final List<CompiledRegion> regions = new ArrayList<>(2);
     /** Counts stores into this page's code: a translation made from an older snapshot is thrown away. */
@@ -43,15 +45,30 @@ final class DecodedPage {
         return e == null ? null : e[slot];
     }
 
+    /**
+     * Installs a region at its entry (replacing a region translated from the same entry) and at each of its
+     * other block starts that no region holds yet.
+     */
     void install(CompiledRegion r) {
         if (entries == null) entries = new CompiledRegion[SLOTS];
         CompiledRegion old = entries[r.entrySlot];
-        if (old != null) remove(old);
+        if (old != null && old.entrySlot == r.entrySlot) remove(old);
         entries[r.entrySlot] = r;
+        for (int off : r.entryOffsets) if (entries[off >> 1] == null) entries[off >> 1] = r;
+        if (r.innerOffsets.length > 0) {
+            if (heat == null) heat = new short[SLOTS];
+            for (int off : r.innerOffsets) if (entries[off >> 1] == null && heat[off >> 1] >= 0) heat[off >> 1] = COVERED;
+        }
         regions.add(r);
     }
 
     int regionCount() { return regions.size(); }
+
+    /** True when the block start at {@code slot} lies inside a loop of a region of this page (see {@link #COVERED}). */
+    boolean insideLoopOfARegion(int slot) {
+        for (CompiledRegion r : regions) for (int off : r.innerOffsets) if (off == slot << 1) return true;
+        return false;
+    }
 
     /** Clears the slots and regions that cover [offset, offset+size), telling {@code dropped} of each region; returns how many went. */
     int invalidate(int offset, int size, java.util.function.Consumer<CompiledRegion> dropped) {
@@ -75,7 +92,12 @@ final class DecodedPage {
     private void remove(CompiledRegion r) {
         regions.remove(r);
         if (entries[r.entrySlot] == r) entries[r.entrySlot] = null;
-        if (heat != null && heat[r.entrySlot] > 0) heat[r.entrySlot] = 0;
+        for (int off : r.entryOffsets) {
+            int slot = off >> 1;
+            if (entries[slot] == r) entries[slot] = null;
+            if (heat != null && heat[slot] > 0) heat[slot] = 0;
+        }
+        if (heat != null) for (int off : r.innerOffsets) if (heat[off >> 1] == COVERED) heat[off >> 1] = 0;
     }
 
     /** Drops every region (the page itself is being forgotten or the code cache is flushed). */

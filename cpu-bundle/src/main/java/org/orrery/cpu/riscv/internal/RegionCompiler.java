@@ -6,6 +6,7 @@ import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassHierarchyResolver;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
+import java.lang.classfile.instruction.SwitchCase;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.attribute.CodeAttribute;
 import java.lang.constant.ClassDesc;
@@ -56,12 +57,12 @@ final class RegionCompiler {
     private static final ClassDesc CD_FPU = ClassDesc.of(Fpu.class.getName());
     private static final ClassDesc CD_CSR = ClassDesc.of(CsrFile.class.getName());
     private static final ClassDesc CD_LONGS = CD_long.arrayType();
-    private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_HART, CD_long, CD_int);
+    private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_HART, CD_long, CD_int, CD_int);
 
-    // local variable slots of run(h, vpage, budget)
+    // local variable slots of run(h, vpage, budget, entry)
     // (REMAIN counts down from the budget: instructions retired = budget - remain)
-    private static final int THIS = 0, H = 1, VPAGE = 2, BUDGET = 4, REMAIN = 5, NPC = 6, SITE = 8, XA = 9,
-        RTLB = 10, WTLB = 11, ADDR = 12, INDEX = 14, FA = 15, HOSTPAGE = 16, REGS = 18;
+    private static final int THIS = 0, H = 1, VPAGE = 2, BUDGET = 4, ENTRY = 5, REMAIN = 6, NPC = 7, SITE = 9, XA = 10,
+        RTLB = 11, WTLB = 12, ADDR = 13, INDEX = 15, FA = 16, HOSTPAGE = 17, REGS = 19;
 
     private final RegionDiscovery discovery;
     private final boolean rv64;
@@ -92,6 +93,9 @@ final class RegionCompiler {
             if (codeBytes > MAX_CODE_BYTES) continue;
             CompiledRegion region = instantiate(bytes);
             region.entrySlot = entrySlot;
+            boolean[] enterable = r.enterable();
+            region.entryOffsets = java.util.stream.IntStream.range(0, r.blocks.size()).filter(k -> enterable[k]).map(k -> r.blocks.get(k).start).toArray();
+            region.innerOffsets = java.util.stream.IntStream.range(0, r.blocks.size()).filter(k -> !enterable[k]).map(k -> r.blocks.get(k).start).toArray();
             region.coverage = r.coverage();
             region.codeBytes = codeBytes;
             region.guestInstructions = r.count;
@@ -162,8 +166,17 @@ final class RegionCompiler {
 
         void emit() {
             prologue();
+            // other block starts are entries too (see RegionDiscovery.Region#enterable): a hart that arrives at
+            // one (the block after a call, another hart's loop) runs this region instead of translating it again
             Block entry = r.blockAt[r.entry >> 1];
-            if (r.blocks.getFirst() != entry) c.goto_(entry.label);
+            boolean[] enterable = r.enterable();
+            List<SwitchCase> cases = new ArrayList<>();
+            for (int k = 0; k < r.blocks.size(); k++) {
+                Block b = r.blocks.get(k);
+                if (b != entry && enterable[k]) cases.add(SwitchCase.of(b.start, b.label));
+            }
+            if (!cases.isEmpty()) c.iload(ENTRY).lookupswitch(entry.label, cases);
+            else if (r.blocks.getFirst() != entry) c.goto_(entry.label);
             for (int k = 0; k < r.blocks.size(); k++) {
                 Block b = r.blocks.get(k);
                 current = b;

@@ -58,6 +58,76 @@ final class RegionDiscovery {
 
         boolean inRegion(int off) { return off >= 0 && off < 4096 && blockAt[off >> 1] != null && blockAt[off >> 1].start == off; }
 
+        /** The in-region blocks control goes to from the end of {@code b}. */
+        private List<Block> successors(Block b) {
+            List<Block> out = new ArrayList<>(2);
+            if (!b.endsInControl()) {
+                if (inRegion(b.next)) out.add(blockAt[b.next >> 1]);
+                return out;
+            }
+            Insn i = b.last();
+            if (i.isBranch() || i.op() == Op.JAL) {
+                int target = i.off() + i.imm();
+                if (inRegion(target)) out.add(blockAt[target >> 1]);
+            }
+            if (i.isBranch() && inRegion(i.off() + i.len())) out.add(blockAt[(i.off() + i.len()) >> 1]);
+            return out;
+        }
+
+        /**
+         * The blocks run() may also be entered at: every block but those inside a loop below its header. Entering
+         * a loop anywhere but at its header would make it a loop with two entries, which C1 and C2 compile
+         * poorly (measured: the profiling tier ran a hash loop at half speed); a hart that arrives inside a loop
+         * runs on in the interpreter to the header, at most one iteration.
+         */
+        boolean[] enterable() {
+            int n = blocks.size();
+            java.util.Map<Block, Integer> index = new java.util.IdentityHashMap<>();
+            for (int k = 0; k < n; k++) index.put(blocks.get(k), k);
+            List<List<Integer>> succ = new ArrayList<>(), pred = new ArrayList<>();
+            for (int k = 0; k < n; k++) { succ.add(new ArrayList<>()); pred.add(new ArrayList<>()); }
+            for (int k = 0; k < n; k++)
+                for (Block t : successors(blocks.get(k))) {
+                    int j = index.get(t);
+                    succ.get(k).add(j);
+                    pred.get(j).add(k);
+                }
+            boolean[] inside = new boolean[n], header = new boolean[n];
+            int[] state = new int[n];   // 0 unseen, 1 on the depth-first path, 2 done
+            int[] next = new int[n];
+            java.util.ArrayDeque<Integer> path = new java.util.ArrayDeque<>();
+            int root = index.get(blockAt[entry >> 1]);
+            path.push(root);
+            state[root] = 1;
+            while (!path.isEmpty()) {
+                int u = path.peek();
+                if (next[u] < succ.get(u).size()) {
+                    int v = succ.get(u).get(next[u]++);
+                    if (state[v] == 0) { state[v] = 1; path.push(v); }
+                    else if (state[v] == 1) { markLoopBody(v, u, pred, inside); header[v] = true; }
+                } else {
+                    state[u] = 2;
+                    path.pop();
+                }
+            }
+            boolean[] enterable = new boolean[n];
+            for (int k = 0; k < n; k++) enterable[k] = !inside[k] || header[k];
+            return enterable;
+        }
+
+        /** Marks the blocks of the loop closed by the edge tail -> header, the header excepted. */
+        private static void markLoopBody(int header, int tail, List<List<Integer>> pred, boolean[] inside) {
+            java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
+            boolean[] seen = new boolean[inside.length];
+            seen[header] = true;
+            if (tail != header) { seen[tail] = true; work.push(tail); }
+            while (!work.isEmpty()) {
+                int w = work.pop();
+                inside[w] = true;
+                for (int p : pred.get(w)) if (!seen[p]) { seen[p] = true; work.push(p); }
+            }
+        }
+
         long[] coverage() {
             long[] c = new long[DecodedPage.SLOTS / 64];
             for (Insn i : at) {

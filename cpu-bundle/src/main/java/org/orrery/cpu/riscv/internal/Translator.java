@@ -73,7 +73,7 @@ final class Translator {
                 int slot = (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
                 CompiledRegion region = page.region(slot);
                 if (region != null) {
-                    long next = region.run(h, pc & ~0xfffL, (int) Math.min(max - n, Integer.MAX_VALUE));
+                    long next = region.run(h, pc & ~0xfffL, (int) Math.min(max - n, Integer.MAX_VALUE), (int) pc & 0xfff);
                     int retired = h.regionRetired;
                     h.retired += retired;
                     n += retired;
@@ -207,10 +207,23 @@ final class Translator {
             return; // the slot stays NEVER: the interpreter runs it
         }
         if (d.result == null) return; // nothing translatable starts here: the slot stays NEVER
+        if (job.page.region(job.slot) != null || job.page.insideLoopOfARegion(job.slot)) {
+            // a region installed meanwhile runs this code already: HotSpot need not compile it twice
+            h.codePages.unclaim(flavor, job.page.paPage + 2L * job.slot);
+            discarded++;
+            job.page.heat[job.slot] = job.page.region(job.slot) != null ? 0 : DecodedPage.COVERED;
+            return;
+        }
         CompiledRegion region = d.result.region();
         add(job.page, region);
         translations++;
         h.codePages.share(flavor, job.page.paPage + 2L * job.slot, job.codeGeneration, region);
+        // the other harts find it at any of its block starts, so they do not translate the same loop from another one
+        for (int[] offsets : new int[][] {region.entryOffsets, region.innerOffsets})
+            for (int off : offsets) {
+                long at = job.page.paPage + off;
+                if (off != 2 * job.slot && h.codePages.shared(flavor, at) == null) h.codePages.share(flavor, at, job.codeGeneration, region);
+            }
         if (log != null && d.result.listing() != null) log.accept(d.result.listing());
     }
 

@@ -80,6 +80,30 @@ class TranslatorTest {
         assertNull(h.mmu.pages.get(B >>> 12), "close() drops the translated code");
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aHartArrivingInsideATranslatedLoopRunsOnToItsHeaderInsteadOfTranslatingTheLoopAgain() {
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(5, false));
+        // B: addi a0,a0,1; andi t0,a0,1; beqz t0,+8; addi a1,a1,1; B+16: addi a2,a2,1; j B
+        m.poke32(B, 0x00150513, 0x00157293, 0x00028463, 0x00158593, 0x00160613, 0xfedff06f);
+        m.hart.debug().setPc(B);
+        RiscvHart h = (RiscvHart) m.hart;
+        int arrivals = 0;
+        for (int round = 0; round < 200; round++) {
+            if (round >= 100) {
+                // control comes into the middle of the loop from elsewhere (a return, another hart's path)
+                m.hart.debug().setPc(B + 16);
+                arrivals++;
+            }
+            m.hart.run(5_000);
+            while (h.pc != B) m.hart.run(1);
+        }
+        TranslationStatistics s = h.translationStatistics();
+        assertEquals(1, s.translations(), "the loop is translated once, from its header: " + s);
+        assertEquals(h.x[10] + arrivals, h.x[12], "each arrival ran the rest of its iteration once");
+        assertEquals((h.x[10] + 1) / 2, h.x[11]);
+    }
+
     private static boolean threadAlive(String name) {
         return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
     }
