@@ -151,14 +151,14 @@ public final class LambdaDesugar {
 
     private void desugar(ClassModel host) throws IOException {
         String hostName = host.thisClass().asInternalName();
-        Map<String, byte[]> generated = new TreeMap<>();
+        Map<String, byte[]> generated = new TreeMap<>();   // by internal name
         CodeTransform sites = (cb, e) -> {
             if (e instanceof InvokeDynamicInstruction i && isMetafactory(i)) {
                 Site site = site(host, i);
                 if (site != null) {
-                    ClassDesc lambda = ClassDesc.ofInternalName(hostName + MARK + generated.size());
-                    generated.put(lambda.descriptorString(), site.generate(lambda, host));
-                    cb.invokestatic(lambda, "create", i.typeSymbol());
+                    String lambda = hostName + MARK + generated.size();
+                    generated.put(lambda, site.generate(ClassDesc.ofInternalName(lambda), host));
+                    cb.invokestatic(ClassDesc.ofInternalName(lambda), "create", i.typeSymbol());
                     desugared++;
                     return;
                 }
@@ -169,10 +169,7 @@ public final class LambdaDesugar {
         byte[] rewritten = classFile.transformClass(host, ClassTransform.transformingMethodBodies(sites));
         if (generated.isEmpty()) return;
         write(hostName, rewritten);
-        for (byte[] g : generated.values()) {
-            ClassModel m = PLAIN.parse(g);
-            write(m.thisClass().asInternalName(), g);
-        }
+        for (var g : generated.entrySet()) write(g.getKey(), g.getValue());
     }
 
     private void write(String internalName, byte[] bytes) throws IOException {

@@ -81,6 +81,13 @@ final class RegionDiscovery {
          * runs on in the interpreter to the header, at most one iteration.
          */
         boolean[] enterable() {
+            if (enterable == null) enterable = findEnterable();
+            return enterable;
+        }
+
+        private boolean[] enterable;
+
+        private boolean[] findEnterable() {
             int n = blocks.size();
             java.util.Map<Block, Integer> index = new java.util.IdentityHashMap<>();
             for (int k = 0; k < n; k++) index.put(blocks.get(k), k);
