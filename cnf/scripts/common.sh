@@ -137,6 +137,10 @@ orrery_jvm_options() {
         # interpreter's big dispatch switch and translated guest code otherwise deoptimize and recompile each
         # time the guest starts using a new kind of instruction (a boot does that for a while)
         -XX:PerMethodTrapLimit=0
+        # core reflection (SCR calling components' activate and bind methods, Gogo, D-Bus) through the JVM's
+        # native accessors: the default spins method-handle classes for each method on its first call, ~65
+        # per start that the AOT cache cannot keep (they belong to bundles' classes)
+        -Djdk.reflect.useNativeAccessorOnly=true
     )
 }
 

@@ -38,6 +38,16 @@ final class Translator {
     private static final int SHARED_RECHECK_ENTRIES = 64;
     private record Done(Job job, RegionCompiler.Result result, long nanos, Throwable failure) { }
 
+    static {
+        // heat() is compiled before its first translation request; with Job not yet initialised, C2 compiles
+        // the request into a trap that discards the compiled heat() when it first asks (see RegionCompiler)
+        try {
+            Class.forName(Job.class.getName(), true, Translator.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
     private final ConcurrentLinkedQueue<Done> finished = new ConcurrentLinkedQueue<>();
     private volatile boolean finishedReady;
