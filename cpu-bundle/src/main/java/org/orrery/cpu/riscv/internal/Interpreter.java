@@ -71,21 +71,21 @@ final class Interpreter {
                     if ((t & ialignMask) != 0) { h.raise(C_IMISALIGN, t); pc = h.takeTrap(pc); traps++; max = n; continue; }
                     x[rd] = npc << xshift >> xshift;
                     pc = t;
-                    if (translator != null && translator.blockStart(page, fvp, pc)) max = n;
+                    if (translator != null && translator.blockStart(page, fvp, pc, imm <= 0)) max = n;
                 }
                 case Op.JALR -> {
                     long t = (x[rs1] + imm) & ~1L & amask;
                     if ((t & ialignMask) != 0) { h.raise(C_IMISALIGN, t); pc = h.takeTrap(pc); traps++; max = n; continue; }
                     x[rd] = npc << xshift >> xshift;
                     pc = t;
-                    if (translator != null && translator.blockStart(page, fvp, pc)) max = n;
+                    if (translator != null && translator.blockStart(page, fvp, pc, false)) max = n;
                 }
-                case Op.BEQ -> { pc = x[rs1] == x[rs2] ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
-                case Op.BNE -> { pc = x[rs1] != x[rs2] ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
-                case Op.BLT -> { pc = x[rs1] < x[rs2] ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
-                case Op.BGE -> { pc = x[rs1] >= x[rs2] ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
-                case Op.BLTU -> { pc = Long.compareUnsigned(x[rs1], x[rs2]) < 0 ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
-                case Op.BGEU -> { pc = Long.compareUnsigned(x[rs1], x[rs2]) >= 0 ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc)) max = n; }
+                case Op.BEQ -> { boolean taken = x[rs1] == x[rs2]; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
+                case Op.BNE -> { boolean taken = x[rs1] != x[rs2]; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
+                case Op.BLT -> { boolean taken = x[rs1] < x[rs2]; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
+                case Op.BGE -> { boolean taken = x[rs1] >= x[rs2]; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
+                case Op.BLTU -> { boolean taken = Long.compareUnsigned(x[rs1], x[rs2]) < 0; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
+                case Op.BGEU -> { boolean taken = Long.compareUnsigned(x[rs1], x[rs2]) >= 0; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
                 case Op.LB, Op.LBU -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = Mmu.slot(a);

@@ -100,7 +100,7 @@ final class Translator {
                     }
                     continue;
                 }
-                heat(page, slot, pc);
+                heat(page, slot, pc, false);
             }
             n += interpret(max - n, this);
             if (h.attention) return n;
@@ -119,20 +119,21 @@ final class Translator {
     /**
      * The interpreter reached a block start at pc (pageVa is the virtual page it is running in): true ends its
      * stretch, for the dispatcher to take over (translated code starts here, pc left the page, or a region
-     * was just installed here); otherwise the entry is counted and the interpreter goes on.
+     * was just installed here); otherwise the entry is counted and the interpreter goes on. {@code loopHead}: a
+     * backward branch or jump led here.
      */
-    boolean blockStart(DecodedPage page, long pageVa, long pc) {
+    boolean blockStart(DecodedPage page, long pageVa, long pc, boolean loopHead) {
         if ((pc & Mmu.M1) != pageVa) return true;
         int slot = (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
         if (page.region(slot) != null) return true;
-        heat(page, slot, pc);
+        heat(page, slot, pc, loopHead);
         return page.region(slot) != null;
     }
 
     /** Regions of one page that stores may overwrite before the page is no longer translated (self-modifying code). */
     private static final int OVERWRITES_BEFORE_GIVING_UP = 16;
 
-    private void heat(DecodedPage page, int slot, long pc) {
+    private void heat(DecodedPage page, int slot, long pc, boolean loopHead) {
         interpretedBlocks++;
         if (page.regionsOverwritten > OVERWRITES_BEFORE_GIVING_UP) return;
         short[] heat = page.heat;
@@ -140,7 +141,7 @@ final class Translator {
         int v = heat[slot];
         if (v < 0) return; // never translatable, or being translated
         if (++v == SHARED_LOOKUP_HEAT && installShared(page, slot)) return;
-        int threshold = h.retired < tuning.warmup() ? tuning.warmupThreshold() : tuning.hotThreshold();
+        int threshold = h.retired < tuning.warmup() ? tuning.warmupThreshold(loopHead) : tuning.hotThreshold();
         if (v < threshold) { heat[slot] = (short) v; return; }
         if (installShared(page, slot)) return;
         long codeGeneration = h.codePages.generation(page.paPage >>> 12);

@@ -104,6 +104,32 @@ class TranslatorTest {
         assertEquals((h.x[10] + 1) / 2, h.x[11]);
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void whileWarmingUpALoopHeadIsTranslatedLongBeforeTheFunctionItCalls() {
+        TranslatorTuning warming = new TranslatorTuning(5, false, Long.MAX_VALUE);
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, (env, cfg) -> new RiscvHart(env, cfg, warming));
+        // B: addi a0,a0,1; jal ra,B+0x100; j B    B+0x100: addi a1,a1,1; ret
+        m.poke32(B, 0x00150513, 0x0fc000ef, 0xff9ff06f);
+        m.poke32(B + 0x100, 0x00158593, 0x00008067);
+        m.hart.debug().setPc(B);
+        RiscvHart h = (RiscvHart) m.hart;
+        int loopHeadEntries = warming.warmupThreshold(true), functionEntries = warming.warmupThreshold(false);
+        assertTrue(loopHeadEntries < functionEntries);
+        while (h.x[10] < (loopHeadEntries + functionEntries) / 2) m.hart.run(3);
+        DecodedPage page = h.mmu.pages.get(B >>> 12);
+        assertTrue(page.region(slot(B)) != null, "the loop head was translated after " + loopHeadEntries + " entries");
+        assertNull(page.region(slot(B + 0x100)), "the function entered " + h.x[11] + " times is still interpreted");
+        while (h.x[10] < functionEntries + 50) m.hart.run(3);
+        assertTrue(page.region(slot(B + 0x100)) != null, "the function was translated after " + functionEntries + " entries");
+        while (h.pc != B) m.hart.run(1);
+        assertEquals(h.x[10], h.x[11], "every iteration called the function once");
+    }
+
+    private static int slot(long pc) {
+        return (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
+    }
+
     private static boolean threadAlive(String name) {
         return Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals(name) && t.isAlive());
     }
