@@ -48,6 +48,8 @@ final class Translator {
         }
     }
 
+    /** The interpreter's stretch ended on a backward branch or jump into another page: a loop head, for heat(). */
+    private boolean jumpedBackToAnotherPage;
     private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
     private final ConcurrentLinkedQueue<Done> finished = new ConcurrentLinkedQueue<>();
     private volatile boolean finishedReady;
@@ -77,6 +79,8 @@ final class Translator {
         long n = 0;
         while (n < max) {
             if (finishedReady) installFinished();
+            boolean loopHead = jumpedBackToAnotherPage;
+            jumpedBackToAnotherPage = false;
             long pc = h.pc;
             DecodedPage page = mmu.cachedCodePage(pc);
             if (page != null) {
@@ -100,7 +104,7 @@ final class Translator {
                     }
                     continue;
                 }
-                heat(page, slot, pc, false);
+                heat(page, slot, pc, loopHead);
             }
             n += interpret(max - n, this);
             if (h.attention) return n;
@@ -123,7 +127,10 @@ final class Translator {
      * backward branch or jump led here.
      */
     boolean blockStart(DecodedPage page, long pageVa, long pc, boolean loopHead) {
-        if ((pc & Mmu.M1) != pageVa) return true;
+        if ((pc & Mmu.M1) != pageVa) {
+            jumpedBackToAnotherPage = loopHead; // the dispatcher counts the entry in the other page
+            return true;
+        }
         int slot = (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
         if (page.region(slot) != null) return true;
         heat(page, slot, pc, loopHead);

@@ -126,6 +126,26 @@ class TranslatorTest {
         assertEquals(h.x[10], h.x[11], "every iteration called the function once");
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aLoopWhoseBackwardJumpComesFromTheNextPageIsALoopHeadToo() {
+        TranslatorTuning warming = new TranslatorTuning(5, false, Long.MAX_VALUE);
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, (env, cfg) -> new RiscvHart(env, cfg, warming));
+        // B+0xff8: addi a0,a0,1; addi a1,a1,1 | next page: addi a2,a2,1; j B+0xff8
+        long head = B + 0xff8;
+        m.poke32(head, 0x00150513, 0x00158593, 0x00160613, 0xff5ff06f);
+        m.hart.debug().setPc(head);
+        RiscvHart h = (RiscvHart) m.hart;
+        int loopHeadEntries = warming.warmupThreshold(true), otherEntries = warming.warmupThreshold(false);
+        while (h.x[10] < (loopHeadEntries + otherEntries) / 2) m.hart.run(4);
+        assertTrue(h.mmu.pages.get(head >>> 12).region(slot(head)) != null,
+                "the loop head was translated after " + loopHeadEntries + " entries, not " + otherEntries);
+        DecodedPage next = h.mmu.pages.get((head + 8) >>> 12);
+        assertTrue(next == null || next.region(slot(head + 8)) == null, "the block after the page boundary is no loop head");
+        while (h.pc != head) m.hart.run(1);
+        assertEquals(h.x[10], h.x[12], "every iteration ran both pages");
+    }
+
     private static int slot(long pc) {
         return (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
     }
