@@ -60,15 +60,21 @@ final class RegionCompiler {
     private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_HART, CD_long, CD_int, CD_int);
 
     static {
-        // HotSpot's C2 compiles a use of a class that the code's loader has not yet loaded and initialised into
-        // a trap which, when first reached, throws the compiled region away (back to profiled code until it is
-        // compiled again). A loop ending in a FENCE did that on its first exit, since no bundle code had yet
-        // resolved VarHandle through our loader; with two harts, the other one's loop ran slow code meanwhile.
-        // Resolving every class generated code names, here, through our own loader, prevents it.
-        for (ClassDesc used : List.of(CD_HART, CD_MMU, CD_FP, CD_ATOMICS, CD_INTERPRETER, CD_HOST_MEMORY, CD_MATH, CD_LONG,
-                CD_THREAD, CD_VarHandle, CD_FPFAST, CD_FPU, CD_CSR)) {
+        // A loop ending in a FENCE was thrown away on its first exit: no bundle code had yet resolved VarHandle
+        // through our loader; with two harts, the other one's loop ran slow code meanwhile.
+        initialise(List.of(CD_HART, CD_MMU, CD_FP, CD_ATOMICS, CD_INTERPRETER, CD_HOST_MEMORY, CD_MATH, CD_LONG, CD_THREAD,
+                CD_VarHandle, CD_FPFAST, CD_FPU, CD_CSR));
+    }
+
+    /**
+     * Loads and initialises {@code classes} through this bundle's loader. HotSpot's C2 compiles a use of a class
+     * the code's loader has not yet loaded and initialised into a trap that, when first reached, throws the
+     * compiled method away (back to profiled code until it is compiled again).
+     */
+    static void initialise(List<ClassDesc> classes) {
+        for (ClassDesc c : classes) {
             try {
-                Class.forName(used.packageName() + "." + used.displayName(), true, RegionCompiler.class.getClassLoader());
+                Class.forName(c.packageName() + "." + c.displayName(), true, RegionCompiler.class.getClassLoader());
             } catch (ClassNotFoundException e) {
                 throw new ExceptionInInitializerError(e);
             }

@@ -1,5 +1,6 @@
 package org.orrery.cpu.riscv.internal;
 
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.function.Consumer;
@@ -39,13 +40,8 @@ final class Translator {
     private record Done(Job job, RegionCompiler.Result result, long nanos, Throwable failure) { }
 
     static {
-        // heat() is compiled before its first translation request; with Job not yet initialised, C2 compiles
-        // the request into a trap that discards the compiled heat() when it first asks (see RegionCompiler)
-        try {
-            Class.forName(Job.class.getName(), true, Translator.class.getClassLoader());
-        } catch (ClassNotFoundException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        // heat() is compiled before its first translation request, which would otherwise be a trap (see there)
+        RegionCompiler.initialise(List.of(Job.class.describeConstable().orElseThrow()));
     }
 
     /** The interpreter's stretch ended on a backward branch or jump into another page: a loop head, for heat(). */
