@@ -141,6 +141,13 @@ orrery_jvm_options() {
         # native accessors: the default spins method-handle classes for each method on its first call, ~65
         # per start that the AOT cache cannot keep (they belong to bundles' classes)
         -Djdk.reflect.useNativeAccessorOnly=true
+        # C2 only for what runs the guest; the control plane (JDK, Felix, Jackson, front-ends) stays on C1,
+        # so a small host's one C2 thread is not busy with start-up code while the guest warms up
+        # (jit-directives.json says which code). HotSpot announces a directives file on its own output,
+        # which is the guest's console here: the VM's own output goes to stderr and is off unless asked
+        # for (ORRERY_JAVA_OPTS=-XX:+DisplayVMOutput: -XX:+PrintCompilation and the like, thread dumps).
+        -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile="$ORRERY_ROOT/cnf/scripts/jit-directives.json"
+        -XX:+DisplayVMOutputToStderr -XX:-DisplayVMOutput
     )
 }
 
@@ -157,7 +164,7 @@ orrery_answers_without_container() {
 }
 
 # The JDK's ahead-of-time cache for the distribution (classes loaded and linked, profiles), keyed by
-# the jars it was trained on and the JVM options: JDK 25.0.3 may silently use a stale cache, so a
+# the jars it was trained on, the JVM options and the JIT directives: JDK 25.0.3 may silently use a stale cache, so a
 # changed jar means a new file. Made once by a training run that does what a real start does (the
 # launcher's AotTraining: a machine built, a QMP session, the guest running for a moment, quit), with
 # the bare container as the fallback when no machine can be built; written atomically so concurrent
@@ -166,7 +173,7 @@ orrery_answers_without_container() {
 orrery_aot_option() {
     [[ -z ${ORRERY_NO_AOT:-} && ${ORRERY_JAVA_OPTS:-} != *AOTCache* ]] || return 0
     local key cache tmp work
-    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; echo "$(<"$JAVA_HOME/release")") | cksum)
+    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; cat "$ORRERY_ROOT/cnf/scripts/jit-directives.json"; echo "$(<"$JAVA_HOME/release")") | cksum)
     key=${key%% *}
     cache="$ORRERY_DIST/aot/orrery-$key.aot"
     if [[ ! -f $cache ]]; then
