@@ -6,6 +6,8 @@ ORRERY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ORRERY_DIST="${ORRERY_DIST:-$ORRERY_ROOT/bundles/distribution/target/orrery}"
 # Written by every build of the distribution module; sources newer than it mean "stale".
 ORRERY_BUILD_STAMP="$ORRERY_DIST/BUILD"
+# HotSpot compiler directives every Orrery JVM gets (which code C2 compiles; see orrery_jvm_options)
+ORRERY_JIT_DIRECTIVES="$ORRERY_ROOT/cnf/scripts/jit-directives.json"
 ORRERY_PREFERRED_JDK=/usr/lib/jvm/temurin-25-jdk-amd64
 ORRERY_MIN_JAVA=25
 
@@ -146,7 +148,7 @@ orrery_jvm_options() {
         # (jit-directives.json says which code). HotSpot announces a directives file on its own output,
         # which is the guest's console here: the VM's own output goes to stderr and is off unless asked
         # for (ORRERY_JAVA_OPTS=-XX:+DisplayVMOutput: -XX:+PrintCompilation and the like, thread dumps).
-        -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile="$ORRERY_ROOT/cnf/scripts/jit-directives.json"
+        -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile="$ORRERY_JIT_DIRECTIVES"
         -XX:+DisplayVMOutputToStderr -XX:-DisplayVMOutput
     )
 }
@@ -164,16 +166,16 @@ orrery_answers_without_container() {
 }
 
 # The JDK's ahead-of-time cache for the distribution (classes loaded and linked, profiles), keyed by
-# the jars it was trained on, the JVM options and the JIT directives: JDK 25.0.3 may silently use a stale cache, so a
-# changed jar means a new file. Made once by a training run that does what a real start does (the
-# launcher's AotTraining: a machine built, a QMP session, the guest running for a moment, quit), with
-# the bare container as the fallback when no machine can be built; written atomically so concurrent
-# runs never see half a file. Needs orrery_jvm_options. Prints the option to use, or nothing when
-# unavailable. ORRERY_NO_AOT=1 turns it off.
+# the jars it was trained on, the JVM options and the JIT directives: JDK 25.0.3 may silently use a
+# stale cache, so a changed jar means a new file. Made once by a training run that does what a real
+# start does (the launcher's AotTraining: a machine built, a QMP session, the guest running for a
+# moment, quit), with the bare container as the fallback when no machine can be built; written
+# atomically so concurrent runs never see half a file. Needs orrery_jvm_options. Prints the option to
+# use, or nothing when unavailable. ORRERY_NO_AOT=1 turns it off.
 orrery_aot_option() {
     [[ -z ${ORRERY_NO_AOT:-} && ${ORRERY_JAVA_OPTS:-} != *AOTCache* ]] || return 0
     local key cache tmp work
-    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; cat "$ORRERY_ROOT/cnf/scripts/jit-directives.json"; echo "$(<"$JAVA_HOME/release")") | cksum)
+    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; cat "$ORRERY_JIT_DIRECTIVES"; echo "$(<"$JAVA_HOME/release")") | cksum)
     key=${key%% *}
     cache="$ORRERY_DIST/aot/orrery-$key.aot"
     if [[ ! -f $cache ]]; then

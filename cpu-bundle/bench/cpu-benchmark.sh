@@ -43,7 +43,6 @@ echo "qemu wall ${QWALL} s, cpu ${QCPU} s"
 echo "== Orrery"
 CP="$HERE/target/classes:$HERE/target/test-classes:$ROOT/core-object-model/machine-api/target/classes:$ROOT/core-object-model/object-model/target/classes"
 # the JVM flags ./orrery uses (see ARCHITECTURE.md, "The RISC-V hart and its two engines")
-ORRERY_JVM_OPTIONS=()
 source "$ROOT/cnf/scripts/common.sh"
 orrery_jvm_options
 "$JAVA" "${ORRERY_JVM_OPTIONS[@]}" -cp "$CP" org.orrery.cpu.riscv.bench.CpuBenchmark \
