@@ -40,8 +40,10 @@ final class Atomics {
                 if (pa == -1) return;
                 Section s = h.bus.find(pa);
                 if (s == null || s.isMmio() || !s.contains(pa + size - 1) || !m.pmpAllows(pa, size, Mmu.ACC_LOAD, ep)) { h.raise(C_LACCESS, va); return; }
-                v = AddressSpace.load(s.segment(), s.regionOffset() + (pa - s.start()), size);
                 if (h.watching() && h.watchCheck(va, size, false)) return;
+                long off = s.regionOffset() + (pa - s.start());
+                v = AddressSpace.load(s.segment(), off, size);
+                m.mapForLoads(va, pa, s, off, ep); // translated code's LR then runs inline
             }
             h.resAddr = pa; h.resSize = size; h.resValue = v;
             x[rd] = dbl ? v : (int) v;
@@ -49,6 +51,7 @@ final class Atomics {
         }
         long pa, off;
         MemorySegment seg;
+        Section section = null;
         boolean tlbHit = m.wTlb[ti] == (va & Mmu.M1);  // write-TLB pages never hold decoded code
         if (tlbHit) {
             pa = m.wPa[pi] | (va & 0xfff);
@@ -61,6 +64,7 @@ final class Atomics {
             if (s == null || s.isMmio() || s.isRom() || !s.contains(pa + size - 1) || !m.pmpAllows(pa, size, Mmu.ACC_STORE, ep)) { h.raise(C_SACCESS, va); return; }
             off = s.regionOffset() + (pa - s.start());
             seg = s.segment();
+            section = s;
             if (h.watching() && h.watchCheck(va, size, true)) return;
         }
         if (!seg.isNative()) { h.raise(C_SACCESS, va); return; } // guest RAM is native memory; atomics need it
@@ -71,14 +75,21 @@ final class Atomics {
             boolean ok = h.resAddr == pa && h.resSize == size
                     && (dbl ? AVH64.compareAndSet(seg, off, h.resValue, src) : AVH32.compareAndSet(seg, off, (int) h.resValue, (int) src));
             h.resAddr = -1;
-            if (ok && !tlbHit) m.codeStored(pa, size);
+            if (ok && !tlbHit) stored(va, pa, section, off, size, ep);
             x[rd] = ok ? 0 : 1;
             return;
         }
         long old = dbl ? amo64(seg, off, funct, src) : amo32(seg, off, funct, (int) src);
-        if (!tlbHit) m.codeStored(pa, size);
+        if (!tlbHit) stored(va, pa, section, off, size, ep);
         if (h.resAddr != -1 && h.resAddr == pa) h.resAddr = -1;
         x[rd] = old;
+    }
+
+    /** After a store through the slow path: code there is dropped, or else the page is mapped for fast stores (and translated code's AMOs). */
+    private void stored(long va, long pa, Section s, long off, int size, int ep) {
+        Mmu m = h.mmu;
+        m.codeStored(pa, size);
+        m.mapForStores(va, pa, s, off, ep);
     }
 
     /** Naturally aligned little-endian words with atomic access modes (harts on other threads use them too). */
@@ -86,7 +97,7 @@ final class Atomics {
         AVH32 = ValueLayout.JAVA_INT.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
 
     /** The AMO on a doubleword; returns the old value. */
-    private static long amo64(MemorySegment seg, long off, int funct, long b) {
+    static long amo64(MemorySegment seg, long off, int funct, long b) {
         switch (funct) {
             case Op.AMOSWAP: return (long) AVH64.getAndSet(seg, off, b);
             case Op.AMOADD: return (long) AVH64.getAndAdd(seg, off, b);
@@ -96,19 +107,13 @@ final class Atomics {
             default:
                 while (true) {
                     long a = (long) AVH64.getVolatile(seg, off);
-                    long r = switch (funct) {
-                        case Op.AMOMIN -> Math.min(a, b);
-                        case Op.AMOMAX -> Math.max(a, b);
-                        case Op.AMOMINU -> Long.compareUnsigned(a, b) < 0 ? a : b;
-                        default -> Long.compareUnsigned(a, b) > 0 ? a : b;
-                    };
-                    if (AVH64.compareAndSet(seg, off, a, r)) return a;
+                    if (AVH64.compareAndSet(seg, off, a, combine64(funct, a, b))) return a;
                 }
         }
     }
 
     /** The AMO on a word; returns the old value, sign-extended. */
-    private static long amo32(MemorySegment seg, long off, int funct, int b) {
+    static long amo32(MemorySegment seg, long off, int funct, int b) {
         switch (funct) {
             case Op.AMOSWAP: return (int) AVH32.getAndSet(seg, off, b);
             case Op.AMOADD: return (int) AVH32.getAndAdd(seg, off, b);
@@ -118,14 +123,34 @@ final class Atomics {
             default:
                 while (true) {
                     int a = (int) AVH32.getVolatile(seg, off);
-                    int r = switch (funct) {
-                        case Op.AMOMIN -> Math.min(a, b);
-                        case Op.AMOMAX -> Math.max(a, b);
-                        case Op.AMOMINU -> Integer.compareUnsigned(a, b) < 0 ? a : b;
-                        default -> Integer.compareUnsigned(a, b) > 0 ? a : b;
-                    };
-                    if (AVH32.compareAndSet(seg, off, a, r)) return a;
+                    if (AVH32.compareAndSet(seg, off, a, combine32(funct, a, b))) return a;
                 }
         }
+    }
+
+    /** What AMO {@code funct} (other than swap and add) stores, from the old doubleword a and the operand b. */
+    static long combine64(int funct, long a, long b) {
+        return switch (funct) {
+            case Op.AMOXOR -> a ^ b;
+            case Op.AMOAND -> a & b;
+            case Op.AMOOR -> a | b;
+            case Op.AMOMIN -> Math.min(a, b);
+            case Op.AMOMAX -> Math.max(a, b);
+            case Op.AMOMINU -> Long.compareUnsigned(a, b) < 0 ? a : b;
+            default -> Long.compareUnsigned(a, b) > 0 ? a : b;
+        };
+    }
+
+    /** What AMO {@code funct} (other than swap and add) stores, from the old word a and the operand b. */
+    static int combine32(int funct, int a, int b) {
+        return switch (funct) {
+            case Op.AMOXOR -> a ^ b;
+            case Op.AMOAND -> a & b;
+            case Op.AMOOR -> a | b;
+            case Op.AMOMIN -> Math.min(a, b);
+            case Op.AMOMAX -> Math.max(a, b);
+            case Op.AMOMINU -> Integer.compareUnsigned(a, b) < 0 ? a : b;
+            default -> Integer.compareUnsigned(a, b) > 0 ? a : b;
+        };
     }
 }

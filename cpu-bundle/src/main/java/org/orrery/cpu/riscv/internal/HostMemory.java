@@ -54,6 +54,51 @@ final class HostMemory {
         if (UNSAFE != null) UNSAFE.putLong(address, v); else Mmu.VH64.set(Mmu.HOST, address, v);
     }
 
+    // ---- the A extension on a TLB hit (translated code): each one atomic read-modify-write of host memory,
+    // lock-prefixed on x86 and so also a full fence, as Atomics does through its VarHandles ----
+
+    /** LR's load: a volatile read, so it is not reordered with what the guest does after it. */
+    static long getVolatile64(long address) {
+        return UNSAFE != null ? UNSAFE.getLongVolatile(null, address) : (long) Atomics.AVH64.getVolatile(Mmu.HOST, address);
+    }
+
+    static int getVolatile32(long address) {
+        return UNSAFE != null ? UNSAFE.getIntVolatile(null, address) : (int) Atomics.AVH32.getVolatile(Mmu.HOST, address);
+    }
+
+    /** SC's store: succeeds only if the word still holds {@code expected}. */
+    static boolean compareAndSet64(long address, long expected, long value) {
+        return UNSAFE != null ? UNSAFE.compareAndSwapLong(null, address, expected, value)
+                : Atomics.AVH64.compareAndSet(Mmu.HOST, address, expected, value);
+    }
+
+    static boolean compareAndSet32(long address, int expected, int value) {
+        return UNSAFE != null ? UNSAFE.compareAndSwapInt(null, address, expected, value)
+                : Atomics.AVH32.compareAndSet(Mmu.HOST, address, expected, value);
+    }
+
+    /** The AMO {@code funct} (an Op.AMO* function) on a doubleword; returns the old value. */
+    static long amo64(long address, int funct, long operand) {
+        if (UNSAFE == null) return Atomics.amo64(Mmu.HOST, address, funct, operand);
+        if (funct == Op.AMOADD) return UNSAFE.getAndAddLong(null, address, operand);
+        if (funct == Op.AMOSWAP) return UNSAFE.getAndSetLong(null, address, operand);
+        while (true) {
+            long old = UNSAFE.getLongVolatile(null, address);
+            if (UNSAFE.compareAndSwapLong(null, address, old, Atomics.combine64(funct, old, operand))) return old;
+        }
+    }
+
+    /** The AMO {@code funct} on a word; returns the old value. */
+    static int amo32(long address, int funct, int operand) {
+        if (UNSAFE == null) return (int) Atomics.amo32(Mmu.HOST, address, funct, operand);
+        if (funct == Op.AMOADD) return UNSAFE.getAndAddInt(null, address, operand);
+        if (funct == Op.AMOSWAP) return UNSAFE.getAndSetInt(null, address, operand);
+        while (true) {
+            int old = UNSAFE.getIntVolatile(null, address);
+            if (UNSAFE.compareAndSwapInt(null, address, old, Atomics.combine32(funct, old, operand))) return old;
+        }
+    }
+
     private static sun.misc.Unsafe usableUnsafe() {
         if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) return null;
         try {

@@ -253,6 +253,12 @@ final class Mmu {
                 devices.unlock();
             }
         }
+        mapForLoads(va, pa, s, off, ep);
+        return AddressSpace.load(s.segment(), off, size);
+    }
+
+    /** Maps va's page into the read TLB when the whole page may be reached through it (off: pa's offset in s). */
+    void mapForLoads(long va, long pa, Section s, long off, int ep) {
         long pageStart = pa & ~0xfffL;
         if (cacheable(s, pageStart) && pmpAllows(pageStart, 4096, ACC_LOAD, ep)) {
             int i = slot(va);
@@ -260,7 +266,17 @@ final class Mmu {
             rTlb[i + 1] = s.segment().address() + off - (pa & 0xfff);
             rPa[i >> 1] = pageStart;
         }
-        return AddressSpace.load(s.segment(), off, size);
+    }
+
+    /** Maps va's page into the write TLB likewise; a page holding code never is (stores there must drop it). */
+    void mapForStores(long va, long pa, Section s, long off, int ep) {
+        long pageStart = pa & ~0xfffL;
+        if (!hart.codePages.isHeld(pa >>> 12) && cacheable(s, pageStart) && pmpAllows(pageStart, 4096, ACC_STORE, ep)) {
+            int i = slot(va);
+            wTlb[i] = va & ~0xfffL;
+            wTlb[i + 1] = s.segment().address() + off - (pa & 0xfff);
+            wPa[i >> 1] = pageStart;
+        }
     }
 
     /** Stores to va after a TLB miss; raises a fault instead when it may not. Refills the write TLB for RAM pages without code. */
@@ -298,14 +314,10 @@ final class Mmu {
         }
         if (s.isRom()) return;
         AddressSpace.store(s.segment(), off, size, value);
-        long pageStart = pa & ~0xfffL;
         if (hart.codePages.isHeld(pa >>> 12)) {
             codeStored(pa, size); // code, this hart's or another's: never mapped for fast stores
-        } else if (cacheable(s, pageStart) && pmpAllows(pageStart, 4096, ACC_STORE, ep)) {
-            int i = slot(va);
-            wTlb[i] = va & ~0xfffL;
-            wTlb[i + 1] = s.segment().address() + off - (pa & 0xfff);
-            wPa[i >> 1] = pageStart;
+        } else {
+            mapForStores(va, pa, s, off, ep);
         }
         hart.clearReservationOn(pa, size);
     }

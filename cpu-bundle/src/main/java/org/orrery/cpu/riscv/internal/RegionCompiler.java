@@ -502,13 +502,85 @@ final class RegionCompiler {
             leaveOnMiss(i, slow);
         }
 
-        /** AMOs run in Atomics on the register file: write the sources back, reload the destination. */
+        /**
+         * LR, SC and the AMOs inline on a TLB hit: one atomic access to host memory, with the reservation kept in
+         * the hart's fields as {@link Atomics} keeps it, so both engines agree step for step. A miss, a misaligned
+         * address (the tag compare fails) or MMIO leaves the region before the instruction, for the interpreter
+         * to run it in Atomics with every check. Leaves the physical address in HOSTPAGE and the host address in
+         * ADDR.
+         */
         private void atomic(Insn i) {
-            spill(i.rs1());
-            spill(i.rs2());
-            c.aload(H).getfield(CD_HART, "atomics", CD_ATOMICS).loadConstant(i.w()).loadConstant(i.imm())
-                    .invokevirtual(CD_ATOMICS, "execute", MethodTypeDesc.of(CD_void, CD_int, CD_int));
-            afterHelper(i, i.rd());
+            int funct = i.imm();
+            boolean dbl = i.op() == Op.AMO_D;
+            int size = dbl ? 8 : 4;
+            boolean lr = funct == Op.LR;
+            int tlb = lr ? RTLB : WTLB;
+            Label slow = c.newLabel();
+            lx(i.rs1());
+            if (!rv64) c.loadConstant(0xffffffffL).land();
+            c.lstore(ADDR);
+            c.lload(ADDR).bipush(11).lushr().l2i().sipush(2 * Mmu.TLB_MASK).iand().istore(INDEX); // Mmu.slot
+            c.aload(tlb).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
+            c.aload(H).getfield(CD_HART, "mmu", CD_MMU).getfield(CD_MMU, lr ? "rPa" : "wPa", CD_LONGS)
+                    .iload(INDEX).iconst_1().ishr().laload().lload(ADDR).loadConstant(0xfffL).land().lor().lstore(HOSTPAGE);
+            c.aload(tlb).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd().lstore(ADDR);
+            if (lr) loadReserved(i, dbl, size);
+            else if (funct == Op.SC) storeConditional(i, dbl);
+            else {
+                c.lload(ADDR).loadConstant(funct);
+                lx(i.rs2());
+                if (dbl) {
+                    c.invokestatic(CD_HOST_MEMORY, "amo64", MethodTypeDesc.of(CD_long, CD_long, CD_int, CD_long));
+                } else {
+                    c.l2i().invokestatic(CD_HOST_MEMORY, "amo32", MethodTypeDesc.of(CD_int, CD_long, CD_int, CD_int)).i2l();
+                }
+                sx(i.rd());
+                // the hart's own AMO on its reserved address breaks the reservation
+                Label kept = c.newLabel();
+                c.aload(H).getfield(CD_HART, "resAddr", CD_long).lload(HOSTPAGE).lcmp().ifne(kept);
+                c.aload(H).loadConstant(-1L).putfield(CD_HART, "resAddr", CD_long);
+                c.labelBinding(kept);
+            }
+            leaveOnMiss(i, slow);
+        }
+
+        /** LR: a volatile load, and the reservation on its physical address and the value read. */
+        private void loadReserved(Insn i, boolean dbl, int size) {
+            c.lload(ADDR);
+            if (dbl) c.invokestatic(CD_HOST_MEMORY, "getVolatile64", MethodTypeDesc.of(CD_long, CD_long));
+            else c.invokestatic(CD_HOST_MEMORY, "getVolatile32", MethodTypeDesc.of(CD_int, CD_long)).i2l();
+            c.lstore(ADDR);
+            c.aload(H).lload(HOSTPAGE).putfield(CD_HART, "resAddr", CD_long);
+            c.aload(H).loadConstant(size).putfield(CD_HART, "resSize", CD_int);
+            c.aload(H).lload(ADDR).putfield(CD_HART, "resValue", CD_long);
+            c.lload(ADDR);
+            sx(i.rd());
+        }
+
+        /** SC: a compare-and-swap against the value LR read, when the reservation is on this address and size. */
+        private void storeConditional(Insn i, boolean dbl) {
+            Label failed = c.newLabel(), done = c.newLabel();
+            c.aload(H).getfield(CD_HART, "resAddr", CD_long).lload(HOSTPAGE).lcmp().ifne(failed);
+            c.aload(H).getfield(CD_HART, "resSize", CD_int).loadConstant(dbl ? 8 : 4).if_icmpne(failed);
+            c.lload(ADDR).aload(H).getfield(CD_HART, "resValue", CD_long);
+            if (dbl) {
+                lx(i.rs2());
+                c.invokestatic(CD_HOST_MEMORY, "compareAndSet64", MethodTypeDesc.of(CD_boolean, CD_long, CD_long, CD_long));
+            } else {
+                c.l2i();
+                lx(i.rs2());
+                c.l2i().invokestatic(CD_HOST_MEMORY, "compareAndSet32", MethodTypeDesc.of(CD_boolean, CD_long, CD_int, CD_int));
+            }
+            c.ifeq(failed);
+            c.aload(H).loadConstant(-1L).putfield(CD_HART, "resAddr", CD_long);
+            c.lconst_0();
+            sx(i.rd());
+            c.goto_(done);
+            c.labelBinding(failed);
+            c.aload(H).loadConstant(-1L).putfield(CD_HART, "resAddr", CD_long);
+            c.lconst_1();
+            sx(i.rd());
+            c.labelBinding(done);
         }
 
         /** FP operations run in FloatingPoint on the register files (FP registers stay in h.f). */

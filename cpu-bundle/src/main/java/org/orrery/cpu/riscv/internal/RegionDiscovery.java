@@ -256,7 +256,7 @@ final class RegionDiscovery {
             case Op.BEQ, Op.BNE, Op.BLT, Op.BGE, Op.BLTU, Op.BGEU -> { read(r, i.rs1()); read(r, i.rs2()); }
             case Op.SB, Op.SH, Op.SW, Op.SD -> { read(r, i.rs1()); read(r, i.rs2()); r.usesMemory = true; }
             case Op.LB, Op.LH, Op.LW, Op.LD, Op.LBU, Op.LHU, Op.LWU -> { read(r, i.rs1()); write(r, i.rd()); r.usesMemory = true; }
-            case Op.AMO_W, Op.AMO_D -> { read(r, i.rs1()); read(r, i.rs2()); write(r, i.rd()); }
+            case Op.AMO_W, Op.AMO_D -> { read(r, i.rs1()); read(r, i.rs2()); write(r, i.rd()); r.usesMemory = true; }
             case Op.FLW, Op.FLD, Op.FSW, Op.FSD -> { read(r, i.rs1()); r.usesMemory = true; r.usesFloatingPoint = true; }
             case Op.FP -> {
                 r.usesFloatingPoint = true;
