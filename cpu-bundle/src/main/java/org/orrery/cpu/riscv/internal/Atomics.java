@@ -141,16 +141,12 @@ final class Atomics {
         };
     }
 
-    /** What AMO {@code funct} (other than swap and add) stores, from the old word a and the operand b. */
+    /**
+     * What AMO {@code funct} (other than swap and add) stores, from the old word a and the operand b: the
+     * doubleword operation on both extended as the comparison needs (unsigned for minu/maxu), cut to a word.
+     */
     static int combine32(int funct, int a, int b) {
-        return switch (funct) {
-            case Op.AMOXOR -> a ^ b;
-            case Op.AMOAND -> a & b;
-            case Op.AMOOR -> a | b;
-            case Op.AMOMIN -> Math.min(a, b);
-            case Op.AMOMAX -> Math.max(a, b);
-            case Op.AMOMINU -> Integer.compareUnsigned(a, b) < 0 ? a : b;
-            default -> Integer.compareUnsigned(a, b) > 0 ? a : b;
-        };
+        boolean unsigned = funct == Op.AMOMINU || funct == Op.AMOMAXU;
+        return (int) combine64(funct, unsigned ? Integer.toUnsignedLong(a) : a, unsigned ? Integer.toUnsignedLong(b) : b);
     }
 }
