@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # Builds the compute-bound guest benchmark, runs it on qemu-system-riscv64 and on Orrery's hart in the
 # same run, and prints guest instructions per second and the ratio to QEMU's: steady state (the second half
 # of each of three runs, after translation and JIT warm-up) and first run. ENGINE=interpreter measures the
