@@ -10,8 +10,9 @@ import java.util.function.Consumer;
  * @param translate          translate hot guest code to host code; false runs every instruction in the interpreter
  * @param codeCacheSize      the bytes of generated code a hart may hold before it drops it all and starts again
  * @param hotThreshold       times a block is entered before it is translated
- * @param warmupInstructions instructions a hart only interprets before it translates anything (a boot runs most
- *                           of its code a few times: there the interpreter is faster than translating)
+ * @param warmupInstructions instructions a hart interprets before lukewarm code is translated: until then only blocks
+ *                           many times hotter than {@code hotThreshold} are (a boot runs most of its code a few
+ *                           times: there the interpreter is faster than translating)
  * @param translationLog     receives one text block per translated region, or null
  */
 public record Acceleration(boolean translate, long codeCacheSize, int hotThreshold, long warmupInstructions,

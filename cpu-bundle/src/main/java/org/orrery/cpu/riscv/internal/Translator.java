@@ -37,7 +37,12 @@ final class Translator {
     private static final int SHARED_LOOKUP_HEAT = 4;
     /** Block entries between two looks for the region of a block another hart is translating. */
     private static final int SHARED_RECHECK_ENTRIES = 64;
-    private record Done(Job job, RegionCompiler.Result result, long nanos, Throwable failure) { }
+    /** A translation's outcome; {@code skipped}: not made, as its block already runs translated (see {@link #alreadyCovered}). */
+    private record Done(Job job, RegionCompiler.Result result, long nanos, Throwable failure, boolean skipped) {
+        Done(Job job, RegionCompiler.Result result, long nanos, Throwable failure) {
+            this(job, result, nanos, failure, false);
+        }
+    }
 
     static {
         // heat() is compiled before its first translation request, which would otherwise be a trap (see there)
@@ -144,7 +149,9 @@ final class Translator {
         int v = heat[slot];
         if (v < 0) return; // never translatable, or being translated
         if (++v == SHARED_LOOKUP_HEAT && installShared(page, slot)) return;
-        int threshold = h.retired < tuning.warmup() ? tuning.warmupThreshold(loopHead) : tuning.hotThreshold();
+        // the warm-up counts what the interpreter ran: a hart spinning in translated code (a lock, an idle
+        // poll) would otherwise leave it within a second of an SMP boot and translate the rest of the boot
+        int threshold = interpretedInstructions < tuning.warmup() ? tuning.warmupThreshold(loopHead) : tuning.hotThreshold();
         if (v < threshold) { heat[slot] = (short) v; return; }
         if (installShared(page, slot)) return;
         long codeGeneration = h.codePages.generation(page.paPage >>> 12);
@@ -173,6 +180,7 @@ final class Translator {
     }
 
     private Done translate(Job job) {
+        if (alreadyCovered(job)) return new Done(job, null, 0, null, true);
         long t0 = System.nanoTime();
         try {
             RegionCompiler.Result r = compiler.translate(job.page, job.slot, job.vpage, log != null);
@@ -182,12 +190,48 @@ final class Translator {
         }
     }
 
+    /**
+     * Whether the job's block runs translated already: a region of this hart took its slot while the job
+     * waited in the queue, or another hart shared a region that has it as a block start. On a hart starved of
+     * CPU (more harts than host cores) the queue grows long, and such jobs were most of what its translator
+     * did, all of it thrown away. Read on the translator's thread as well: a stale answer only costs one
+     * translation, or delays one.
+     */
+    private boolean alreadyCovered(Job job) {
+        if (job.page.region(job.slot) != null || h.codePages.shared(flavor, job.page.paPage + 2L * job.slot) != null) return true;
+        // the translator's own results the hart has not installed yet: the function whose blocks got hot one
+        // after another is one region, made once
+        int offset = 2 * job.slot;
+        for (Made m : recent) {
+            if (m.page != job.page || m.generation != job.generation) continue;
+            for (int off : m.entryOffsets) if (off == offset) return true;
+            for (int off : m.innerOffsets) if (off == offset) return true;
+        }
+        return false;
+    }
+
+    /** Where a region the translator's thread made starts blocks (not the region: that would keep its class alive). */
+    private record Made(DecodedPage page, int generation, int[] entryOffsets, int[] innerOffsets) { }
+    /** The last regions the translator's thread made (that thread only), for {@link #alreadyCovered}. */
+    private final java.util.ArrayDeque<Made> recent = new java.util.ArrayDeque<>();
+    private static final int RECENT = 32;
+
+    /** On the translator's thread: remembers a region it made, for {@link #alreadyCovered}. */
+    private void made(Done d) {
+        if (d.result == null) return;
+        if (recent.size() == RECENT) recent.removeFirst();
+        CompiledRegion r = d.result.region();
+        recent.addLast(new Made(d.job.page, d.job.generation, r.entryOffsets, r.innerOffsets));
+    }
+
     private void startWorker() {
         if (worker != null) return;
         worker = Thread.ofPlatform().daemon(true).name("orrery-translator-hart" + h.cfg.hartId()).start(() -> {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
-                    finished.add(translate(jobs.take()));
+                    Done d = translate(jobs.take());
+                    made(d);
+                    finished.add(d);
                     finishedReady = true;
                 }
             } catch (InterruptedException e) {
@@ -220,14 +264,15 @@ final class Translator {
             if (!tuning.background()) throw new IllegalStateException("translation failed", d.failure);
             return; // the slot stays NEVER: the interpreter runs it
         }
-        if (d.result == null) return; // nothing translatable starts here: the slot stays NEVER
-        if (job.page.region(job.slot) != null || job.page.insideLoopOfARegion(job.slot)) {
-            // a region installed meanwhile runs this code already: HotSpot need not compile it twice
+        if (d.skipped || (d.result != null && (job.page.region(job.slot) != null || job.page.insideLoopOfARegion(job.slot)))) {
+            // a region installed meanwhile runs this code already (or another hart's will, found through its
+            // heat again): HotSpot need not compile it twice
             h.codePages.unclaim(flavor, job.page.paPage + 2L * job.slot);
             discarded++;
-            job.page.heat[job.slot] = job.page.region(job.slot) != null ? 0 : DecodedPage.COVERED;
+            job.page.heat[job.slot] = job.page.region(job.slot) == null && job.page.insideLoopOfARegion(job.slot) ? DecodedPage.COVERED : 0;
             return;
         }
+        if (d.result == null) return; // nothing translatable starts here: the slot stays NEVER
         CompiledRegion region = d.result.region();
         add(job.page, region);
         translations++;

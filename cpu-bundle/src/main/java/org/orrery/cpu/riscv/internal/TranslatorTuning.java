@@ -5,7 +5,7 @@ import org.orrery.machine.cpu.Acceleration;
 /**
  * How eagerly the translator works: a block start is translated once the interpreter has entered it
  * {@code hotThreshold} times, on a background thread or synchronously (tests, to translate deterministically).
- * While a hart warms up (its first {@code warmup} instructions: a boot runs most of its code a few times, and
+ * While a hart warms up (until it has interpreted {@code warmup} instructions: a boot runs most of its code a few times, and
  * there the interpreter beats translating) only blocks {@link #WARMUP_FACTOR} times hotter are translated: the
  * loops that pay back their translation even then. Other block starts (a function's entry, the block after a
  * forward branch) must be {@link #WARMUP_FACTOR_NOT_LOOP} times hotter meanwhile: a boot enters many of those

@@ -128,6 +128,30 @@ class TranslatorTest {
 
     @Test
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aHartSpinningInTranslatedCodeIsStillWarmingUp() {
+        long warmup = 50_000;
+        TranslatorTuning warming = new TranslatorTuning(5, false, warmup);
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, (env, cfg) -> new RiscvHart(env, cfg, warming));
+        // B: addi a0,a0,1; bne a0,a1,B (a spin, soon translated)   B+8: jal ra,F; addi a2,a2,1; bne a2,a3,B+8; j .
+        // F = B+0x100: addi a4,a4,1; ret
+        m.poke32(B, 0x00150513, 0xfeb51ee3, 0x0f8000ef, 0x00160613, 0xfed61ce3, 0x0000006f);
+        m.poke32(B + 0x100, 0x00170713, 0x00008067);
+        RiscvHart h = (RiscvHart) m.hart;
+        h.x[11] = 100_000;  // spin iterations: 200,000 instructions, four times the warm-up
+        h.x[13] = 10;       // calls of F afterwards: twice the threshold after the warm-up, far below the one during it
+        m.hart.debug().setPc(B);
+        while (h.pc != B + 0x14) m.hart.run(1_000);
+        TranslationStatistics s = h.translationStatistics();
+        assertTrue(h.retired > 3 * warmup && s.interpretedInstructions() < warmup, "the spin ran translated: " + s);
+        DecodedPage page = h.mmu.pages.get(B >>> 12);
+        assertTrue(page.region(slot(B)) != null, "the spin was translated");
+        assertNull(page.region(slot(B + 0x100)), "F, called " + h.x[14] + " times after the spin, is still interpreted: "
+                + "the warm-up counts interpreted instructions, not the spin's");
+        assertEquals(10, h.x[14]);
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void aLoopWhoseBackwardJumpComesFromTheNextPageIsALoopHeadToo() {
         TranslatorTuning warming = new TranslatorTuning(5, false, Long.MAX_VALUE);
         TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, (env, cfg) -> new RiscvHart(env, cfg, warming));
