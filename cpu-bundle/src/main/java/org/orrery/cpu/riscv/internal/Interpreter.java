@@ -284,6 +284,7 @@ final class Interpreter {
             case Op.WFI: {
                 if (h.priv == 0 || (h.priv == 1 && (csr.mstatus & TW) != 0)) return h.illegal(pc);
                 if ((csr.mip() & csr.mie) == 0) h.waiting = true;
+                else h.wfiCompletedAtOnce(pc);
                 h.attention = true;
                 return npc;
             }

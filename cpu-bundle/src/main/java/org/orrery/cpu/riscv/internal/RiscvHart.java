@@ -100,6 +100,18 @@ public final class RiscvHart implements Hart {
     boolean trapped;
     long trapCause, trapTval;
     boolean waiting;
+    /**
+     * A WFI that completed at once, because an interrupt was pending and enabled in mie yet masked by the
+     * privilege's global enable, at this pc (-1: none since the last interrupt taken). The same WFI doing so
+     * again means the guest polls with an interrupt it will not take pending: OpenSBI's secondary harts do,
+     * from the wake-up IPI of the cold boot until Linux starts them, which spun a host core for the whole
+     * boot. The run loop then pauses the thread briefly ({@link #WFI_POLL_PAUSE_NANOS}) before going on.
+     */
+    private long wfiAtOncePc = -1;
+    private boolean pauseForWfiPoll;
+    static final long WFI_POLL_PAUSE_NANOS = 200_000;
+    /** Times the run loop paused for such polling. */
+    long wfiPollPauses;
 
     // ---- debugging ----
     final Set<Long> breakpoints = new HashSet<>();
@@ -303,6 +315,11 @@ public final class RiscvHart implements Hart {
             }
             if (watchHit) { watchHit = false; return StopReason.WATCHPOINT; }
             if (waiting) return StopReason.WAITING_FOR_INTERRUPT;
+            if (pauseForWfiPoll) {
+                pauseForWfiPoll = false;
+                wfiPollPauses++;
+                java.util.concurrent.locks.LockSupport.parkNanos(WFI_POLL_PAUSE_NANOS);
+            }
             if (singleStep) return StopReason.STEP;
         }
     }
@@ -352,7 +369,14 @@ public final class RiscvHart implements Hart {
         return deliver(epc, (int) trapCause, trapTval, false);
     }
 
+    /** The interpreter ran a WFI at pc that did not wait (see {@link #wfiAtOncePc}). */
+    void wfiCompletedAtOnce(long pc) {
+        if (pc == wfiAtOncePc) pauseForWfiPoll = true;
+        wfiAtOncePc = pc;
+    }
+
     private long deliver(long epc, int code, long tval, boolean intr) {
+        if (intr) wfiAtOncePc = -1;
         int from = priv;
         long causeVal = intr ? (rv64 ? (1L << 63) | code : (long) (int) (0x80000000 | code)) : code;
         boolean toS = from <= 1 && cfg.s() && (((intr ? csr.mideleg : csr.medeleg) >>> code) & 1) != 0;
