@@ -110,6 +110,8 @@ public final class RiscvHart implements Hart {
     private long wfiAtOncePc = -1;
     private boolean pauseForWfiPoll;
     static final long WFI_POLL_PAUSE_NANOS = 200_000;
+    /** How long one such pause lasts at most: a wire that moves (an interrupt, an IPI) ends it at once. */
+    long wfiPollPauseNanos = WFI_POLL_PAUSE_NANOS;
     /** Times the run loop paused for such polling. */
     long wfiPollPauses;
 
@@ -205,7 +207,12 @@ public final class RiscvHart implements Hart {
         attention = true;
         Thread running = owner;
         if (running == Thread.currentThread()) return;
-        if (running != null) exitRequested = true;
+        if (running != null) {
+            exitRequested = true;
+            // ends a pause for WFI polling (see wfiAtOncePc); any other park of the thread just returns once
+            // more and waits again
+            java.util.concurrent.locks.LockSupport.unpark(running);
+        }
         // also when no thread has run this hart yet: a hart restored into WFI parks its thread before its first slice
         wake.run();
     }
@@ -318,7 +325,7 @@ public final class RiscvHart implements Hart {
             if (pauseForWfiPoll) {
                 pauseForWfiPoll = false;
                 wfiPollPauses++;
-                java.util.concurrent.locks.LockSupport.parkNanos(WFI_POLL_PAUSE_NANOS);
+                java.util.concurrent.locks.LockSupport.parkNanos(wfiPollPauseNanos);
             }
             if (singleStep) return StopReason.STEP;
         }

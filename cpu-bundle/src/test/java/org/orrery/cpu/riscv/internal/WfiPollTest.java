@@ -45,4 +45,34 @@ class WfiPollTest {
         assertTrue(h.waitingForInterrupt(), "a WFI with nothing pending waits");
         assertEquals(pauses, h.wfiPollPauses);
     }
+
+    @ParameterizedTest
+    @EnumSource(Engine.class)
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aWireThatMovesEndsThePauseAtOnce(Engine engine) throws Exception {
+        TestMachine m = new TestMachine(engine);
+        HartDebug d = m.hart.debug();
+        RiscvHart h = (RiscvHart) m.hart;
+        h.wfiPollPauseNanos = TimeUnit.SECONDS.toNanos(20);
+        m.poke32(B, 0x10500073, 0x00150513, 0xff9ff06f);   // 1: wfi; addi a0,a0,1; j 1b
+        d.setPc(B);
+        d.setCsr(0x304, 1L << 3);                           // mie: MSIE, masked by mstatus.MIE = 0
+        m.hart.interruptPin(InterruptPin.MSIP).raise();
+        Thread device = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+            } catch (InterruptedException e) {
+                return;
+            }
+            m.hart.interruptPin(InterruptPin.MTIP).raise();   // a timer fires (not enabled in mie: still polling)
+        });
+        long t0 = System.nanoTime();
+        device.start();
+        m.hart.run(5);   // wfi, addi, j, wfi (the second at once: a pause), addi
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        device.join();
+        assertEquals(1, h.wfiPollPauses);
+        assertTrue(ms < 10_000, "the wire ended the 20 s pause: " + ms + " ms");
+        assertTrue(ms >= 250, "the pause lasted until the wire moved: " + ms + " ms");
+    }
 }
