@@ -441,8 +441,13 @@ final class RegionCompiler {
 
         /** Computes the effective address into ADDR and the TLB index into INDEX. */
         private void address(Insn i) {
-            lx(i.rs1());
-            c.loadConstant((long) i.imm()).ladd();
+            address(i.rs1(), i.imm());
+        }
+
+        /** The same for rs1 + offset (an AMO's imm is its function: its address is rs1 alone). */
+        private void address(int rs1, long offset) {
+            lx(rs1);
+            if (offset != 0) c.loadConstant(offset).ladd();
             if (!rv64) c.loadConstant(0xffffffffL).land();
             c.lstore(ADDR);
             c.lload(ADDR).bipush(11).lushr().l2i().sipush(2 * Mmu.TLB_MASK).iand().istore(INDEX); // Mmu.slot
@@ -516,10 +521,7 @@ final class RegionCompiler {
             boolean lr = funct == Op.LR;
             int tlb = lr ? RTLB : WTLB;
             Label slow = c.newLabel();
-            lx(i.rs1());
-            if (!rv64) c.loadConstant(0xffffffffL).land();
-            c.lstore(ADDR);
-            c.lload(ADDR).bipush(11).lushr().l2i().sipush(2 * Mmu.TLB_MASK).iand().istore(INDEX); // Mmu.slot
+            address(i.rs1(), 0);
             c.aload(tlb).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
             c.aload(H).getfield(CD_HART, "mmu", CD_MMU).getfield(CD_MMU, lr ? "rPa" : "wPa", CD_LONGS)
                     .iload(INDEX).iconst_1().ishr().laload().lload(ADDR).loadConstant(0xfffL).land().lor().lstore(HOSTPAGE);
