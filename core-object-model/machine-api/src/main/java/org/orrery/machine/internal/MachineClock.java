@@ -22,10 +22,10 @@ final class MachineClock implements VirtualClock {
     private volatile long frozenAt;
     private volatile boolean running;
     private long sequence;
-    private volatile Runnable onArm = () -> { };
+    private volatile java.util.function.LongConsumer onArm = deadline -> { };
 
-    /** Told whenever a timer is armed (the machine wakes its thread when that happens off the thread). */
-    void onArm(Runnable hook) { this.onArm = hook; }
+    /** Told the deadline whenever a timer is armed (the machine wakes its thread when that happens off the thread). */
+    void onArm(java.util.function.LongConsumer hook) { this.onArm = hook; }
     private final PriorityQueue<TimerImpl> queue = new PriorityQueue<>((a, b) ->
             a.deadline != b.deadline ? Long.compare(a.deadline, b.deadline) : Long.compare(a.order, b.order));
 
@@ -119,7 +119,7 @@ final class MachineClock implements VirtualClock {
                 armed = true;
                 queue.add(this);
             }
-            onArm.run();
+            onArm.accept(deadlineNanos);
         }
 
         @Override public void cancel() {

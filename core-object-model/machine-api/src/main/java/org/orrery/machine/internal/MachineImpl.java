@@ -52,6 +52,11 @@ final class MachineImpl implements Machine, SafePoint {
     private final ConcurrentLinkedQueue<Runnable> stoppedWorldTasks = new ConcurrentLinkedQueue<>();
     /** Set under the lock when the machine thread must re-plan its sleep (guest started, timer armed). */
     private boolean wakeNeeded;
+    /**
+     * Virtual time at which the machine thread's sleep ends (Long.MAX_VALUE while it plans one, MIN_VALUE while
+     * it is awake): a timer armed by another thread for earlier than this unparks it.
+     */
+    private volatile long sleepsUntil = Long.MIN_VALUE;
     /** The machine's big lock: held by whoever touches devices, harts and the tree. */
     private final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
     private final Thread thread;
@@ -102,7 +107,13 @@ final class MachineImpl implements Machine, SafePoint {
         this.jobs = new org.orrery.machine.job.Jobs(tree);
         tree.attach(org.orrery.machine.job.Jobs.class, jobs);
         this.carryOver = new DeviceCarryOver(name);
-        clock.onArm(() -> { if (Thread.currentThread() != thread) wakeNeeded = true; });
+        clock.onArm(deadline -> {
+            if (Thread.currentThread() == thread) return;
+            wakeNeeded = true;
+            // a hart armed a timer (stimecmp, mtimecmp) due before the machine thread means to wake: a hart
+            // parked in WFI for it would otherwise wake only when that sleep ends, up to 100 ms late
+            if (deadline < sleepsUntil) LockSupport.unpark(thread);
+        });
         tree.addListener(new ObjectTree.Listener() {
             @Override public void objectRealized(QObject o) { warnIfUndiscoverable(o); }
         });
@@ -567,9 +578,16 @@ final class MachineImpl implements Machine, SafePoint {
 
     private void idle() {
         if (!tasks.isEmpty() || !stoppedWorldTasks.isEmpty()) return;
+        // from here on any timer armed elsewhere wakes this thread: one armed after the deadline below was read
+        // leaves an unpark permit, and the park then returns at once
+        sleepsUntil = Long.MAX_VALUE;
         long wait = state == RunState.RUNNING && !clock.countsInstructions() ? clock.nanosToNextDeadline() : Long.MAX_VALUE;
-        if (wait <= 0) return;
-        LockSupport.parkNanos(this, Math.min(wait, 100_000_000L));
+        if (wait > 0) {
+            long nap = Math.min(wait, 100_000_000L);
+            sleepsUntil = clock.nanos() + nap;
+            LockSupport.parkNanos(this, nap);
+        }
+        sleepsUntil = Long.MIN_VALUE;
     }
 
     // ---- SafePoint ----

@@ -58,7 +58,7 @@ class MachineClockTest {
 
     @Test void cancelledTimersDoNotFireAndArmingTellsTheMachine() {
         int[] told = {0};
-        clock.onArm(() -> told[0]++);
+        clock.onArm(deadline -> told[0]++);
         VirtualClock.Timer t = clock.newTimer(() -> fail("cancelled timer fired"));
         t.armAt(0);
         t.cancel();
