@@ -34,7 +34,8 @@ final class Atomics {
             long pa, v;
             if (m.rTlb[ti] == (va & Mmu.M1)) {
                 pa = m.rPa[pi] | (va & 0xfff);
-                v = AddressSpace.load(Mmu.HOST, m.rTlb[ti + 1] + (va & 0xfff), size);
+                long address = m.rTlb[ti + 1] + (va & 0xfff);
+                v = dbl ? HostMemory.getVolatile64(address) : HostMemory.getVolatile32(address);
             } else {
                 pa = m.translate(va, Mmu.ACC_LOAD, ep, true);
                 if (pa == -1) return;
@@ -68,18 +69,21 @@ final class Atomics {
             if (h.watching() && h.watchCheck(va, size, true)) return;
         }
         if (!seg.isNative()) { h.raise(C_SACCESS, va); return; } // guest RAM is native memory; atomics need it
+        // by host address, through the same helpers translated code calls: a memory segment's VarHandles cost
+        // microseconds a call until HotSpot has compiled their chain, which a guest's first atomics pay
+        long address = seg == Mmu.HOST ? off : seg.address() + off;
         long src = x[rs2];
         if (funct == Op.SC) {
             // succeeds if the reserved word still holds what LR read, compared and swapped atomically (as
             // QEMU's cmpxchg does): a store by any hart in between fails it, unless it wrote the same value
             boolean ok = h.resAddr == pa && h.resSize == size
-                    && (dbl ? AVH64.compareAndSet(seg, off, h.resValue, src) : AVH32.compareAndSet(seg, off, (int) h.resValue, (int) src));
+                    && (dbl ? HostMemory.compareAndSet64(address, h.resValue, src) : HostMemory.compareAndSet32(address, (int) h.resValue, (int) src));
             h.resAddr = -1;
             if (ok && !tlbHit) stored(va, pa, section, off, size, ep);
             x[rd] = ok ? 0 : 1;
             return;
         }
-        long old = dbl ? amo64(seg, off, funct, src) : amo32(seg, off, funct, (int) src);
+        long old = dbl ? HostMemory.amo64(address, funct, src) : HostMemory.amo32(address, funct, (int) src);
         if (!tlbHit) stored(va, pa, section, off, size, ep);
         if (h.resAddr != -1 && h.resAddr == pa) h.resAddr = -1;
         x[rd] = old;
