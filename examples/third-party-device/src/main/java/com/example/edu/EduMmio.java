@@ -50,6 +50,12 @@ final class EduMmio extends MmioDevice {
     static final long MAX_BUFFER = 1L << 20;
 
     static final int STATUS_FACT_BUSY = 1, STATUS_DMA_BUSY = 2;
+    /**
+     * Virtual time a factorial step and a DMA take. Long enough that the guest's next access sees the device
+     * busy, as guests of QEMU's edu expect, even while that access is still slow (a JVM not yet warmed up takes
+     * tens of microseconds for an MMIO round trip).
+     */
+    static final long STEP_NANOS = 50_000, DMA_SETUP_NANOS = 200_000, DMA_BYTE_NANOS = 10;
     static final int IRQ_FACT_DONE = 1, IRQ_DMA_DONE = 2, IRQ_DMA_ERROR = 4, IRQ_SOFTWARE = 1 << 31;
     static final int DMA_START = 1, DMA_TO_RAM = 2;
     static final int DMA_OK = 0, DMA_BUSY = 1, DMA_OUT_OF_BUFFER = 2, DMA_BUS_ERROR = 3;
@@ -152,7 +158,7 @@ final class EduMmio extends MmioDevice {
         factBusy = true;
         // n! mod 2^64 is 0 from 66 on, so no more than 66 steps are ever worth simulating
         long steps = Math.min(n, 66);
-        factTimer.armAt(machine().clock().nanos() + (steps + 1) * 1_000);
+        factTimer.armAt(machine().clock().nanos() + (steps + 1) * STEP_NANOS);
     }
 
     private void factorialDone() {
@@ -183,7 +189,7 @@ final class EduMmio extends MmioDevice {
             return;
         }
         dmaCmd = value;
-        dmaTimer.armAt(machine().clock().nanos() + 2_000 + count);
+        dmaTimer.armAt(machine().clock().nanos() + DMA_SETUP_NANOS + count * DMA_BYTE_NANOS);
     }
 
     private void dmaDone() {
