@@ -52,10 +52,10 @@ final class EduMmio extends MmioDevice {
     static final int STATUS_FACT_BUSY = 1, STATUS_DMA_BUSY = 2;
     /**
      * Virtual time a factorial step and a DMA take. Long enough that the guest's next access sees the device
-     * busy, as guests of QEMU's edu expect, even while that access is still slow (a JVM not yet warmed up takes
-     * tens of microseconds for an MMIO round trip).
+     * busy, as guests of QEMU's edu expect, even when that access is slow: virtual time follows the host's, and
+     * a device's first accesses (its classes loading, its code not yet compiled) take up to milliseconds.
      */
-    static final long STEP_NANOS = 50_000, DMA_SETUP_NANOS = 200_000, DMA_BYTE_NANOS = 10;
+    static final long STEP_NANOS = 1_000_000, DMA_SETUP_NANOS = 5_000_000, DMA_BYTE_NANOS = 10;
     static final int IRQ_FACT_DONE = 1, IRQ_DMA_DONE = 2, IRQ_DMA_ERROR = 4, IRQ_SOFTWARE = 1 << 31;
     static final int DMA_START = 1, DMA_TO_RAM = 2;
     static final int DMA_OK = 0, DMA_BUSY = 1, DMA_OUT_OF_BUFFER = 2, DMA_BUS_ERROR = 3;
