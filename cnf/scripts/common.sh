@@ -8,7 +8,6 @@ ORRERY_DIST="${ORRERY_DIST:-$ORRERY_ROOT/bundles/distribution/target/orrery}"
 ORRERY_BUILD_STAMP="$ORRERY_DIST/BUILD"
 # HotSpot compiler directives every Orrery JVM gets (which code C2 compiles; see orrery_jvm_options)
 ORRERY_JIT_DIRECTIVES="$ORRERY_ROOT/cnf/scripts/jit-directives.json"
-ORRERY_JIT_COMMANDS="$ORRERY_ROOT/cnf/scripts/jit-commands.txt"
 ORRERY_PREFERRED_JDK=/usr/lib/jvm/temurin-25-jdk-amd64
 ORRERY_MIN_JAVA=25
 
@@ -143,7 +142,7 @@ orrery_jvm_options() {
         # no on-stack replacement: HotSpot would compile the CPU interpreter's loop a second time, for the one
         # call still running in it, and that compile held the only C2 thread 0.2-0.37 s while the guest started
         # (its calls, and translated regions', end every few thousand guest instructions, so the ordinary
-        # compile serves them at the next call); regions with loops compile early instead (jit-commands.txt)
+        # compile serves them at the next call)
         -XX:-UseOnStackReplacement
         # core reflection (SCR calling components' activate and bind methods, Gogo, D-Bus) through the JVM's
         # native accessors: the default spins method-handle classes for each method on its first call, ~65
@@ -155,8 +154,6 @@ orrery_jvm_options() {
         # which is the guest's console here: the VM's own output goes to stderr and is off unless asked
         # for (ORRERY_JAVA_OPTS=-XX:+DisplayVMOutput: -XX:+PrintCompilation and the like, thread dumps).
         -XX:+UnlockDiagnosticVMOptions -XX:CompilerDirectivesFile="$ORRERY_JIT_DIRECTIVES"
-        # per-method compile thresholds (jit-commands.txt: translated loops compile after a few calls)
-        -XX:CompileCommandFile="$ORRERY_JIT_COMMANDS"
         -XX:+DisplayVMOutputToStderr -XX:-DisplayVMOutput
     )
 }
@@ -183,7 +180,7 @@ orrery_answers_without_container() {
 orrery_aot_option() {
     [[ -z ${ORRERY_NO_AOT:-} && ${ORRERY_JAVA_OPTS:-} != *AOTCache* ]] || return 0
     local key cache tmp work
-    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; cat "$ORRERY_JIT_DIRECTIVES" "$ORRERY_JIT_COMMANDS"; echo "$(<"$JAVA_HOME/release")") | cksum)
+    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; cat "$ORRERY_JIT_DIRECTIVES"; echo "$(<"$JAVA_HOME/release")") | cksum)
     key=${key%% *}
     cache="$ORRERY_DIST/aot/orrery-$key.aot"
     if [[ ! -f $cache ]]; then

@@ -42,15 +42,6 @@ final class RegionCompiler {
     /** HotSpot never compiles a method whose bytecode exceeds 8,000 bytes (DontCompileHugeMethods). */
     static final int MAX_CODE_BYTES = 7_900;
 
-    /**
-     * Class names of regions: {@code Region_<physical entry>}, or {@code LoopRegion_<physical entry>} for a region
-     * holding a loop. HotSpot counts calls and back-edges before it compiles a method, and one call of a loop
-     * region runs up to the budget (thousands of guest instructions) in the bytecode interpreter, slower than our
-     * own compiled interpreter: the JVM options ({@code cnf/scripts/jit-commands.txt}) lower the compile
-     * thresholds of loop regions alone.
-     */
-    static final String REGION_PREFIX = "Region_", LOOP_REGION_PREFIX = "LoopRegion_";
-
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
     private static final ClassDesc CD_REGION = ClassDesc.of(CompiledRegion.class.getName());
     private static final ClassDesc CD_HART = ClassDesc.of(RiscvHart.class.getName());
@@ -151,8 +142,7 @@ final class RegionCompiler {
      * definition. The code uses nothing newer than Java 5 has.
      */
     private byte[] generate(Region r, long physicalEntry) {
-        String prefix = r.hasLoop() ? LOOP_REGION_PREFIX : REGION_PREFIX;
-        ClassDesc name = ClassDesc.of(CompiledRegion.class.getPackageName() + "." + prefix + Long.toHexString(physicalEntry));
+        ClassDesc name = ClassDesc.of(CompiledRegion.class.getPackageName() + ".Region_" + Long.toHexString(physicalEntry));
         return classFile.build(name, cb -> cb
                 .withVersion(ClassFile.JAVA_5_VERSION, 0)
                 .withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER)

@@ -86,13 +86,6 @@ final class RegionDiscovery {
         }
 
         private boolean[] enterable;
-        private boolean loops;
-
-        /** True when the region holds a loop (a back-edge to a block of its own). */
-        boolean hasLoop() {
-            enterable();
-            return loops;
-        }
 
         private boolean[] findEnterable() {
             int n = blocks.size();
@@ -118,7 +111,7 @@ final class RegionDiscovery {
                 if (next[u] < succ.get(u).size()) {
                     int v = succ.get(u).get(next[u]++);
                     if (state[v] == 0) { state[v] = 1; path.push(v); }
-                    else if (state[v] == 1) { markLoopBody(v, u, pred, inside); header[v] = true; loops = true; }
+                    else if (state[v] == 1) { markLoopBody(v, u, pred, inside); header[v] = true; }
                 } else {
                     state[u] = 2;
                     path.pop();

@@ -170,37 +170,6 @@ class TranslatorTest {
         assertEquals(h.x[10], h.x[12], "every iteration ran both pages");
     }
 
-    @Test
-    @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void aRegionHoldingALoopGetsTheClassNameTheJitCommandsLowerThresholdsFor() throws Exception {
-        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(5, false));
-        // B: jal ra,B+0x100; j B    B+0x100: addi a1,a1,1; ret    B+0x200: addi a0,a0,1; j B+0x200
-        m.poke32(B, 0x100000ef, 0xffdff06f);
-        m.poke32(B + 0x100, 0x00158593, 0x00008067);
-        m.poke32(B + 0x200, 0x00150513, 0xffdff06f);
-        RiscvHart h = (RiscvHart) m.hart;
-        m.hart.debug().setPc(B);
-        for (int i = 0; i < 100_000 && regionAt(h, B + 0x100) == null; i++) m.hart.run(3);
-        m.hart.debug().setPc(B + 0x200);
-        for (int i = 0; i < 100_000 && regionAt(h, B + 0x200) == null; i++) m.hart.run(3);
-        CompiledRegion function = regionAt(h, B + 0x100), loop = regionAt(h, B + 0x200);
-        assertTrue(function != null && loop != null, "both were translated");
-        String pkg = CompiledRegion.class.getPackageName() + ".";
-        assertTrue(function.getClass().getName().startsWith(pkg + RegionCompiler.REGION_PREFIX), function.getClass().getName());
-        assertTrue(loop.getClass().getName().startsWith(pkg + RegionCompiler.LOOP_REGION_PREFIX), loop.getClass().getName());
-        // and the JVM options every Orrery JVM gets name exactly those classes
-        Path commands = Path.of(System.getProperty("user.dir")).resolve("../cnf/scripts/jit-commands.txt");
-        String text = java.nio.file.Files.readString(commands);
-        String pattern = pkg.replace('.', '/') + RegionCompiler.LOOP_REGION_PREFIX + "*.run";
-        assertTrue(text.lines().anyMatch(l -> l.startsWith("CompileThresholdScaling," + pattern + ",")),
-                commands + " lowers no thresholds for " + pattern);
-    }
-
-    private static CompiledRegion regionAt(RiscvHart h, long pc) {
-        DecodedPage page = h.mmu.pages.get(pc >>> 12);
-        return page == null ? null : page.region(slot(pc));
-    }
-
     private static int slot(long pc) {
         return (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
     }
