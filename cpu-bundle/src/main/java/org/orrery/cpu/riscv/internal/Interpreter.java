@@ -13,6 +13,8 @@ final class Interpreter {
     private final Mmu mmu;
     private final FloatingPoint fp;
     private final Atomics atomics;
+    /** What the instruction did to control flow, for the translator's block-start check. */
+    private static final int NO_JUMP = 0, FORWARD = 1, BACKWARD = 2;
 
     Interpreter(RiscvHart h) {
         this.h = h;
@@ -42,6 +44,8 @@ final class Interpreter {
         long[] ops = null;
         while (n < max) {
             n++;
+            boolean trapping = false;
+            int jump = NO_JUMP;
             if ((pc & M1) != fvp) {
                 page = mmu.fetchPage(pc);
                 if (page == null) { pc = h.takeTrap(pc); traps++; max = n; continue; }
@@ -68,30 +72,30 @@ final class Interpreter {
                 case Op.AUIPC -> { x[rd] = (pc + imm) << xshift >> xshift; pc = npc; }
                 case Op.JAL -> {
                     long t = (pc + imm) & amask;
-                    if ((t & ialignMask) != 0) { h.raise(C_IMISALIGN, t); pc = h.takeTrap(pc); traps++; max = n; continue; }
+                    if ((t & ialignMask) != 0) { h.raise(C_IMISALIGN, t); trapping = true; break; }
                     x[rd] = npc << xshift >> xshift;
                     pc = t;
-                    if (translator != null && translator.blockStart(page, fvp, pc, imm <= 0)) max = n;
+                    jump = imm <= 0 ? BACKWARD : FORWARD;
                 }
                 case Op.JALR -> {
                     long t = (x[rs1] + imm) & ~1L & amask;
-                    if ((t & ialignMask) != 0) { h.raise(C_IMISALIGN, t); pc = h.takeTrap(pc); traps++; max = n; continue; }
+                    if ((t & ialignMask) != 0) { h.raise(C_IMISALIGN, t); trapping = true; break; }
                     x[rd] = npc << xshift >> xshift;
                     pc = t;
-                    if (translator != null && translator.blockStart(page, fvp, pc, false)) max = n;
+                    jump = FORWARD;
                 }
-                case Op.BEQ -> { boolean taken = x[rs1] == x[rs2]; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
-                case Op.BNE -> { boolean taken = x[rs1] != x[rs2]; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
-                case Op.BLT -> { boolean taken = x[rs1] < x[rs2]; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
-                case Op.BGE -> { boolean taken = x[rs1] >= x[rs2]; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
-                case Op.BLTU -> { boolean taken = Long.compareUnsigned(x[rs1], x[rs2]) < 0; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
-                case Op.BGEU -> { boolean taken = Long.compareUnsigned(x[rs1], x[rs2]) >= 0; pc = taken ? (pc + imm) & amask : npc; if (translator != null && translator.blockStart(page, fvp, pc, taken && imm <= 0)) max = n; }
+                case Op.BEQ -> { boolean taken = x[rs1] == x[rs2]; pc = taken ? (pc + imm) & amask : npc; jump = taken && imm <= 0 ? BACKWARD : FORWARD; }
+                case Op.BNE -> { boolean taken = x[rs1] != x[rs2]; pc = taken ? (pc + imm) & amask : npc; jump = taken && imm <= 0 ? BACKWARD : FORWARD; }
+                case Op.BLT -> { boolean taken = x[rs1] < x[rs2]; pc = taken ? (pc + imm) & amask : npc; jump = taken && imm <= 0 ? BACKWARD : FORWARD; }
+                case Op.BGE -> { boolean taken = x[rs1] >= x[rs2]; pc = taken ? (pc + imm) & amask : npc; jump = taken && imm <= 0 ? BACKWARD : FORWARD; }
+                case Op.BLTU -> { boolean taken = Long.compareUnsigned(x[rs1], x[rs2]) < 0; pc = taken ? (pc + imm) & amask : npc; jump = taken && imm <= 0 ? BACKWARD : FORWARD; }
+                case Op.BGEU -> { boolean taken = Long.compareUnsigned(x[rs1], x[rs2]) >= 0; pc = taken ? (pc + imm) & amask : npc; jump = taken && imm <= 0 ? BACKWARD : FORWARD; }
                 case Op.LB, Op.LBU -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = Mmu.slot(a);
                     long v;
                     if (mmu.rTlb[i] == (a & M1)) v = HostMemory.get8(mmu.rTlb[i + 1] + (a & 0xfff));
-                    else { v = mmu.loadSlow(a, 1); if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; } if (h.attention) max = n; }
+                    else { v = mmu.loadSlow(a, 1); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     x[rd] = (w & 0xff) == Op.LB ? (byte) v : v & 0xff;
                     pc = npc;
                 }
@@ -100,7 +104,7 @@ final class Interpreter {
                     int i = Mmu.slot(a);
                     long v;
                     if (mmu.rTlb[i] == (a & M2)) v = HostMemory.get16(mmu.rTlb[i + 1] + (a & 0xfff));
-                    else { v = mmu.loadSlow(a, 2); if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; } if (h.attention) max = n; }
+                    else { v = mmu.loadSlow(a, 2); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     x[rd] = (w & 0xff) == Op.LH ? (short) v : v & 0xffff;
                     pc = npc;
                 }
@@ -109,7 +113,7 @@ final class Interpreter {
                     int i = Mmu.slot(a);
                     long v;
                     if (mmu.rTlb[i] == (a & M4)) v = HostMemory.get32(mmu.rTlb[i + 1] + (a & 0xfff));
-                    else { v = mmu.loadSlow(a, 4); if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; } if (h.attention) max = n; }
+                    else { v = mmu.loadSlow(a, 4); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     x[rd] = (w & 0xff) == Op.LW ? (int) v : v & 0xffffffffL;
                     pc = npc;
                 }
@@ -118,7 +122,7 @@ final class Interpreter {
                     int i = Mmu.slot(a);
                     long v;
                     if (mmu.rTlb[i] == (a & M8)) v = HostMemory.get64(mmu.rTlb[i + 1] + (a & 0xfff));
-                    else { v = mmu.loadSlow(a, 8); if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; } if (h.attention) max = n; }
+                    else { v = mmu.loadSlow(a, 8); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     x[rd] = v;
                     pc = npc;
                 }
@@ -126,28 +130,28 @@ final class Interpreter {
                     long a = (x[rs1] + imm) & amask;
                     int i = Mmu.slot(a);
                     if (mmu.wTlb[i] == (a & M1)) HostMemory.put8(mmu.wTlb[i + 1] + (a & 0xfff), (byte) x[rs2]);
-                    else { mmu.storeSlow(a, 1, x[rs2]); if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; } if (h.attention) max = n; }
+                    else { mmu.storeSlow(a, 1, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }
                 case Op.SH -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = Mmu.slot(a);
                     if (mmu.wTlb[i] == (a & M2)) HostMemory.put16(mmu.wTlb[i + 1] + (a & 0xfff), (short) x[rs2]);
-                    else { mmu.storeSlow(a, 2, x[rs2]); if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; } if (h.attention) max = n; }
+                    else { mmu.storeSlow(a, 2, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }
                 case Op.SW -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = Mmu.slot(a);
                     if (mmu.wTlb[i] == (a & M4)) HostMemory.put32(mmu.wTlb[i + 1] + (a & 0xfff), (int) x[rs2]);
-                    else { mmu.storeSlow(a, 4, x[rs2]); if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; } if (h.attention) max = n; }
+                    else { mmu.storeSlow(a, 4, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }
                 case Op.SD -> {
                     long a = x[rs1] + imm;
                     int i = Mmu.slot(a);
                     if (mmu.wTlb[i] == (a & M8)) HostMemory.put64(mmu.wTlb[i + 1] + (a & 0xfff), x[rs2]);
-                    else { mmu.storeSlow(a, 8, x[rs2]); if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; } if (h.attention) max = n; }
+                    else { mmu.storeSlow(a, 8, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }
                 case Op.ADDI -> { x[rd] = x[rs1] + imm; pc = npc; }
@@ -187,13 +191,13 @@ final class Interpreter {
                 }
                 case Op.AMO_W, Op.AMO_D -> {
                     atomics.execute(w, imm);
-                    if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; }
+                    if (h.trapped) { trapping = true; break; }
                     if (h.attention) max = n;
                     pc = npc;
                 }
                 case Op.FLW, Op.FLD, Op.FSW, Op.FSD, Op.FP -> {
                     fp.execute(w, imm, pc);
-                    if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; }
+                    if (h.trapped) { trapping = true; break; }
                     if (h.attention) max = n;
                     pc = npc;
                 }
@@ -202,11 +206,20 @@ final class Interpreter {
                     h.pc = pc;
                     h.curRetired = h.retired + n - traps - 1;
                     long next = system(w, imm, pc, npc);
-                    if (h.trapped) { pc = h.takeTrap(pc); traps++; max = n; continue; }
+                    if (h.trapped) { trapping = true; break; }
                     pc = next;
                     fvp = -1;
                     if (h.attention || translator != null) max = n;
                 }
+            }
+            // one exit for every trap and one block-start check for every jump, after the switch rather than
+            // in each case: fewer call sites make the C2 compile of this method, which a boot waits for, cheaper
+            if (trapping) {
+                pc = h.takeTrap(pc);
+                traps++;
+                max = n;
+            } else if (jump != NO_JUMP && translator != null && translator.blockStart(page, fvp, pc, jump == BACKWARD)) {
+                max = n;
             }
         }
         h.pc = pc;
