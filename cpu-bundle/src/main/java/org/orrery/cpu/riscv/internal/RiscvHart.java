@@ -105,11 +105,16 @@ public final class RiscvHart implements Hart {
      * privilege's global enable, at this pc (-1: none since the last interrupt taken). The same WFI doing so
      * again means the guest polls with an interrupt it will not take pending: OpenSBI's secondary harts do,
      * from the wake-up IPI of the cold boot until Linux starts them, which spun a host core for the whole
-     * boot. The run loop then pauses the thread briefly ({@link #WFI_POLL_PAUSE_NANOS}) before going on.
+     * boot. The run loop then pauses the thread ({@link #WFI_POLL_PAUSE_NANOS}) before going on; any wire that
+     * moves ends the pause at once. The pause is long on purpose: OpenSBI 1.1's HSM start marks a hart
+     * START_PENDING before it writes the address the hart is to start at, then sends the IPI; a secondary
+     * that polls in between jumps to a stale address (Linux's entry, where it spins forever, and Linux reports
+     * "CPU1: failed to come online"). A hart whose thread is descheduled in that window made a poller with
+     * 200 us pauses catch it in a few percent of -smp 4 boots; the IPI, sent after the address, ends a pause.
      */
     private long wfiAtOncePc = -1;
     private boolean pauseForWfiPoll;
-    static final long WFI_POLL_PAUSE_NANOS = 200_000;
+    static final long WFI_POLL_PAUSE_NANOS = 5_000_000;
     /** How long one such pause lasts at most: a wire that moves (an interrupt, an IPI) ends it at once. */
     long wfiPollPauseNanos = WFI_POLL_PAUSE_NANOS;
     /** Times the run loop paused for such polling. */
