@@ -203,7 +203,14 @@ class GdbServerTest {
         c.ask("?");
         assertTrue(machine.listener != null);
         server.close();
-        assertEquals("", c.read(1));
+        String after;
+        try {
+            after = c.read(1);
+        } catch (java.net.SocketException reset) {
+            // the stub closed with our last acknowledgement still unread, which TCP reports as a reset: dropped too
+            after = "";
+        }
+        assertEquals("", after, "the stub sent more instead of dropping the client");
         assertEquals(null, machine.listener);
         server = null;
         c.close();
