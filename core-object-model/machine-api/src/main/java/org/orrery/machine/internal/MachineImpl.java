@@ -50,7 +50,7 @@ final class MachineImpl implements Machine, SafePoint {
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** Work a hart's thread asked for that needs every hart stopped: the machine thread does it. */
     private final ConcurrentLinkedQueue<Runnable> stoppedWorldTasks = new ConcurrentLinkedQueue<>();
-    /** Set under the lock when the machine thread must re-plan its sleep (guest started, timer armed). */
+    /** Set under the lock when the machine thread must re-plan its sleep (the guest started; timers see sleepsUntil). */
     private boolean wakeNeeded;
     /**
      * Virtual time at which the machine thread's sleep ends (Long.MAX_VALUE while it plans one, MIN_VALUE while
@@ -109,7 +109,6 @@ final class MachineImpl implements Machine, SafePoint {
         this.carryOver = new DeviceCarryOver(name);
         clock.onArm(deadline -> {
             if (Thread.currentThread() == thread) return;
-            wakeNeeded = true;
             // a hart armed a timer (stimecmp, mtimecmp) due before the machine thread means to wake: a hart
             // parked in WFI for it would otherwise wake only when that sleep ends, up to 100 ms late
             if (deadline < sleepsUntil) LockSupport.unpark(thread);
@@ -632,7 +631,7 @@ final class MachineImpl implements Machine, SafePoint {
             boolean wake = wakeNeeded;
             wakeNeeded = false;
             lock.unlock();
-            // the task started the guest or armed a timer: the parked machine thread must look again
+            // the task started the guest: the parked machine thread must look again
             if (wake) LockSupport.unpark(thread);
         }
     }

@@ -54,8 +54,8 @@ final class HostMemory {
         if (UNSAFE != null) UNSAFE.putLong(address, v); else Mmu.VH64.set(Mmu.HOST, address, v);
     }
 
-    // ---- the A extension on a TLB hit (translated code): each one atomic read-modify-write of host memory,
-    // lock-prefixed on x86 and so also a full fence, as Atomics does through its VarHandles ----
+    // ---- the A extension by host address (translated code, and Atomics for both engines): each one atomic
+    // read-modify-write of host memory, lock-prefixed on x86 and so also a full fence ----
 
     /** LR's load: a volatile read, so it is not reordered with what the guest does after it. */
     static long getVolatile64(long address) {
