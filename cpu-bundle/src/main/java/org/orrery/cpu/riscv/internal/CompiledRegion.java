@@ -29,6 +29,14 @@ abstract class CompiledRegion {
      *  the instructions of its block retired before it. */
     int[] siteOffset, siteLength, siteBefore;
     long amask;
+    /**
+     * Calls left that run with a small budget. A new region starts in HotSpot's bytecode interpreter, which
+     * compiles it after a couple of hundred calls; a loop given the run loop's whole budget (8,192
+     * instructions) ran its first million or so instructions there, tens of milliseconds. Harts sharing the
+     * region count down together, without synchronising: a lost decrement only costs a call.
+     */
+    int coldCallsLeft = COLD_CALLS;
+    static final int COLD_CALLS = 512, COLD_BUDGET = 64;
 
     /** Executes the region from the block start at page offset {@code entry}; {@code vpage} is the virtual address of its page. */
     abstract long run(RiscvHart h, long vpage, int budget, int entry);

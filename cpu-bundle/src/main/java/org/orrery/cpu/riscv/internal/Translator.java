@@ -49,8 +49,16 @@ final class Translator {
         RegionCompiler.initialise(List.of(Job.class.describeConstable().orElseThrow()));
     }
 
-    /** The interpreter's stretch ended on a backward branch or jump into another page: a loop head, for heat(). */
-    private boolean jumpedBackToAnotherPage;
+    /** The interpreter's stretch ended at a block start the dispatcher counts, reached by a backward branch or jump: a loop head, for heat(). */
+    private boolean stretchEndedAtLoopHead;
+    /**
+     * Interpreted stretches this hart has left that end at their first block start. HotSpot compiles a method
+     * after some hundred calls (on-stack replacement is off, see ARCHITECTURE.md), and one stretch can run
+     * thousands of instructions: a compute loop inside one page used to run its first ~150,000 instructions
+     * with the interpreter itself still in HotSpot's bytecode interpreter, some 300 ns each.
+     */
+    private int shortStretchesLeft = SHORT_STRETCHES;
+    private static final int SHORT_STRETCHES = 1024;
     private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
     private final ConcurrentLinkedQueue<Done> finished = new ConcurrentLinkedQueue<>();
     private volatile boolean finishedReady;
@@ -80,15 +88,20 @@ final class Translator {
         long n = 0;
         while (n < max) {
             if (finishedReady) installFinished();
-            boolean loopHead = jumpedBackToAnotherPage;
-            jumpedBackToAnotherPage = false;
+            boolean loopHead = stretchEndedAtLoopHead;
+            stretchEndedAtLoopHead = false;
             long pc = h.pc;
             DecodedPage page = mmu.cachedCodePage(pc);
             if (page != null) {
                 int slot = (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
                 CompiledRegion region = page.region(slot);
                 if (region != null) {
-                    long next = region.run(h, pc & ~0xfffL, (int) Math.min(max - n, Integer.MAX_VALUE), (int) pc & 0xfff);
+                    int budget = (int) Math.min(max - n, Integer.MAX_VALUE);
+                    if (region.coldCallsLeft > 0) {
+                        region.coldCallsLeft--;
+                        budget = Math.min(budget, CompiledRegion.COLD_BUDGET);
+                    }
+                    long next = region.run(h, pc & ~0xfffL, budget, (int) pc & 0xfff);
                     int retired = h.regionRetired;
                     h.retired += retired;
                     n += retired;
@@ -116,6 +129,7 @@ final class Translator {
     /** The interpreter runs until translated code can take over (see {@link #blockStart}), or alone while warming up. */
     private long interpret(long max, Translator watcher) {
         long before = h.retired;
+        if (shortStretchesLeft > 0) shortStretchesLeft--;
         long n = interpreter.execute(max, watcher);
         interpretedInstructions += h.retired - before;
         return n;
@@ -128,8 +142,8 @@ final class Translator {
      * backward branch or jump led here.
      */
     boolean blockStart(DecodedPage page, long pageVa, long pc, boolean loopHead) {
-        if ((pc & Mmu.M1) != pageVa) {
-            jumpedBackToAnotherPage = loopHead; // the dispatcher counts the entry in the other page
+        if ((pc & Mmu.M1) != pageVa || shortStretchesLeft > 0) {
+            stretchEndedAtLoopHead = loopHead; // the dispatcher counts the entry
             return true;
         }
         int slot = (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);

@@ -170,6 +170,26 @@ class TranslatorTest {
         assertEquals(h.x[10], h.x[12], "every iteration ran both pages");
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aNewLoopRegionRunsShortCallsUntilHotSpotHasHadTheCallsItCompilesAfter() {
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(5, false));
+        m.poke32(B, 0x00150513, 0xffdff06f); // addi a0, a0, 1; j B
+        m.hart.debug().setPc(B);
+        RiscvHart h = (RiscvHart) m.hart;
+        long total = 4_000_000;
+        while (h.retired < total) m.hart.run(total - h.retired);
+        while (h.pc != B) m.hart.run(1);
+        TranslationStatistics s = h.translationStatistics();
+        assertEquals(1, s.translations(), s.toString());
+        long coldInstructions = (long) CompiledRegion.COLD_CALLS * CompiledRegion.COLD_BUDGET;
+        long fullCalls = (s.translatedInstructions() - coldInstructions) / 8192;
+        // each of the first calls stops at its first back-edge past the small budget; then the run loop's chunks
+        assertTrue(s.regionEntries() >= CompiledRegion.COLD_CALLS + fullCalls - 2, s.toString());
+        assertTrue(s.regionEntries() <= CompiledRegion.COLD_CALLS + fullCalls + 64, "later calls run whole chunks: " + s);
+        assertEquals(h.retired, h.x[10] * 2, "every iteration ran both instructions");
+    }
+
     private static int slot(long pc) {
         return (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
     }
