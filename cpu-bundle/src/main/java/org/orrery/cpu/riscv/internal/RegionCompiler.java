@@ -273,7 +273,7 @@ final class RegionCompiler {
         private Label edge(int target) {
             if (r.inRegion(target)) {
                 Block t = r.blockAt[target >> 1];
-                if (t.start > current.start) return t.label;
+                if (!r.closesLoop(current, t)) return t.label;
                 if (t.poll == null) { t.poll = c.newLabel(); t.pollExit = c.newLabel(); }
                 return t.poll;
             }

@@ -85,7 +85,21 @@ final class RegionDiscovery {
             return enterable;
         }
 
+        /**
+         * Whether control going from block {@code from} to block {@code to} closes a loop: an edge back to a block
+         * on the depth-first path from the entry. Every cycle holds one, and its target is the loop's header,
+         * where run() may be entered; so these edges, and not those that merely go to a lower address, check
+         * the budget and leave there. (A loop entered below its top, e.g. a list walk compiled as
+         * {@code top: mv; head: ...; bnez top}, was left at its top, a block run() cannot be entered at, and
+         * the interpreter then ran the rest of the loop.)
+         */
+        boolean closesLoop(Block from, Block to) {
+            if (enterable == null) enterable = findEnterable();
+            return backEdges.contains((long) from.start << 32 | to.start);
+        }
+
         private boolean[] enterable;
+        private final java.util.Set<Long> backEdges = new java.util.HashSet<>();
 
         private boolean[] findEnterable() {
             int n = blocks.size();
@@ -111,7 +125,11 @@ final class RegionDiscovery {
                 if (next[u] < succ.get(u).size()) {
                     int v = succ.get(u).get(next[u]++);
                     if (state[v] == 0) { state[v] = 1; path.push(v); }
-                    else if (state[v] == 1) { markLoopBody(v, u, pred, inside); header[v] = true; }
+                    else if (state[v] == 1) {
+                        markLoopBody(v, u, pred, inside);
+                        header[v] = true;
+                        backEdges.add((long) blocks.get(u).start << 32 | blocks.get(v).start);
+                    }
                 } else {
                     state[u] = 2;
                     path.pop();
