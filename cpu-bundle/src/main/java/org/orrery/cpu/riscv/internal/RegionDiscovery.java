@@ -114,6 +114,8 @@ final class RegionDiscovery {
                     pred.get(j).add(k);
                 }
             boolean[] inside = new boolean[n], header = new boolean[n];
+            nest = new int[n];
+            for (int k = 0; k < n; k++) nest[k] = k;
             int[] state = new int[n];   // 0 unseen, 1 on the depth-first path, 2 done
             int[] next = new int[n];
             java.util.ArrayDeque<Integer> path = new java.util.ArrayDeque<>();
@@ -126,7 +128,7 @@ final class RegionDiscovery {
                     int v = succ.get(u).get(next[u]++);
                     if (state[v] == 0) { state[v] = 1; path.push(v); }
                     else if (state[v] == 1) {
-                        markLoopBody(v, u, pred, inside);
+                        for (int w : markLoopBody(v, u, pred, inside)) union(w, v);
                         header[v] = true;
                         backEdges.add((long) blocks.get(u).start << 32 | blocks.get(v).start);
                     }
@@ -137,20 +139,61 @@ final class RegionDiscovery {
             }
             boolean[] enterable = new boolean[n];
             for (int k = 0; k < n; k++) enterable[k] = !inside[k] || header[k];
+            inLoop = new boolean[n];
+            for (int k = 0; k < n; k++) inLoop[k] = inside[k] || header[k];
+            blockIndex = index;
             return enterable;
         }
 
-        /** Marks the blocks of the loop closed by the edge tail -> header, the header excepted. */
-        private static void markLoopBody(int header, int tail, List<List<Integer>> pred, boolean[] inside) {
+        /** Loop nests: blocks of loops that share a block are one nest (union-find, filled by findEnterable). */
+        private int[] nest;
+        private boolean[] inLoop;
+        private java.util.Map<Block, Integer> blockIndex;
+
+        private int find(int k) {
+            while (nest[k] != k) k = nest[k] = nest[nest[k]];
+            return k;
+        }
+
+        private void union(int a, int b) {
+            nest[find(a)] = find(b);
+        }
+
+        /**
+         * Page offsets (as halfword slots) where control enters a loop nest other than the one the entry is in
+         * (or any nest, for an entry outside loops): the region is discovered again without following them, so
+         * it holds at most one loop nest, with the code around it, and each loop is compiled from its own
+         * profile. (A region holding a fill loop, a hash loop and a CRC loop one after another was compiled by
+         * C2 from whatever those loops had run when it got hot: the CPU benchmark's hash kernel ran 94 ms in
+         * one run and 141 ms in the next; on its own region, 72-79 ms, QEMU 104.)
+         */
+        BitSet loopEntries() {
+            enterable();
+            int root = blockIndex.get(blockAt[entry >> 1]);
+            int own = inLoop[root] ? find(root) : -1;
+            BitSet exits = new BitSet(DecodedPage.SLOTS);
+            for (Block b : blocks)
+                for (Block t : successors(b)) {
+                    int j = blockIndex.get(t);
+                    if (t.start != entry && inLoop[j] && find(j) != own) exits.set(t.start >> 1);
+                }
+            return exits;
+        }
+
+        /** Marks the blocks of the loop closed by the edge tail -> header, the header excepted, and returns them. */
+        private static List<Integer> markLoopBody(int header, int tail, List<List<Integer>> pred, boolean[] inside) {
             java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
+            List<Integer> body = new ArrayList<>();
             boolean[] seen = new boolean[inside.length];
             seen[header] = true;
             if (tail != header) { seen[tail] = true; work.push(tail); }
             while (!work.isEmpty()) {
                 int w = work.pop();
                 inside[w] = true;
+                body.add(w);
                 for (int p : pred.get(w)) if (!seen[p]) { seen[p] = true; work.push(p); }
             }
+            return body;
         }
 
         long[] coverage() {
@@ -207,8 +250,18 @@ final class RegionDiscovery {
         return len == 2 ? lo : lo | (page.segment.get(Mmu.L16, page.segmentOffset + off + 2) & 0xffff) << 16;
     }
 
-    /** The region entered at {@code entrySlot}, of at most {@code limit} instructions; null when nothing there translates. */
+    /**
+     * The region entered at {@code entrySlot}, of at most {@code limit} instructions; null when nothing there
+     * translates. It ends where control enters another loop nest (see {@link Region#loopEntries}).
+     */
     Region discover(DecodedPage page, int entrySlot, int limit) {
+        Region r = discover(page, entrySlot, limit, null);
+        if (r == null) return null;
+        BitSet exits = r.loopEntries();
+        return exits.isEmpty() ? r : discover(page, entrySlot, limit, exits);
+    }
+
+    private Region discover(DecodedPage page, int entrySlot, int limit, BitSet stops) {
         Region r = new Region(page);
         r.entry = entrySlot << 1;
         java.util.ArrayDeque<Integer> work = new java.util.ArrayDeque<>();
@@ -216,7 +269,7 @@ final class RegionDiscovery {
         r.leaders.set(entrySlot);
         while (!work.isEmpty()) {
             int o = work.pop();
-            while (o < 4096 && r.at[o >> 1] == null && r.count < limit) {
+            while (o < 4096 && r.at[o >> 1] == null && r.count < limit && (stops == null || !stops.get(o >> 1))) {
                 Insn i = decode(page, o);
                 if (i == null) break;
                 r.at[o >> 1] = i;

@@ -210,6 +210,27 @@ class TranslatorTest {
         assertTrue(s.interpretedInstructions() < 2_000, "the loop ran interpreted: " + s);
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aRegionHoldsOneLoopNestAndTheNextLoopIsARegionOfItsOwn() {
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(1, false));
+        // B: addi a0,a0,1; bne a0,a1,B; li a2,0; B+12: addi a2,a2,1; bne a2,a3,B+12; B+20: j .
+        m.poke32(B, 0x00150513, 0xfeb51ee3, 0x00000613, 0x00160613, 0xfed61ee3, 0x0000006f);
+        m.hart.debug().setPc(B);
+        RiscvHart h = (RiscvHart) m.hart;
+        h.x[11] = 100_000;
+        h.x[13] = 100_000;
+        while (h.pc != B + 20) m.hart.run(1_000);
+        assertEquals(100_000, h.x[10]);
+        assertEquals(100_000, h.x[12]);
+        DecodedPage page = h.mmu.pages.get(B >>> 12);
+        CompiledRegion first = page.region(slot(B)), second = page.region(slot(B + 12));
+        assertTrue(first != null && second != null && first != second, "each loop is a region of its own");
+        assertTrue(first.covers(slot(B + 8), slot(B + 8)), "the code after the first loop is in its region");
+        assertFalse(first.covers(slot(B + 12), slot(B + 20)), "the first region stops where the second loop starts");
+        assertTrue(h.translationStatistics().interpretedInstructions() < 2_000, h.translationStatistics().toString());
+    }
+
     private static int slot(long pc) {
         return (int) (pc >>> 1) & (DecodedPage.SLOTS - 1);
     }
