@@ -94,7 +94,7 @@ final class RegionDiscovery {
          * the interpreter then ran the rest of the loop.)
          */
         boolean closesLoop(Block from, Block to) {
-            if (enterable == null) enterable = findEnterable();
+            enterable();
             return backEdges.contains((long) from.start << 32 | to.start);
         }
 
@@ -171,13 +171,13 @@ final class RegionDiscovery {
             enterable();
             int root = blockIndex.get(blockAt[entry >> 1]);
             int own = inLoop[root] ? find(root) : -1;
-            BitSet exits = new BitSet(DecodedPage.SLOTS);
+            BitSet otherNests = new BitSet(DecodedPage.SLOTS);
             for (Block b : blocks)
                 for (Block t : successors(b)) {
                     int j = blockIndex.get(t);
-                    if (t.start != entry && inLoop[j] && find(j) != own) exits.set(t.start >> 1);
+                    if (t.start != entry && inLoop[j] && find(j) != own) otherNests.set(t.start >> 1);
                 }
-            return exits;
+            return otherNests;
         }
 
         /** Marks the blocks of the loop closed by the edge tail -> header, the header excepted, and returns them. */
@@ -257,8 +257,8 @@ final class RegionDiscovery {
     Region discover(DecodedPage page, int entrySlot, int limit) {
         Region r = discover(page, entrySlot, limit, null);
         if (r == null) return null;
-        BitSet exits = r.loopEntries();
-        return exits.isEmpty() ? r : discover(page, entrySlot, limit, exits);
+        BitSet otherNests = r.loopEntries();
+        return otherNests.isEmpty() ? r : discover(page, entrySlot, limit, otherNests);
     }
 
     private Region discover(DecodedPage page, int entrySlot, int limit, BitSet stops) {
