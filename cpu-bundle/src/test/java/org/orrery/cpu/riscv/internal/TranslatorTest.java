@@ -63,9 +63,7 @@ class TranslatorTest {
     void backgroundTranslationInstallsRegionsAndCloseStopsItsThread() throws Exception {
         TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(5, true));
         // a loop that runs long enough for the background translation to come back: addi a0, a0, 1; j -4
-        m.poke32(B, 0x00150513, 0xffdff06f);
-        m.hart.debug().setPc(B);
-        RiscvHart h = (RiscvHart) m.hart;
+        RiscvHart h = startAtB(m, 0x00150513, 0xffdff06f);
         for (int i = 0; i < 2000 && h.translationStatistics().regionEntries() == 0; i++) {
             m.hart.run(10_000);
             Thread.sleep(1);
@@ -85,9 +83,7 @@ class TranslatorTest {
     void aHartArrivingInsideATranslatedLoopRunsOnToItsHeaderInsteadOfTranslatingTheLoopAgain() {
         TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(5, false));
         // B: addi a0,a0,1; andi t0,a0,1; beqz t0,+8; addi a1,a1,1; B+16: addi a2,a2,1; j B
-        m.poke32(B, 0x00150513, 0x00157293, 0x00028463, 0x00158593, 0x00160613, 0xfedff06f);
-        m.hart.debug().setPc(B);
-        RiscvHart h = (RiscvHart) m.hart;
+        RiscvHart h = startAtB(m, 0x00150513, 0x00157293, 0x00028463, 0x00158593, 0x00160613, 0xfedff06f);
         int arrivals = 0;
         for (int round = 0; round < 200; round++) {
             if (round >= 100) {
@@ -197,9 +193,7 @@ class TranslatorTest {
         TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(1, false));
         // the shape gcc gives a while loop whose test sits at the bottom of its body (a list walk, say):
         // B: j body; top: addi a1,a1,1; body: addi a0,a0,1; bne a0,a2,top; B+16: j .
-        m.poke32(B, 0x0080006f, 0x00158593, 0x00150513, 0xfec51ce3, 0x0000006f);
-        m.hart.debug().setPc(B);
-        RiscvHart h = (RiscvHart) m.hart;
+        RiscvHart h = startAtB(m, 0x0080006f, 0x00158593, 0x00150513, 0xfec51ce3, 0x0000006f);
         h.x[12] = 1_000_000;
         while (h.pc != B + 16) m.hart.run(1_000);
         TranslationStatistics s = h.translationStatistics();
@@ -215,9 +209,7 @@ class TranslatorTest {
     void aRegionHoldsOneLoopNestAndTheNextLoopIsARegionOfItsOwn() {
         TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(1, false));
         // B: addi a0,a0,1; bne a0,a1,B; li a2,0; B+12: addi a2,a2,1; bne a2,a3,B+12; B+20: j .
-        m.poke32(B, 0x00150513, 0xfeb51ee3, 0x00000613, 0x00160613, 0xfed61ee3, 0x0000006f);
-        m.hart.debug().setPc(B);
-        RiscvHart h = (RiscvHart) m.hart;
+        RiscvHart h = startAtB(m, 0x00150513, 0xfeb51ee3, 0x00000613, 0x00160613, 0xfed61ee3, 0x0000006f);
         h.x[11] = 100_000;
         h.x[13] = 100_000;
         while (h.pc != B + 20) m.hart.run(1_000);
@@ -229,6 +221,13 @@ class TranslatorTest {
         assertTrue(first.covers(slot(B + 8), slot(B + 8)), "the code after the first loop is in its region");
         assertFalse(first.covers(slot(B + 12), slot(B + 20)), "the first region stops where the second loop starts");
         assertTrue(h.translationStatistics().interpretedInstructions() < 2_000, h.translationStatistics().toString());
+    }
+
+    /** Puts the program's words at B and the hart's pc there. */
+    private static RiscvHart startAtB(TestMachine m, int... program) {
+        m.poke32(B, program);
+        m.hart.debug().setPc(B);
+        return (RiscvHart) m.hart;
     }
 
     private static int slot(long pc) {
