@@ -38,7 +38,7 @@ import org.orrery.cpu.riscv.internal.RegionDiscovery.Region;
  * is seen soon enough without a poll of its own.
  */
 final class RegionCompiler {
-    static final int MAX_INSTRUCTIONS = 128;
+    static final int MAX_INSTRUCTIONS = 64;
     /** HotSpot never compiles a method whose bytecode exceeds 8,000 bytes (DontCompileHugeMethods). */
     static final int MAX_CODE_BYTES = 7_900;
 
