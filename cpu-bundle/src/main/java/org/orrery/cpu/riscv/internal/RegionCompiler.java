@@ -22,11 +22,12 @@ import org.orrery.cpu.riscv.internal.RegionDiscovery.Region;
  * Translates guest code into JVM bytecode with the JDK's ClassFile API, one hidden class per region.
  *
  * <p>A region is the code reachable from one entry inside one 4 KiB physical page, following fall-through,
- * conditional branches and plain jumps, up to {@link #MAX_INSTRUCTIONS}. Its blocks become labelled stretches
- * of one method, so guest loops inside a page are JVM loops that HotSpot compiles with the guest registers
- * in host registers. Control leaves the region (returning the next pc) at calls, indirect jumps, jumps out
- * of the page, and before instructions it does not translate (system instructions, CSRs, anything that
- * crosses the page end): the interpreter runs those.
+ * conditional branches and plain jumps, up to {@link #MAX_INSTRUCTIONS} and at most one loop nest (see
+ * {@link RegionDiscovery#discover}). Its blocks become labelled stretches of one method, so guest loops inside
+ * a page are JVM loops that HotSpot compiles with the guest registers in host registers. Control leaves the
+ * region (returning the next pc) at calls to code outside it (a call whose target the region holds, such as a
+ * recursive one, links and jumps there), indirect jumps, jumps out of the page, and before instructions it does
+ * not translate (system instructions, CSRs, anything that crosses the page end): the interpreter runs those.
  *
  * <p>Method shape: load the registers the region uses from {@code h.x} into locals; run the blocks, each
  * adding its length to the retired count when it ends; write the written registers back at the single
