@@ -289,6 +289,7 @@ final class RegionDiscovery {
             }
         }
         if (r.at[entrySlot] == null) return null;
+        includeReturns(page, r, stops);
         // blocks: from each leader that holds an instruction to the next leader or control instruction
         for (int s = r.leaders.nextSetBit(0); s >= 0; s = r.leaders.nextSetBit(s + 1)) {
             if (r.at[s] == null) continue;
@@ -311,6 +312,35 @@ final class RegionDiscovery {
             for (Insn i : b.insns) noteRegisters(r, i);
         }
         return r;
+    }
+
+    /** Instructions of a function's return path that a region takes in beyond its limit. */
+    private static final int RETURN_PATH = 8;
+
+    /**
+     * Adds the branch targets left out by the limit that are short straight paths ending in a return (JALR):
+     * a function's early return or epilogue. Each would otherwise be a region of its own, entered from the
+     * dispatcher only to leave it again a few instructions later.
+     */
+    private void includeReturns(DecodedPage page, Region r, BitSet stops) {
+        for (int s = r.leaders.nextSetBit(0); s >= 0; s = r.leaders.nextSetBit(s + 1)) {
+            if (r.at[s] != null) continue;
+            int o = s << 1, n = 0;
+            Insn[] path = new Insn[RETURN_PATH];
+            boolean returns = false;
+            while (o < 4096 && n < RETURN_PATH && r.at[o >> 1] == null && (stops == null || !stops.get(o >> 1))) {
+                Insn i = decode(page, o);
+                if (i == null || i.isBranch() || i.op() == Op.JAL) break;
+                path[n++] = i;
+                if (i.op() == Op.JALR) { returns = true; break; }
+                o += i.len;
+            }
+            if (!returns) continue;
+            for (int k = 0, at = s << 1; k < n; at += path[k].len, k++) {
+                r.at[at >> 1] = path[k];
+                r.count++;
+            }
+        }
     }
 
     private static void follow(Region r, java.util.ArrayDeque<Integer> work, int target) {

@@ -223,6 +223,32 @@ class TranslatorTest {
         assertTrue(h.translationStatistics().interpretedInstructions() < 2_000, h.translationStatistics().toString());
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aFunctionsEarlyReturnIsInItsRegionPastTheRegionsLimit() {
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(1, false));
+        // B: addi a0,a0,1; jal ra,F; bne a0,a1,B; j .
+        // F = B+0x100: beqz a2,F+0x120; 70 x addi a3,a3,1 (past the region's limit); ret;  F+0x120: ret
+        RiscvHart h = startAtB(m, 0x00150513, 0x0fc000ef, 0xfeb51ce3, 0x0000006f);
+        int[] function = new int[73];
+        function[0] = 0x12060063;
+        java.util.Arrays.fill(function, 1, 71, 0x00168693);
+        function[71] = 0x00008067;
+        function[72] = 0x00008067;
+        m.poke32(B + 0x100, function);
+        h.x[11] = 20_000;
+        while (h.pc != B + 12) m.hart.run(1_000);
+        assertEquals(20_000, h.x[10]);
+        assertEquals(0, h.x[13], "every call took the early return");
+        CompiledRegion f = h.mmu.pages.get(B >>> 12).region(slot(B + 0x100));
+        assertTrue(f != null, "the function was translated");
+        assertFalse(f.covers(slot(B + 0x21c), slot(B + 0x21c)), "the long path stops at the limit");
+        assertTrue(f.covers(slot(B + 0x220), slot(B + 0x220)), "the early return is in the function's region");
+        // two region entries an iteration: the loop's, and the function's, which returns from its own code
+        TranslationStatistics s = h.translationStatistics();
+        assertTrue(s.regionEntries() <= 2L * 20_000 + 10, s.toString());
+    }
+
     /** Puts the program's words at B and the hart's pc there. */
     private static RiscvHart startAtB(TestMachine m, int... program) {
         m.poke32(B, program);
