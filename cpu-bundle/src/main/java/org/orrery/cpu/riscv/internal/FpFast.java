@@ -67,9 +67,18 @@ final class FpFast {
 
     /** (a*b)+c with one rounding, when every quantity is comfortably inside the normal range and the inexact flag is certain. */
     static long fmaD(Fpu u, long a, long b, long c) {
-        double x = Double.longBitsToDouble(a), y = Double.longBitsToDouble(b), z = Double.longBitsToDouble(c);
-        double r = Math.fma(x, y, z);
+        double r = Math.fma(Double.longBitsToDouble(a), Double.longBitsToDouble(b), Double.longBitsToDouble(c));
         if ((u.flags & Fpu.NX) != 0) return quiet(r);
+        return fmaDFlags(u, a, b, c, r);
+    }
+
+    /**
+     * The rest of {@link #fmaD} while the inexact flag is clear: whether r is exact. Apart, so that what runs
+     * once the flag is set is small enough for C2 to inline into translated loops (the whole method was not,
+     * and a call in a loop makes C2 spill the guest registers around it).
+     */
+    private static long fmaDFlags(Fpu u, long a, long b, long c, double r) {
+        double x = Double.longBitsToDouble(a), y = Double.longBitsToDouble(b), z = Double.longBitsToDouble(c);
         if (special(a) || special(b) || special(c)) return SLOW;
         double p = x * y, ap = Math.abs(p), ar = Math.abs(r), az = Math.abs(z);
         if (ap < 0x1p-900 || ap > 0x1p900 || ar < 0x1p-900 || ar > 0x1p900 || (z != 0 && (az < 0x1p-900 || az > 0x1p900))) return SLOW;
