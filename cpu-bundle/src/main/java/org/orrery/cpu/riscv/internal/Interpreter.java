@@ -232,20 +232,55 @@ final class Interpreter {
         switch (op) {
             case Op.MULH: return Math.multiplyHigh(a, b);
             case Op.MULHU: return Math.unsignedMultiplyHigh(a, b);
-            case Op.MULHSU: return Math.multiplyHigh(a, b) + (b < 0 ? a : 0);
-            case Op.DIV: return b == 0 ? -1 : (a == Long.MIN_VALUE && b == -1) ? a : a / b;
-            case Op.DIVU: return b == 0 ? -1 : Long.divideUnsigned(a, b);
-            case Op.REM: return b == 0 ? a : (a == Long.MIN_VALUE && b == -1) ? 0 : a % b;
-            case Op.REMU: return b == 0 ? a : Long.remainderUnsigned(a, b);
-            case Op.DIVW: { int x = (int) a, y = (int) b; return y == 0 ? -1 : (x == Integer.MIN_VALUE && y == -1) ? x : x / y; }
-            case Op.DIVUW, Op.DIVU32: { int x = (int) a, y = (int) b; return y == 0 ? -1 : Integer.divideUnsigned(x, y); }
-            case Op.REMW: { int x = (int) a, y = (int) b; return y == 0 ? x : (x == Integer.MIN_VALUE && y == -1) ? 0 : x % y; }
-            case Op.REMUW, Op.REMU32: { int x = (int) a, y = (int) b; return y == 0 ? x : Integer.remainderUnsigned(x, y); }
-            case Op.MULH32: return (int) (((long) (int) a * (long) (int) b) >> 32);
-            case Op.MULHU32: return (int) (((a & 0xffffffffL) * (b & 0xffffffffL)) >>> 32);
-            case Op.MULHSU32: return (int) (((long) (int) a * (b & 0xffffffffL)) >> 32);
+            case Op.MULHSU: return mulhsu(a, b);
+            case Op.DIV: return div(a, b);
+            case Op.DIVU: return divu(a, b);
+            case Op.REM: return rem(a, b);
+            case Op.REMU: return remu(a, b);
+            case Op.DIVW: return divw(a, b);
+            case Op.DIVUW, Op.DIVU32: return divuw(a, b);
+            case Op.REMW: return remw(a, b);
+            case Op.REMUW, Op.REMU32: return remuw(a, b);
+            case Op.MULH32: return mulh32(a, b);
+            case Op.MULHU32: return mulhu32(a, b);
+            case Op.MULHSU32: return mulhsu32(a, b);
             default: return 0;
         }
+    }
+
+    // One method per operation, small enough for C2 to inline where translated code calls them (mulDiv as a
+    // whole is past C2's size limit for inlining, and a call in a translated loop makes it spill the guest
+    // registers around it).
+    static long mulhsu(long a, long b) { return Math.multiplyHigh(a, b) + (b < 0 ? a : 0); }
+    static long div(long a, long b) { return b == 0 ? -1 : (a == Long.MIN_VALUE && b == -1) ? a : a / b; }
+    static long divu(long a, long b) { return b == 0 ? -1 : Long.divideUnsigned(a, b); }
+    static long rem(long a, long b) { return b == 0 ? a : (a == Long.MIN_VALUE && b == -1) ? 0 : a % b; }
+    static long remu(long a, long b) { return b == 0 ? a : Long.remainderUnsigned(a, b); }
+    static long divw(long a, long b) { int x = (int) a, y = (int) b; return y == 0 ? -1 : (x == Integer.MIN_VALUE && y == -1) ? x : x / y; }
+    static long divuw(long a, long b) { int x = (int) a, y = (int) b; return y == 0 ? -1 : Integer.divideUnsigned(x, y); }
+    static long remw(long a, long b) { int x = (int) a, y = (int) b; return y == 0 ? x : (x == Integer.MIN_VALUE && y == -1) ? 0 : x % y; }
+    static long remuw(long a, long b) { int x = (int) a, y = (int) b; return y == 0 ? x : Integer.remainderUnsigned(x, y); }
+    static long mulh32(long a, long b) { return (int) (((long) (int) a * (long) (int) b) >> 32); }
+    static long mulhu32(long a, long b) { return (int) (((a & 0xffffffffL) * (b & 0xffffffffL)) >>> 32); }
+    static long mulhsu32(long a, long b) { return (int) (((long) (int) a * (b & 0xffffffffL)) >> 32); }
+
+    /** The method of mulDiv's operation op (other than MULH and MULHU). */
+    static String mulDivMethod(int op) {
+        return switch (op) {
+            case Op.MULHSU -> "mulhsu";
+            case Op.DIV -> "div";
+            case Op.DIVU -> "divu";
+            case Op.REM -> "rem";
+            case Op.REMU -> "remu";
+            case Op.DIVW -> "divw";
+            case Op.DIVUW, Op.DIVU32 -> "divuw";
+            case Op.REMW -> "remw";
+            case Op.REMUW, Op.REMU32 -> "remuw";
+            case Op.MULH32 -> "mulh32";
+            case Op.MULHU32 -> "mulhu32";
+            case Op.MULHSU32 -> "mulhsu32";
+            default -> throw new IllegalArgumentException("not a division or high multiply: " + op);
+        };
     }
 
     // ---- system instructions ----

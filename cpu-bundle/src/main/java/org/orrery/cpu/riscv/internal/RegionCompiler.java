@@ -410,11 +410,10 @@ final class RegionCompiler {
                 case Op.MULW -> { lx(rs1); c.l2i(); lx(rs2); c.l2i().imul().i2l(); }
                 case Op.MULH -> { lx(rs1); lx(rs2); c.invokestatic(CD_MATH, "multiplyHigh", MethodTypeDesc.of(CD_long, CD_long, CD_long)); }
                 case Op.MULHU -> { lx(rs1); lx(rs2); c.invokestatic(CD_MATH, "unsignedMultiplyHigh", MethodTypeDesc.of(CD_long, CD_long, CD_long)); }
-                default -> { // the rest of M: division and the RV32 high multiplies
-                    c.loadConstant(op);
+                default -> { // the rest of M: division and the RV32 high multiplies, one small method each
                     lx(rs1);
                     lx(rs2);
-                    c.invokestatic(CD_INTERPRETER, "mulDiv", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long));
+                    c.invokestatic(CD_INTERPRETER, Interpreter.mulDivMethod(op), MethodTypeDesc.of(CD_long, CD_long, CD_long));
                 }
             }
         }
