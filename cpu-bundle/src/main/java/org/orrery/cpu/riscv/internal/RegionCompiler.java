@@ -85,7 +85,11 @@ final class RegionCompiler {
     // local variable slots of run(h, vpage, budget, entry)
     // (REMAIN counts down from the budget: instructions retired = budget - remain)
     private static final int THIS = 0, H = 1, VPAGE = 2, BUDGET = 4, ENTRY = 5, REMAIN = 6, NPC = 7, SITE = 9, XA = 10,
-        RTLB = 11, WTLB = 12, ADDR = 13, INDEX = 15, FA = 16, HOSTPAGE = 17, REGS = 19;
+        RTLB = 11, WTLB = 12, ADDR = 13, INDEX = 15, FA = 16, HOSTPAGE = 17, REGS = 19,
+        // after the 31 guest registers: the select mask of an if-converted branch and the values it keeps
+        MASK = REGS + 62, KEPT = MASK + 2;
+    /** The longest block a branch over it is if-converted for (see Emitter#ifConverted). */
+    private static final int IF_CONVERT_MAX = 2;
 
     private final RegionDiscovery discovery;
     private final boolean rv64;
@@ -292,6 +296,7 @@ final class RegionCompiler {
             Insn i = b.last();
             int op = i.op();
             if (i.isBranch()) {
+                if (ifConverted(b, i, n)) return;
                 c.iinc(REMAIN, -n);
                 Label taken = edge(i.off() + i.imm());
                 compareAndBranch(i, taken);
@@ -310,6 +315,57 @@ final class RegionCompiler {
                 c.iinc(REMAIN, -n);
                 c.goto_(epilogue);
             }
+        }
+
+        /**
+         * A forward branch over a short block of plain ALU instructions that falls into the branch's target
+         * ({@code if (c) x = f(x)}) runs with no host branch: the block's instructions run, and a mask made from
+         * the comparison selects each register they wrote, and the instruction count, between the block's
+         * values and the skipped ones. Guest code branches like this on data (gcc's `if (v & 1) v >>= 1; else
+         * ...`), which the host mispredicts half the time, and each misprediction costs a translated loop more
+         * than QEMU's: C2 would not turn such a diamond into a conditional move itself, as the two ways subtract
+         * different counts from the budget.
+         */
+        private boolean ifConverted(Block b, Insn i, int n) {
+            int target = i.off() + i.imm(), fall = i.off() + i.len();
+            if (i.imm() <= 0 || !r.inRegion(target) || !r.inRegion(fall)) return false;
+            Block f = r.blockAt[fall >> 1], t = r.blockAt[target >> 1];
+            if (f == t || f.endsInControl() || f.next != target || f.insns.size() > IF_CONVERT_MAX) return false;
+            if (r.closesLoop(b, f)) return false; // (into the target, the edge below polls when it closes a loop)
+            List<Integer> written = new ArrayList<>();
+            for (Insn x : f.insns) {
+                int op = x.op();
+                if (x.isControl() || op == Op.FENCE || (op >= Op.LB && op <= Op.LWU) || op == Op.SB || op == Op.SH || op == Op.SW
+                        || op == Op.SD || op == Op.AMO_W || op == Op.AMO_D || op == Op.FLW || op == Op.FLD || op == Op.FSW
+                        || op == Op.FSD || op == Op.FP) return false;
+                if (x.rd() != 0 && x.rd() != 32 && !written.contains(x.rd())) written.add(x.rd());
+            }
+            branchMask(i);
+            for (int k = 0; k < written.size(); k++) c.lload(slot(written.get(k))).lstore(KEPT + 2 * k);
+            for (Insn x : f.insns) body(x);
+            for (int k = 0; k < written.size(); k++) { // new ^ ((new ^ kept) & mask)
+                int s = slot(written.get(k));
+                c.lload(s).dup2().lload(KEPT + 2 * k).lxor().lload(MASK).land().lxor().lstore(s);
+            }
+            c.iinc(REMAIN, -n);
+            c.iload(REMAIN).lload(MASK).l2i().iconst_m1().ixor().loadConstant(f.insns.size()).iand().isub().istore(REMAIN);
+            c.goto_(edge(target));
+            return true;
+        }
+
+        /** MASK becomes -1 when branch i is taken, else 0. */
+        private void branchMask(Insn i) {
+            lx(i.rs1());
+            lx(i.rs2());
+            switch (i.op()) {
+                case Op.BEQ -> c.lxor().dup2().lneg().lor().bipush(63).lushr().lconst_1().lsub();
+                case Op.BNE -> c.lxor().dup2().lneg().lor().bipush(63).lushr().lneg();
+                case Op.BLT -> c.lcmp().bipush(31).ishr().i2l();
+                case Op.BGE -> c.lcmp().bipush(31).ishr().iconst_m1().ixor().i2l();
+                case Op.BLTU -> { compareUnsigned(); c.bipush(31).ishr().i2l(); }
+                default -> { compareUnsigned(); c.bipush(31).ishr().iconst_m1().ixor().i2l(); } // BGEU
+            }
+            c.lstore(MASK);
         }
 
         private void link(Insn i) {

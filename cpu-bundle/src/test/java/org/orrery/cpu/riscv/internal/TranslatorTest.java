@@ -249,6 +249,30 @@ class TranslatorTest {
         assertTrue(s.regionEntries() <= 2L * 20_000 + 10, s.toString());
     }
 
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void aBranchOverAShortBlockRunsWithoutAHostBranchAndKeepsTheExactCounts() {
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Acceleration.DEFAULT, TestHarts.translator(1, false));
+        // B: andi t2,a3,1; srli t1,a3,1; bnez t2,B+16; addi t1,a3,7; B+16: add a3,t1,a0; addi a0,a0,1; bne a0,a1,B
+        //    csrr a4,minstret; j .
+        RiscvHart h = startAtB(m, 0x0016f393, 0x0016d313, 0x00039463, 0x00768313, 0x00a306b3, 0x00150513, 0xfeb514e3,
+                0xb0202773, 0x0000006f);
+        int n = 100_000;
+        h.x[11] = n;
+        h.x[13] = 12345;
+        while (h.pc != B + 32) m.hart.run(1_000);
+        long v = 12345, instructions = 0;
+        for (long i = 0; i < n; i++) {
+            boolean odd = (v & 1) != 0;
+            v = (odd ? v >>> 1 : v + 7) + i;
+            instructions += odd ? 6 : 7;
+        }
+        assertEquals(v, h.x[13], "the value the loop computed");
+        assertEquals(instructions, h.x[14], "minstret counts the skipped block's instruction only when it ran");
+        TranslationStatistics s = h.translationStatistics();
+        assertTrue(s.translatedInstructions() > instructions / 2, s.toString());
+    }
+
     /** Puts the program's words at B and the hart's pc there. */
     private static RiscvHart startAtB(TestMachine m, int... program) {
         m.poke32(B, program);
