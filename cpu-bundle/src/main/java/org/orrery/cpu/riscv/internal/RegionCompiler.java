@@ -334,10 +334,7 @@ final class RegionCompiler {
             if (r.closesLoop(b, f)) return false; // (into the target, the edge below polls when it closes a loop)
             List<Integer> written = new ArrayList<>();
             for (Insn x : f.insns) {
-                int op = x.op();
-                if (x.isControl() || op == Op.FENCE || (op >= Op.LB && op <= Op.LWU) || op == Op.SB || op == Op.SH || op == Op.SW
-                        || op == Op.SD || op == Op.AMO_W || op == Op.AMO_D || op == Op.FLW || op == Op.FLD || op == Op.FSW
-                        || op == Op.FSD || op == Op.FP) return false;
+                if (!plainAlu(x)) return false;
                 if (x.rd() != 0 && x.rd() != 32 && !written.contains(x.rd())) written.add(x.rd());
             }
             branchMask(i);
@@ -406,6 +403,15 @@ final class RegionCompiler {
 
         private void leaveAtSite(int site) {
             c.sipush(site).goto_(siteExit);
+        }
+
+        /** Whether {@link #body} computes i in locals alone: no memory, no fence, no helper that may trap or leave. */
+        private static boolean plainAlu(Insn i) {
+            return switch (i.op()) {
+                case Op.FENCE, Op.LB, Op.LH, Op.LW, Op.LD, Op.LBU, Op.LHU, Op.LWU, Op.SB, Op.SH, Op.SW, Op.SD,
+                     Op.AMO_W, Op.AMO_D, Op.FLW, Op.FLD, Op.FSW, Op.FSD, Op.FP -> false;
+                default -> !i.isControl();
+            };
         }
 
         private void body(Insn i) {
