@@ -41,6 +41,29 @@ abstract class CompiledRegion {
     /** Executes the region from the block start at page offset {@code entry}; {@code vpage} is the virtual address of its page. */
     abstract long run(RiscvHart h, long vpage, int budget, int entry);
 
+    /**
+     * Two implementations that never run, loaded with the translator (see {@link Translator}), so that HotSpot
+     * never sees a single concrete subclass. While one region class was loaded, class-hierarchy analysis let C2
+     * compile the dispatcher with that region's code inlined into it, and it threw the compiled dispatcher away
+     * as soon as the second region was defined: some 17 ms of the C2 thread early in every guest, and the
+     * dispatcher back in C1 code until it was compiled again. (With one placeholder, code compiled before the
+     * first region counted on the placeholder instead.)
+     */
+    static final class NotARegion extends CompiledRegion {
+        @Override
+        long run(RiscvHart h, long vpage, int budget, int entry) {
+            throw new IllegalStateException("not a region");
+        }
+    }
+
+    /** See {@link NotARegion}. */
+    static final class NotARegionEither extends CompiledRegion {
+        @Override
+        long run(RiscvHart h, long vpage, int budget, int entry) {
+            throw new IllegalStateException("not a region");
+        }
+    }
+
     /** The pc to go on at after leaving at a site: the instruction itself if it trapped, else the next one. */
     final long sitePc(int site, long vpage, boolean trapped) {
         return (vpage + siteOffset[site] + (trapped ? 0 : siteLength[site])) & amask;

@@ -45,8 +45,11 @@ final class Translator {
     }
 
     static {
-        // heat() is compiled before its first translation request, which would otherwise be a trap (see there)
-        RegionCompiler.initialise(List.of(Job.class.describeConstable().orElseThrow()));
+        // heat() is compiled before its first translation request, which would otherwise be a trap (see there);
+        // two implementations of CompiledRegion.run keep the dispatcher from being compiled against one region's
+        RegionCompiler.initialise(List.of(Job.class.describeConstable().orElseThrow(),
+                CompiledRegion.NotARegion.class.describeConstable().orElseThrow(),
+                CompiledRegion.NotARegionEither.class.describeConstable().orElseThrow()));
     }
 
     /** The interpreter's stretch ended at a block start the dispatcher counts, reached by a backward branch or jump: a loop head, for heat(). */
