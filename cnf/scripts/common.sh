@@ -144,6 +144,12 @@ orrery_jvm_options() {
         # (its calls, and translated regions', end every few thousand guest instructions, so the ordinary
         # compile serves them at the next call)
         -XX:-UseOnStackReplacement
+        # translated loops reach C2 sooner: a region holding a loop is called once per few thousand guest
+        # instructions, and HotSpot waited for 600 calls in its profiling tier (Tier4MinInvocationThreshold),
+        # and while C2's queue was long it first compiled new methods at the tier that does not profile
+        # (Tier3DelayOn), where they sat until the queue emptied: a kernel of the CPU benchmark reached its
+        # steady speed only after some 20 of its 30 rounds (see ARCHITECTURE.md, "Warm-up")
+        -XX:Tier4MinInvocationThreshold=100 -XX:Tier3DelayOn=100
         # core reflection (SCR calling components' activate and bind methods, Gogo, D-Bus) through the JVM's
         # native accessors: the default spins method-handle classes for each method on its first call, ~65
         # per start that the AOT cache cannot keep (they belong to bundles' classes)
