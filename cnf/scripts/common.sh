@@ -148,7 +148,7 @@ orrery_jvm_options() {
         # instructions, and HotSpot waited for 600 calls in its profiling tier (Tier4MinInvocationThreshold),
         # and while C2's queue was long it first compiled new methods at the tier that does not profile
         # (Tier3DelayOn), where they sat until the queue emptied: a kernel of the CPU benchmark reached its
-        # steady speed only after some 20 of its 30 rounds (see ARCHITECTURE.md, "Warm-up")
+        # steady speed only after some 20 of its 30 rounds (see ARCHITECTURE.md, "Loops reach C2 sooner")
         -XX:Tier4MinInvocationThreshold=100 -XX:Tier3DelayOn=100
         # core reflection (SCR calling components' activate and bind methods, Gogo, D-Bus) through the JVM's
         # native accessors: the default spins method-handle classes for each method on its first call, ~65
