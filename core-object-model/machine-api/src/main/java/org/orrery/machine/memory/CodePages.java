@@ -7,6 +7,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * The physical pages that CPUs of one address space hold decoded or translated code for, and the writes to
@@ -43,14 +44,26 @@ public final class CodePages {
     /** Generations are never reused, so a page held again never matches a translation from its last tenure. */
     private final AtomicLong generations = new AtomicLong();
     private final Map<Key, Shared> translations = new ConcurrentHashMap<>();
+    private final Map<Class<?>, Object> attachments = new ConcurrentHashMap<>();
 
     public void attach(Holder h) { holders.add(h); }
 
-    /** The holder goes (its CPU is closed); with the last one, the shared translations go too (they hold its classes). */
+    /** The holder goes (its CPU is closed); with the last one, the shared translations and attachments go too (they hold its classes). */
     public void detach(Holder h) {
         holders.remove(h);
         releaseAll(h);
-        if (holders.isEmpty()) translations.clear();
+        if (holders.isEmpty()) {
+            translations.clear();
+            attachments.clear();
+        }
+    }
+
+    /**
+     * State the CPUs of this address space share beside their translations (a kind of CPU keys it by a class of
+     * its own), made by {@code make} for the first that asks. Dropped with the last holder, like the translations.
+     */
+    public <T> T attachment(Class<T> key, Supplier<? extends T> make) {
+        return key.cast(attachments.computeIfAbsent(key, k -> Objects.requireNonNull(make.get())));
     }
 
     /** Registers that {@code h} holds code from the page; the other holders hear of a page held for the first time. */

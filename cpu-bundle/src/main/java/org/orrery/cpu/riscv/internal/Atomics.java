@@ -29,7 +29,7 @@ final class Atomics {
         long va = x[rs1] & h.amask;
         if ((va & (size - 1)) != 0) { h.raise(funct == Op.LR ? C_LMISALIGN : C_SMISALIGN, va); return; }
         int ep = m.dataPriv();
-        int ti = Mmu.slot(va), pi = (int) (va >>> 12) & Mmu.TLB_MASK;
+        int ti = m.dataIndex(va), pi = ti >> 1;
         if (funct == Op.LR) {
             long pa, v;
             if (m.rTlb[ti] == (va & Mmu.M1)) {

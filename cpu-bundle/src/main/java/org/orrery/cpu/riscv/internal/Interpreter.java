@@ -92,7 +92,7 @@ final class Interpreter {
                 case Op.BGEU -> { boolean taken = Long.compareUnsigned(x[rs1], x[rs2]) >= 0; pc = taken ? (pc + imm) & amask : npc; jump = taken && imm <= 0 ? BACKWARD : FORWARD; }
                 case Op.LB, Op.LBU -> {
                     long a = (x[rs1] + imm) & amask;
-                    int i = Mmu.slot(a);
+                    int i = mmu.dataIndex(a);
                     long v;
                     if (mmu.rTlb[i] == (a & M1)) v = HostMemory.get8(mmu.rTlb[i + 1] + (a & 0xfff));
                     else { v = mmu.loadSlow(a, 1); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
@@ -101,7 +101,7 @@ final class Interpreter {
                 }
                 case Op.LH, Op.LHU -> {
                     long a = (x[rs1] + imm) & amask;
-                    int i = Mmu.slot(a);
+                    int i = mmu.dataIndex(a);
                     long v;
                     if (mmu.rTlb[i] == (a & M2)) v = HostMemory.get16(mmu.rTlb[i + 1] + (a & 0xfff));
                     else { v = mmu.loadSlow(a, 2); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
@@ -110,7 +110,7 @@ final class Interpreter {
                 }
                 case Op.LW, Op.LWU -> {
                     long a = (x[rs1] + imm) & amask;
-                    int i = Mmu.slot(a);
+                    int i = mmu.dataIndex(a);
                     long v;
                     if (mmu.rTlb[i] == (a & M4)) v = HostMemory.get32(mmu.rTlb[i + 1] + (a & 0xfff));
                     else { v = mmu.loadSlow(a, 4); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
@@ -119,7 +119,7 @@ final class Interpreter {
                 }
                 case Op.LD -> {
                     long a = x[rs1] + imm;
-                    int i = Mmu.slot(a);
+                    int i = mmu.dataIndex(a);
                     long v;
                     if (mmu.rTlb[i] == (a & M8)) v = HostMemory.get64(mmu.rTlb[i + 1] + (a & 0xfff));
                     else { v = mmu.loadSlow(a, 8); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
@@ -128,28 +128,28 @@ final class Interpreter {
                 }
                 case Op.SB -> {
                     long a = (x[rs1] + imm) & amask;
-                    int i = Mmu.slot(a);
+                    int i = mmu.dataIndex(a);
                     if (mmu.wTlb[i] == (a & M1)) HostMemory.put8(mmu.wTlb[i + 1] + (a & 0xfff), (byte) x[rs2]);
                     else { mmu.storeSlow(a, 1, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }
                 case Op.SH -> {
                     long a = (x[rs1] + imm) & amask;
-                    int i = Mmu.slot(a);
+                    int i = mmu.dataIndex(a);
                     if (mmu.wTlb[i] == (a & M2)) HostMemory.put16(mmu.wTlb[i + 1] + (a & 0xfff), (short) x[rs2]);
                     else { mmu.storeSlow(a, 2, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }
                 case Op.SW -> {
                     long a = (x[rs1] + imm) & amask;
-                    int i = Mmu.slot(a);
+                    int i = mmu.dataIndex(a);
                     if (mmu.wTlb[i] == (a & M4)) HostMemory.put32(mmu.wTlb[i + 1] + (a & 0xfff), (int) x[rs2]);
                     else { mmu.storeSlow(a, 4, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }
                 case Op.SD -> {
                     long a = x[rs1] + imm;
-                    int i = Mmu.slot(a);
+                    int i = mmu.dataIndex(a);
                     if (mmu.wTlb[i] == (a & M8)) HostMemory.put64(mmu.wTlb[i + 1] + (a & 0xfff), x[rs2]);
                     else { mmu.storeSlow(a, 8, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;

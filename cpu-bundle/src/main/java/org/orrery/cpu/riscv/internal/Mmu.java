@@ -53,15 +53,24 @@ final class Mmu {
     // and stores (MPRV), the instruction TLB the current privilege. Changing privilege only selects another
     // set; translation changes flush all of them (in place, so engines may keep the arrays across a block).
     // Data TLB entries interleave tag and host address (entry i at [2i] and [2i+1]): one cache line, one array.
-    private final long[][] rTlbSet = new long[4][2 * TLB_SIZE], wTlbSet = new long[4][2 * TLB_SIZE], xTagSet = new long[4][TLB_SIZE];
-    private final long[][] wPaSet = new long[4][TLB_SIZE], rPaSet = new long[4][TLB_SIZE];
+    // The data TLBs live in this hart's slot of a bank shared with the other harts of the address space (see
+    // TlbBank); the selected set is the one at dataBase.
+    final TlbBank.Slot tlbSlot;
+    /** The bank's arrays: data entries (tag = virtual page | alignment bits, then the page's host address) and their physical pages (at index / 2). */
+    final long[] rTlb, wTlb, rPa, wPa;
+    /** Where the selected data set starts in rTlb and wTlb. */
+    int dataBase;
+    private final long[][] xTagSet = new long[4][TLB_SIZE];
     private final DecodedPage[][] xPageSet = new DecodedPage[4][TLB_SIZE];
-    /** The selected sets: data entries (tag = virtual page | alignment bits, then the page's host address), their physical pages, fetch tags. */
-    long[] rTlb, wTlb, xTag, wPa, rPa;
+    /** The selected fetch set. */
+    long[] xTag;
     DecodedPage[] xPage;
 
-    /** The index of va's tag in a data TLB array (its host address follows). */
+    /** The offset of va's tag in a set of a data TLB (its host address follows). */
     static int slot(long va) { return (int) (va >>> 11) & (2 * TLB_MASK); }
+
+    /** The index of va's tag in rTlb or wTlb, in the selected set. */
+    int dataIndex(long va) { return dataBase + slot(va); }
     /** Decoded (and translated) code by physical page number. */
     final PageMap pages = new PageMap();
 
@@ -71,14 +80,29 @@ final class Mmu {
         this.bus = hart.bus;
         this.rv64 = hart.rv64;
         this.amask = hart.amask;
+        this.tlbSlot = hart.bus.codePages().attachment(TlbBank.Banks.class, TlbBank.Banks::new).claim();
+        TlbBank bank = tlbSlot.bank();
+        this.rTlb = bank.read;
+        this.wTlb = bank.write;
+        this.rPa = bank.readPa;
+        this.wPa = bank.writePa;
+    }
+
+    private boolean closed;
+
+    /** Gives the TLB slot back (the hart is closed), once. */
+    void close() {
+        if (!closed) tlbSlot.release();
+        closed = true;
     }
 
     // ---- TLB maintenance ----
 
     void flushTlb() {
+        int base = tlbSlot.base();
+        Arrays.fill(rTlb, base, base + TlbBank.SLOT_LONGS, -1L);
+        Arrays.fill(wTlb, base, base + TlbBank.SLOT_LONGS, -1L);
         for (int k = 0; k < 4; k++) {
-            Arrays.fill(rTlbSet[k], -1L);
-            Arrays.fill(wTlbSet[k], -1L);
             Arrays.fill(xTagSet[k], -1L);
             Arrays.fill(xPageSet[k], null);
         }
@@ -91,15 +115,15 @@ final class Mmu {
         for (int k = 0; k < 4; k++) {
             Arrays.fill(xTagSet[k], -1L);
             Arrays.fill(xPageSet[k], null);
-            Arrays.fill(wTlbSet[k], -1L); // pages that were code may now take the fast store path again
         }
+        int base = tlbSlot.base();
+        Arrays.fill(wTlb, base, base + TlbBank.SLOT_LONGS, -1L); // pages that were code may now take the fast store path again
     }
 
     /** Points the TLB fields at the sets of the current (fetch) and effective (data) privilege. */
     void selectTlb() {
         int d = dataPriv(), f = hart.priv;
-        rTlb = rTlbSet[d]; rPa = rPaSet[d];
-        wTlb = wTlbSet[d]; wPa = wPaSet[d];
+        dataBase = tlbSlot.base() + d * TlbBank.SET_LONGS;
         xTag = xTagSet[f]; xPage = xPageSet[f];
     }
 
@@ -261,7 +285,7 @@ final class Mmu {
     void mapForLoads(long va, long pa, Section s, long off, int ep) {
         long pageStart = pa & ~0xfffL;
         if (cacheable(s, pageStart) && pmpAllows(pageStart, 4096, ACC_LOAD, ep)) {
-            int i = slot(va);
+            int i = dataIndex(va);
             rTlb[i] = va & ~0xfffL;
             rTlb[i + 1] = s.segment().address() + off - (pa & 0xfff);
             rPa[i >> 1] = pageStart;
@@ -272,7 +296,7 @@ final class Mmu {
     void mapForStores(long va, long pa, Section s, long off, int ep) {
         long pageStart = pa & ~0xfffL;
         if (!hart.codePages.isHeld(pa >>> 12) && cacheable(s, pageStart) && pmpAllows(pageStart, 4096, ACC_STORE, ep)) {
-            int i = slot(va);
+            int i = dataIndex(va);
             wTlb[i] = va & ~0xfffL;
             wTlb[i + 1] = s.segment().address() + off - (pa & 0xfff);
             wPa[i >> 1] = pageStart;
@@ -336,9 +360,8 @@ final class Mmu {
     /** Another hart's page of code: forget any fast write mapping of it (on this hart's thread). */
     void dropWriteMappings(long page) {
         long paPage = page << 12;
-        for (int set = 0; set < 4; set++) {
-            long[] tlb = wTlbSet[set], pas = wPaSet[set];
-            for (int k = 0; k < TLB_SIZE; k++) if (tlb[2 * k] != -1 && pas[k] == paPage) tlb[2 * k] = -1;
+        for (int i = tlbSlot.base(), end = i + TlbBank.SLOT_LONGS; i < end; i += 2) {
+            if (wTlb[i] != -1 && wPa[i >> 1] == paPage) wTlb[i] = -1;
         }
     }
 

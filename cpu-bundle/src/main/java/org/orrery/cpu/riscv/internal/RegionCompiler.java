@@ -59,6 +59,11 @@ final class RegionCompiler {
     private static final ClassDesc CD_CSR = ClassDesc.of(CsrFile.class.getName());
     private static final ClassDesc CD_LONGS = CD_long.arrayType();
     private static final MethodTypeDesc MTD_RUN = MethodTypeDesc.of(CD_long, CD_HART, CD_long, CD_int, CD_int);
+    private static final ClassDesc CD_METHOD_HANDLES = ClassDesc.of("java.lang.invoke.MethodHandles");
+    private static final ClassDesc CD_LOOKUP = ClassDesc.of("java.lang.invoke.MethodHandles$Lookup");
+    /** A region's static finals holding its TLB bank's arrays, in the order of TlbBank#arrays. */
+    private static final String READ_TLB = "READ_TLB", WRITE_TLB = "WRITE_TLB", READ_PA = "READ_PA", WRITE_PA = "WRITE_PA";
+    private static final List<String> TLB_FIELDS = List.of(READ_TLB, WRITE_TLB, READ_PA, WRITE_PA);
 
     static {
         // A loop ending in a FENCE was thrown away on its first exit: no bundle code had yet resolved VarHandle
@@ -85,7 +90,7 @@ final class RegionCompiler {
     // local variable slots of run(h, vpage, budget, entry)
     // (REMAIN counts down from the budget: instructions retired = budget - remain)
     private static final int THIS = 0, H = 1, VPAGE = 2, BUDGET = 4, ENTRY = 5, REMAIN = 6, NPC = 7, SITE = 9, XA = 10,
-        RTLB = 11, WTLB = 12, ADDR = 13, INDEX = 15, FA = 16, HOSTPAGE = 17, REGS = 19,
+        DBASE = 11, ADDR = 13, INDEX = 15, FA = 16, HOSTPAGE = 17, REGS = 19,
         // after the 31 guest registers: the select mask of an if-converted branch and the values it keeps
         MASK = REGS + 62, KEPT = MASK + 2;
     /** The longest block a branch over it is if-converted for (see Emitter#ifConverted). */
@@ -94,10 +99,13 @@ final class RegionCompiler {
     private final RegionDiscovery discovery;
     private final boolean rv64;
     private final ClassFile classFile;
+    /** The data TLBs of the harts this compiler translates for, constants of every region (see TlbBank). */
+    private final TlbBank tlbBank;
 
-    RegionCompiler(Decoder decoder, boolean rv64, boolean compressed) {
+    RegionCompiler(Decoder decoder, boolean rv64, boolean compressed, TlbBank tlbBank) {
         this.discovery = new RegionDiscovery(decoder, compressed);
         this.rv64 = rv64;
+        this.tlbBank = tlbBank;
         // no stack maps (see generate), so no class hierarchy to resolve either; the resolver stays for
         // the stack counter's sake, which must see our bundle's classes
         this.classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(
@@ -105,7 +113,7 @@ final class RegionCompiler {
     }
 
     /** What the code a hart gets from guest instructions depends on: harts that agree share regions. */
-    record Flavor(int xlen, boolean m, boolean a, boolean f, boolean d, boolean c) { }
+    record Flavor(int xlen, boolean m, boolean a, boolean f, boolean d, boolean c, TlbBank tlbBank) { }
 
     /** A translated region with its guest listing (for -d in_asm). */
     record Result(CompiledRegion region, String listing) { }
@@ -118,7 +126,7 @@ final class RegionCompiler {
             byte[] bytes = generate(r, page.paPage + r.entry);
             int codeBytes = codeLength(bytes);
             if (codeBytes > MAX_CODE_BYTES) continue;
-            CompiledRegion region = instantiate(bytes);
+            CompiledRegion region = instantiate(bytes, tlbBank.arrays());
             region.entrySlot = entrySlot;
             boolean[] enterable = r.enterable();
             region.entryOffsets = java.util.stream.IntStream.range(0, r.blocks.size()).filter(k -> enterable[k]).map(k -> r.blocks.get(k).start).toArray();
@@ -145,16 +153,32 @@ final class RegionCompiler {
      * region (the most expensive part of generating one, and Java code the JIT must first compile: ~0.4 s of
      * C2 time in a Linux boot); the JVM verifies such a class by inference instead, in native code at
      * definition. The code uses nothing newer than Java 5 has.
+     *
+     * <p>The class initialiser copies the TLB bank's arrays from the class data into static finals, which C2
+     * folds to constants (see TlbBank); Java 5 has no dynamic constants, so it asks MethodHandles for them.
      */
     private byte[] generate(Region r, long physicalEntry) {
         ClassDesc name = ClassDesc.of(CompiledRegion.class.getPackageName() + ".Region_" + Long.toHexString(physicalEntry));
-        return classFile.build(name, cb -> cb
-                .withVersion(ClassFile.JAVA_5_VERSION, 0)
-                .withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER)
-                .withSuperclass(CD_REGION)
-                .withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
-                        c -> c.aload(0).invokespecial(CD_REGION, INIT_NAME, MTD_void).return_())
-                .withMethodBody("run", MTD_RUN, ClassFile.ACC_FINAL, c -> new Emitter(r, c).emit()));
+        return classFile.build(name, cb -> {
+            cb.withVersion(ClassFile.JAVA_5_VERSION, 0)
+                    .withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER)
+                    .withSuperclass(CD_REGION);
+            for (String field : TLB_FIELDS) cb.withField(field, CD_LONGS, ClassFile.ACC_PRIVATE | ClassFile.ACC_STATIC | ClassFile.ACC_FINAL);
+            cb.withMethodBody(CLASS_INIT_NAME, MTD_void, ClassFile.ACC_STATIC, c -> {
+                c.invokestatic(CD_METHOD_HANDLES, "lookup", MethodTypeDesc.of(CD_LOOKUP))
+                        .ldc(DEFAULT_NAME).ldc(CD_LONGS.arrayType())
+                        .invokestatic(CD_METHOD_HANDLES, "classData", MethodTypeDesc.of(CD_Object, CD_LOOKUP, CD_String, CD_Class))
+                        .checkcast(CD_LONGS.arrayType());
+                for (int k = 0; k < TLB_FIELDS.size(); k++) {
+                    if (k < TLB_FIELDS.size() - 1) c.dup();
+                    c.loadConstant(k).aaload().putstatic(name, TLB_FIELDS.get(k), CD_LONGS);
+                }
+                c.return_();
+            });
+            cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
+                    c -> c.aload(0).invokespecial(CD_REGION, INIT_NAME, MTD_void).return_());
+            cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_FINAL, c -> new Emitter(r, c, name).emit());
+        });
     }
 
     private static int codeLength(byte[] bytes) {
@@ -164,9 +188,9 @@ final class RegionCompiler {
         throw new IllegalStateException("generated region has no run method");
     }
 
-    private static CompiledRegion instantiate(byte[] bytes) {
+    private static CompiledRegion instantiate(byte[] bytes, long[][] tlbArrays) {
         try {
-            MethodHandles.Lookup hidden = LOOKUP.defineHiddenClass(bytes, true);
+            MethodHandles.Lookup hidden = LOOKUP.defineHiddenClassWithClassData(bytes, tlbArrays, true);
             return (CompiledRegion) hidden.findConstructor(hidden.lookupClass(), java.lang.invoke.MethodType.methodType(void.class)).invoke();
         } catch (Throwable e) {
             throw new IllegalStateException("could not load a translated region: " + e, e);
@@ -177,15 +201,18 @@ final class RegionCompiler {
     private final class Emitter {
         private final Region r;
         private final CodeBuilder c;
+        /** The region's class, whose static finals hold the TLB arrays. */
+        private final ClassDesc regionClass;
         private final Label epilogue, siteExit;
         private final java.util.Map<Integer, Label> exits = new java.util.TreeMap<>();
         private final List<Runnable> outOfLine = new ArrayList<>();
         private Block current;
         private int indexInBlock;
 
-        Emitter(Region r, CodeBuilder c) {
+        Emitter(Region r, CodeBuilder c, ClassDesc regionClass) {
             this.r = r;
             this.c = c;
+            this.regionClass = regionClass;
             this.epilogue = c.newLabel();
             this.siteExit = c.newLabel();
             for (Block b : r.blocks) b.label = c.newLabel();
@@ -229,11 +256,10 @@ final class RegionCompiler {
         private void prologue() {
             c.iload(BUDGET).istore(REMAIN);
             c.aload(H).getfield(CD_HART, "x", CD_LONGS).astore(XA);
+            // masked once here, so C2 knows its range: DBASE + a set's index (and + 1) is then always in bounds
             if (r.usesMemory) {
-                c.aload(H).getfield(CD_HART, "mmu", CD_MMU).dup().getfield(CD_MMU, "rTlb", CD_LONGS).astore(RTLB);
-
-                c.getfield(CD_MMU, "wTlb", CD_LONGS).astore(WTLB);
-
+                c.aload(H).getfield(CD_HART, "mmu", CD_MMU).getfield(CD_MMU, "dataBase", CD_int)
+                        .loadConstant(TlbBank.BASE_MASK).iand().istore(DBASE);
             }
             if (r.usesFloatingPoint) c.aload(H).getfield(CD_HART, "f", CD_LONGS).astore(FA);
             for (int reg = r.regsUsed.nextSetBit(1); reg >= 0 && reg < 32; reg = r.regsUsed.nextSetBit(reg + 1)) {
@@ -495,11 +521,14 @@ final class RegionCompiler {
          * on a miss (or a misaligned access) control goes to {@code slow}. The host half of the entry is read
          * first, so its array bounds check also covers the tag's.
          */
-        private void hostAddress(int tlb, int size, Label slow) {
-            c.aload(tlb).iload(INDEX).iconst_1().iadd().laload().lstore(HOSTPAGE);
-            c.aload(tlb).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
+        private void hostAddress(String tlb, int size, Label slow) {
+            tlb(tlb).iload(INDEX).iconst_1().iadd().laload().lstore(HOSTPAGE);
+            tlb(tlb).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
             c.lload(HOSTPAGE).lload(ADDR).loadConstant(0xfffL).land().ladd().lstore(ADDR);
         }
+
+        /** Pushes one of the TLB bank's arrays (a constant once C2 compiles the region). */
+        private CodeBuilder tlb(String field) { return c.getstatic(regionClass, field, CD_LONGS); }
 
         /** Computes the effective address into ADDR and the TLB index into INDEX. */
         private void address(Insn i) {
@@ -512,7 +541,8 @@ final class RegionCompiler {
             if (offset != 0) c.loadConstant(offset).ladd();
             if (!rv64) c.loadConstant(0xffffffffL).land();
             c.lstore(ADDR);
-            c.lload(ADDR).bipush(11).lushr().l2i().sipush(2 * Mmu.TLB_MASK).iand().istore(INDEX); // Mmu.slot
+            // Mmu.dataIndex, in long arithmetic: C2 then folds the conversions back to int and out again away
+            c.lload(ADDR).bipush(11).lushr().loadConstant(2L * Mmu.TLB_MASK).land().iload(DBASE).i2l().ladd().l2i().istore(INDEX);
         }
 
         private void load(Insn i) {
@@ -520,7 +550,7 @@ final class RegionCompiler {
             int size = switch (op) { case Op.LB, Op.LBU -> 1; case Op.LH, Op.LHU -> 2; case Op.LW, Op.LWU -> 4; default -> 8; };
             Label slow = c.newLabel();
             address(i);
-            hostAddress(RTLB, size, slow);
+            hostAddress(READ_TLB, size, slow);
             c.lload(ADDR).invokestatic(CD_HOST_MEMORY, "get" + 8 * size, MethodTypeDesc.of(accessType(size), CD_long));
             switch (op) {
                 case Op.LB, Op.LH, Op.LW -> c.i2l();
@@ -557,7 +587,7 @@ final class RegionCompiler {
             int size = switch (op) { case Op.SB -> 1; case Op.SH -> 2; case Op.SW -> 4; default -> 8; };
             Label slow = c.newLabel();
             address(i);
-            hostAddress(WTLB, size, slow);
+            hostAddress(WRITE_TLB, size, slow);
             c.lload(ADDR);
             lx(i.rs2());
             ClassDesc t = accessType(size);
@@ -581,13 +611,12 @@ final class RegionCompiler {
             boolean dbl = i.op() == Op.AMO_D;
             int size = dbl ? 8 : 4;
             boolean lr = funct == Op.LR;
-            int tlb = lr ? RTLB : WTLB;
+            String tlb = lr ? READ_TLB : WRITE_TLB;
             Label slow = c.newLabel();
             address(i.rs1(), 0);
-            c.aload(tlb).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
-            c.aload(H).getfield(CD_HART, "mmu", CD_MMU).getfield(CD_MMU, lr ? "rPa" : "wPa", CD_LONGS)
-                    .iload(INDEX).iconst_1().ishr().laload().lload(ADDR).loadConstant(0xfffL).land().lor().lstore(HOSTPAGE);
-            c.aload(tlb).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd().lstore(ADDR);
+            tlb(tlb).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
+            tlb(lr ? READ_PA : WRITE_PA).iload(INDEX).iconst_1().ishr().laload().lload(ADDR).loadConstant(0xfffL).land().lor().lstore(HOSTPAGE);
+            tlb(tlb).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd().lstore(ADDR);
             if (lr) loadReserved(i, dbl, size);
             else if (funct == Op.SC) storeConditional(i, dbl);
             else {
@@ -813,7 +842,7 @@ final class RegionCompiler {
             int size = dbl ? 8 : 4;
             Label slow = c.newLabel();
             address(i);
-            hostAddress(RTLB, size, slow);
+            hostAddress(READ_TLB, size, slow);
             c.lload(ADDR).invokestatic(CD_HOST_MEMORY, "get" + 8 * size, MethodTypeDesc.of(accessType(size), CD_long));
             if (!dbl) c.i2l().loadConstant(0xffffffffL).land().loadConstant(0xffffffff00000000L).lor(); // NaN-boxed
             setFreg(i.rd());
@@ -826,7 +855,7 @@ final class RegionCompiler {
             int size = dbl ? 8 : 4;
             Label slow = c.newLabel();
             address(i);
-            hostAddress(WTLB, size, slow);
+            hostAddress(WRITE_TLB, size, slow);
             c.lload(ADDR);
             freg(i.rs2());
             if (!dbl) c.l2i();

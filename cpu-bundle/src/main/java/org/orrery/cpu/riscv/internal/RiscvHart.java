@@ -297,6 +297,7 @@ public final class RiscvHart implements Hart {
         csr.close();
         if (translator != null) translator.close();
         flushCode();
+        mmu.close();
     }
 
     @Override

@@ -78,8 +78,9 @@ final class Translator {
         this.h = h;
         this.mmu = h.mmu;
         this.interpreter = h.interpreter;
-        this.compiler = new RegionCompiler(h.decoder, h.rv64, h.cfg.c());
-        this.flavor = new RegionCompiler.Flavor(h.cfg.xlen(), h.cfg.m(), h.cfg.a(), h.cfg.f(), h.cfg.d(), h.cfg.c());
+        TlbBank tlbBank = h.mmu.tlbSlot.bank();
+        this.compiler = new RegionCompiler(h.decoder, h.rv64, h.cfg.c(), tlbBank);
+        this.flavor = new RegionCompiler.Flavor(h.cfg.xlen(), h.cfg.m(), h.cfg.a(), h.cfg.f(), h.cfg.d(), h.cfg.c(), tlbBank);
         this.capacity = acceleration.codeCacheSize();
         this.log = acceleration.translationLog();
         this.tuning = tuning;

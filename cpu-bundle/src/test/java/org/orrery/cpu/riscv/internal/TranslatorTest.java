@@ -2,7 +2,9 @@ package org.orrery.cpu.riscv.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.ref.WeakReference;
@@ -14,9 +16,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.orrery.cpu.riscv.RiscvConfig;
+import org.orrery.cpu.riscv.testing.Engine;
 import org.orrery.cpu.riscv.testing.GuestBuild;
 import org.orrery.cpu.riscv.testing.TestMachine;
 import org.orrery.machine.cpu.Acceleration;
+import org.orrery.machine.cpu.StopReason;
 import org.orrery.machine.cpu.TranslationStatistics;
 
 /** The translator's bookkeeping: the code cache cap, unloading of dropped code, background translation, close(). */
@@ -271,6 +275,64 @@ class TranslatorTest {
         assertEquals(instructions, h.x[14], "minstret counts the skipped block's instruction only when it ran");
         TranslationStatistics s = h.translationStatistics();
         assertTrue(s.translatedInstructions() > instructions / 2, s.toString());
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void hartsOfOneAddressSpaceShareRegionsButEachLooksUpItsOwnDataTlb() {
+        // sw t0, 0(s0); addi s0, s0, 4; addi t0, t0, -1; bnez t0, loop; j .
+        int[] fill = {0x00542023, 0x00440413, 0xfff28293, 0xfe029ae3, 0x0000006f};
+        long buffer = B + 0x10000;
+        TestMachine m = new TestMachine(RiscvConfig.rv64gc(0, B), Engine.TRANSLATOR);
+        RiscvHart first = startAtB(m, fill);
+        first.x[8] = buffer;
+        first.x[5] = 1000;
+        first.run(100_000);
+        assertEquals(0, first.x[5]);
+        assertTrue(first.translationStatistics().regions() > 0, "the loop was translated");
+
+        // a second hart of the same address space runs the same code; it watches the buffer's 901st word, so it
+        // never maps the buffer into its data TLB: its stores must miss there even though the first hart's
+        // TLB (in the same bank) maps the page, and so reach the watchpoint
+        RiscvHart second = new RiscvHart(m.env, RiscvConfig.rv64gc(1, B), new TranslatorTuning(2, false, 0));
+        assertSame(first.mmu.tlbSlot.bank(), second.mmu.tlbSlot.bank(), "one bank for the address space");
+        assertNotSame(first.mmu.tlbSlot.index(), second.mmu.tlbSlot.index());
+        long watched = buffer + 4 * 900;
+        second.debug().setPc(B);
+        second.x[8] = buffer;
+        second.x[5] = 1000;
+        second.debug().addWatchpoint(watched, 4, 2);
+        assertEquals(StopReason.WATCHPOINT, second.run(1_000_000));
+        assertEquals(watched, second.debug().lastWatchpointAddress());
+        assertEquals(100, second.x[5], "stopped before the 901st store");
+        assertTrue(second.translationStatistics().sharedRegions() > 0, "the second hart ran the first one's region: "
+                + second.translationStatistics());
+
+        // a hart taking the slot of a closed one starts with none of its entries
+        int slot = second.mmu.tlbSlot.index();
+        second.close();
+        RiscvHart third = new RiscvHart(m.env, RiscvConfig.rv64gc(2, B), new TranslatorTuning(2, false, 0));
+        assertEquals(slot, third.mmu.tlbSlot.index(), "the closed hart's slot is reused");
+        int base = third.mmu.tlbSlot.base();
+        for (int i = base; i < base + TlbBank.SLOT_LONGS; i += 2) {
+            assertEquals(-1L, third.mmu.rTlb[i], "read entry " + i);
+            assertEquals(-1L, third.mmu.wTlb[i], "write entry " + i);
+        }
+        third.close();
+    }
+
+    @Test
+    void anAddressSpaceWithMoreHartsThanABankHoldsGetsAnotherBank() {
+        TlbBank.Banks banks = new TlbBank.Banks();
+        List<TlbBank.Slot> slots = new ArrayList<>();
+        for (int k = 0; k <= TlbBank.HARTS; k++) slots.add(banks.claim());
+        TlbBank firstBank = slots.getFirst().bank();
+        assertEquals(TlbBank.HARTS, slots.stream().filter(s -> s.bank() == firstBank).map(TlbBank.Slot::index).distinct().count());
+        assertNotSame(firstBank, slots.getLast().bank(), "the hart beyond the first bank's slots gets a bank of its own");
+        slots.get(7).release();
+        TlbBank.Slot again = banks.claim();
+        assertSame(firstBank, again.bank());
+        assertEquals(7, again.index(), "a released slot is taken again");
     }
 
     /** Puts the program's words at B and the hart's pc there. */
