@@ -34,7 +34,7 @@ final class Atomics {
             long pa, v;
             if (m.rTlb[ti] == (va & Mmu.M1)) {
                 pa = m.rPa[pi] | (va & 0xfff);
-                long address = m.rTlb[ti + 1] + (va & 0xfff);
+                long address = m.rTlb[ti + 1] + va;
                 v = dbl ? HostMemory.getVolatile64(address) : HostMemory.getVolatile32(address);
             } else {
                 pa = m.translate(va, Mmu.ACC_LOAD, ep, true);
@@ -57,7 +57,7 @@ final class Atomics {
         if (tlbHit) {
             pa = m.wPa[pi] | (va & 0xfff);
             seg = Mmu.HOST;
-            off = m.wTlb[ti + 1] + (va & 0xfff);
+            off = m.wTlb[ti + 1] + va;
         } else {
             pa = m.translate(va, Mmu.ACC_STORE, ep, true);
             if (pa == -1) return;

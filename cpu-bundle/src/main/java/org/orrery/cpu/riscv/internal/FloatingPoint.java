@@ -120,14 +120,14 @@ final class FloatingPoint {
     private long loadSlowOrFast(long a, int size) {
         Mmu m = h.mmu;
         int i = m.dataIndex(a);
-        if (m.rTlb[i] == (a & (~0xfffL | (size - 1)))) return AddressSpace.load(Mmu.HOST, m.rTlb[i + 1] + (a & 0xfff), size);
+        if (m.rTlb[i] == (a & (~0xfffL | (size - 1)))) return AddressSpace.load(Mmu.HOST, m.rTlb[i + 1] + a, size);
         return m.loadSlow(a, size);
     }
 
     private void storeFastOrSlow(long a, int size, long v) {
         Mmu m = h.mmu;
         int i = m.dataIndex(a);
-        if (m.wTlb[i] == (a & (~0xfffL | (size - 1)))) AddressSpace.store(Mmu.HOST, m.wTlb[i + 1] + (a & 0xfff), size, v);
+        if (m.wTlb[i] == (a & (~0xfffL | (size - 1)))) AddressSpace.store(Mmu.HOST, m.wTlb[i + 1] + a, size, v);
         else m.storeSlow(a, size, v);
     }
 }

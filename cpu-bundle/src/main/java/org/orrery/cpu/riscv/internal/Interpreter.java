@@ -94,7 +94,7 @@ final class Interpreter {
                     long a = (x[rs1] + imm) & amask;
                     int i = mmu.dataIndex(a);
                     long v;
-                    if (mmu.rTlb[i] == (a & M1)) v = HostMemory.get8(mmu.rTlb[i + 1] + (a & 0xfff));
+                    if (mmu.rTlb[i] == (a & M1)) v = HostMemory.get8(mmu.rTlb[i + 1] + a);
                     else { v = mmu.loadSlow(a, 1); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     x[rd] = (w & 0xff) == Op.LB ? (byte) v : v & 0xff;
                     pc = npc;
@@ -103,7 +103,7 @@ final class Interpreter {
                     long a = (x[rs1] + imm) & amask;
                     int i = mmu.dataIndex(a);
                     long v;
-                    if (mmu.rTlb[i] == (a & M2)) v = HostMemory.get16(mmu.rTlb[i + 1] + (a & 0xfff));
+                    if (mmu.rTlb[i] == (a & M2)) v = HostMemory.get16(mmu.rTlb[i + 1] + a);
                     else { v = mmu.loadSlow(a, 2); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     x[rd] = (w & 0xff) == Op.LH ? (short) v : v & 0xffff;
                     pc = npc;
@@ -112,7 +112,7 @@ final class Interpreter {
                     long a = (x[rs1] + imm) & amask;
                     int i = mmu.dataIndex(a);
                     long v;
-                    if (mmu.rTlb[i] == (a & M4)) v = HostMemory.get32(mmu.rTlb[i + 1] + (a & 0xfff));
+                    if (mmu.rTlb[i] == (a & M4)) v = HostMemory.get32(mmu.rTlb[i + 1] + a);
                     else { v = mmu.loadSlow(a, 4); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     x[rd] = (w & 0xff) == Op.LW ? (int) v : v & 0xffffffffL;
                     pc = npc;
@@ -121,7 +121,7 @@ final class Interpreter {
                     long a = x[rs1] + imm;
                     int i = mmu.dataIndex(a);
                     long v;
-                    if (mmu.rTlb[i] == (a & M8)) v = HostMemory.get64(mmu.rTlb[i + 1] + (a & 0xfff));
+                    if (mmu.rTlb[i] == (a & M8)) v = HostMemory.get64(mmu.rTlb[i + 1] + a);
                     else { v = mmu.loadSlow(a, 8); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     x[rd] = v;
                     pc = npc;
@@ -129,28 +129,28 @@ final class Interpreter {
                 case Op.SB -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = mmu.dataIndex(a);
-                    if (mmu.wTlb[i] == (a & M1)) HostMemory.put8(mmu.wTlb[i + 1] + (a & 0xfff), (byte) x[rs2]);
+                    if (mmu.wTlb[i] == (a & M1)) HostMemory.put8(mmu.wTlb[i + 1] + a, (byte) x[rs2]);
                     else { mmu.storeSlow(a, 1, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }
                 case Op.SH -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = mmu.dataIndex(a);
-                    if (mmu.wTlb[i] == (a & M2)) HostMemory.put16(mmu.wTlb[i + 1] + (a & 0xfff), (short) x[rs2]);
+                    if (mmu.wTlb[i] == (a & M2)) HostMemory.put16(mmu.wTlb[i + 1] + a, (short) x[rs2]);
                     else { mmu.storeSlow(a, 2, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }
                 case Op.SW -> {
                     long a = (x[rs1] + imm) & amask;
                     int i = mmu.dataIndex(a);
-                    if (mmu.wTlb[i] == (a & M4)) HostMemory.put32(mmu.wTlb[i + 1] + (a & 0xfff), (int) x[rs2]);
+                    if (mmu.wTlb[i] == (a & M4)) HostMemory.put32(mmu.wTlb[i + 1] + a, (int) x[rs2]);
                     else { mmu.storeSlow(a, 4, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }
                 case Op.SD -> {
                     long a = x[rs1] + imm;
                     int i = mmu.dataIndex(a);
-                    if (mmu.wTlb[i] == (a & M8)) HostMemory.put64(mmu.wTlb[i + 1] + (a & 0xfff), x[rs2]);
+                    if (mmu.wTlb[i] == (a & M8)) HostMemory.put64(mmu.wTlb[i + 1] + a, x[rs2]);
                     else { mmu.storeSlow(a, 8, x[rs2]); if (h.trapped) { trapping = true; break; } if (h.attention) max = n; }
                     pc = npc;
                 }

@@ -56,7 +56,11 @@ final class Mmu {
     // The data TLBs live in this hart's slot of a bank shared with the other harts of the address space (see
     // TlbBank); the selected set is the one at dataBase.
     final TlbBank.Slot tlbSlot;
-    /** The bank's arrays: data entries (tag = virtual page | alignment bits, then the page's host address) and their physical pages (at index / 2). */
+    /**
+     * The bank's arrays: data entries (tag = virtual page | alignment bits, then the host address of the page
+     * less its virtual address, so that the host address of an access is that plus the guest address, as
+     * QEMU's TLB addend) and their physical pages (at index / 2).
+     */
     final long[] rTlb, wTlb, rPa, wPa;
     /** Where the selected data set starts in rTlb and wTlb. */
     int dataBase;
@@ -287,7 +291,7 @@ final class Mmu {
         if (cacheable(s, pageStart) && pmpAllows(pageStart, 4096, ACC_LOAD, ep)) {
             int i = dataIndex(va);
             rTlb[i] = va & ~0xfffL;
-            rTlb[i + 1] = s.segment().address() + off - (pa & 0xfff);
+            rTlb[i + 1] = s.segment().address() + off - va;
             rPa[i >> 1] = pageStart;
         }
     }
@@ -298,7 +302,7 @@ final class Mmu {
         if (!hart.codePages.isHeld(pa >>> 12) && cacheable(s, pageStart) && pmpAllows(pageStart, 4096, ACC_STORE, ep)) {
             int i = dataIndex(va);
             wTlb[i] = va & ~0xfffL;
-            wTlb[i + 1] = s.segment().address() + off - (pa & 0xfff);
+            wTlb[i + 1] = s.segment().address() + off - va;
             wPa[i >> 1] = pageStart;
         }
     }

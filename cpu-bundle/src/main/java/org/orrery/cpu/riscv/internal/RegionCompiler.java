@@ -524,7 +524,7 @@ final class RegionCompiler {
         private void hostAddress(String tlb, int size, Label slow) {
             tlb(tlb).iload(INDEX).iconst_1().iadd().laload().lstore(HOSTPAGE);
             tlb(tlb).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
-            c.lload(HOSTPAGE).lload(ADDR).loadConstant(0xfffL).land().ladd().lstore(ADDR);
+            c.lload(HOSTPAGE).lload(ADDR).ladd().lstore(ADDR);
         }
 
         /** Pushes one of the TLB bank's arrays (a constant once C2 compiles the region). */
@@ -616,7 +616,7 @@ final class RegionCompiler {
             address(i.rs1(), 0);
             tlb(tlb).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
             tlb(lr ? READ_PA : WRITE_PA).iload(INDEX).iconst_1().ishr().laload().lload(ADDR).loadConstant(0xfffL).land().lor().lstore(HOSTPAGE);
-            tlb(tlb).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).loadConstant(0xfffL).land().ladd().lstore(ADDR);
+            tlb(tlb).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).ladd().lstore(ADDR);
             if (lr) loadReserved(i, dbl, size);
             else if (funct == Op.SC) storeConditional(i, dbl);
             else {
