@@ -1,6 +1,7 @@
 package org.orrery.machine.memory;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,6 +30,16 @@ class CodePagesTest {
         pages.attach(hart1);
         pages.hold(hart0, PAGE);
         pages.hold(hart1, PAGE);
+    }
+
+    @Test void cpusShareAnAttachmentUntilTheLastOneDetaches() {
+        StringBuilder first = pages.attachment(StringBuilder.class, StringBuilder::new);
+        assertSame(first, pages.attachment(StringBuilder.class, StringBuilder::new), "the second CPU gets the first one's");
+        pages.detach(hart0);
+        assertSame(first, pages.attachment(StringBuilder.class, StringBuilder::new), "kept while a holder remains");
+        pages.detach(hart1);
+        pages.attach(hart0);
+        assertNotSame(first, pages.attachment(StringBuilder.class, StringBuilder::new), "dropped with the last holder");
     }
 
     @Test void onlyTheFirstClaimTranslatesAndTheOthersTakeItsResult() {
