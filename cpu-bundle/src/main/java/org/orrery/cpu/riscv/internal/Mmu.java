@@ -64,6 +64,8 @@ final class Mmu {
     final long[] rTlb, wTlb, rPa, wPa;
     /** Where the selected data set starts in rTlb and wTlb. */
     int dataBase;
+    /** The slot went back to the bank (see {@link #close}). */
+    private boolean closed;
     private final long[][] xTagSet = new long[4][TLB_SIZE];
     private final DecodedPage[][] xPageSet = new DecodedPage[4][TLB_SIZE];
     /** The selected fetch set. */
@@ -91,8 +93,6 @@ final class Mmu {
         this.rPa = bank.readPa;
         this.wPa = bank.writePa;
     }
-
-    private boolean closed;
 
     /** Gives the TLB slot back (the hart is closed), once. */
     void close() {

@@ -517,14 +517,12 @@ final class RegionCompiler {
         }
 
         /**
-         * Looks the access at ADDR up in a data TLB (index in INDEX): on a hit ADDR becomes the host address;
-         * on a miss (or a misaligned access) control goes to {@code slow}. The host half of the entry is read
-         * first, so its array bounds check also covers the tag's.
+         * Looks the access at ADDR up in a data TLB (index in INDEX): on a hit ADDR becomes the host address
+         * (the entry's addend plus ADDR); on a miss (or a misaligned access) control goes to {@code slow}.
          */
         private void hostAddress(String tlb, int size, Label slow) {
-            tlb(tlb).iload(INDEX).iconst_1().iadd().laload().lstore(HOSTPAGE);
             tlb(tlb).iload(INDEX).laload().lload(ADDR).loadConstant(tagMask(size)).land().lcmp().ifne(slow);
-            c.lload(HOSTPAGE).lload(ADDR).ladd().lstore(ADDR);
+            tlb(tlb).iload(INDEX).iconst_1().iadd().laload().lload(ADDR).ladd().lstore(ADDR);
         }
 
         /** Pushes one of the TLB bank's arrays (a constant once C2 compiles the region). */
