@@ -70,6 +70,36 @@ public class StartupIT {
     }
 
     /**
+     * The front-ends a command line does not use start once it has built the machine, so neither the QMP
+     * greeting nor the guest's first instruction waits for them; a command line that does use one (the human
+     * monitor that -nographic puts on stdio) asks for them as it needs it, and the monitor answers.
+     */
+    @Test
+    public void frontEndsTheCommandLineDoesNotUseStartOnceTheMachineIsBuilt() throws Exception {
+        Map<String, String> trace = Map.of("ORRERY_JAVA_OPTS", "-Dorrery.startup.trace=true");
+        try (OrreryProcess orrery = OrreryProcess.startWith(trace, "-machine", "virt", "-nographic", "-serial", "null",
+                "-monitor", "none", "-S", "-d", "startup")) {
+            orrery.awaitStderr(err -> err.contains("every bundle started"), TIMEOUT);
+            String err = orrery.stderr();
+            assertFalse(orrery.transcript(), err.contains("the rest of the start was asked for"));
+            assertTrue(orrery.transcript(), milestone(err, "machine built") <= milestone(err, "the command line is done"));
+        }
+        try (OrreryProcess orrery = OrreryProcess.startWith(trace, "-machine", "virt", "-nographic", "-S")) {
+            orrery.awaitStderr(err -> err.contains("every bundle started"), TIMEOUT);
+            assertTrue(orrery.transcript(), orrery.stderr().contains("the rest of the start was asked for"));
+            orrery.send("\u0001c");
+            orrery.send("info status");
+            orrery.awaitStdout(out -> out.contains("VM status: paused"), TIMEOUT);
+        }
+    }
+
+    private static double milestone(String stderr, String name) {
+        Matcher m = Pattern.compile("startup: \\+([\\d.]+) ms " + Pattern.quote(name)).matcher(stderr);
+        assertTrue(stderr, m.find());
+        return Double.parseDouble(m.group(1));
+    }
+
+    /**
      * A kept bundle cache holds what Declarative Services parsed from each bundle; a jar replaced by
      * another (as a rebuild or an upgrade does) must be read anew. The probe's component says which
      * generation of the jar is running.

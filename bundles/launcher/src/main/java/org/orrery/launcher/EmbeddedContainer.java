@@ -96,8 +96,10 @@ final class EmbeddedContainer {
             Hashtable<String, Object> exitProperties = new Hashtable<>(Map.of(ExitRequest.SERVICE_PROPERTY, Boolean.TRUE));
             systemContext.registerService(IntConsumer.class, exitRequest, exitProperties);
             // Registered while bundles are still starting: the command layer then waits for the start to finish
-            // before it answers that a command is unknown, or lists the commands.
-            ServiceRegistration<Runnable> starting = systemContext.registerService(Runnable.class, () -> { },
+            // before it answers that a command is unknown, or lists the commands. Running the marker asks for the
+            // rest of the start now instead of once the command line is done.
+            CountDownLatch restWanted = new CountDownLatch(1);
+            ServiceRegistration<Runnable> starting = systemContext.registerService(Runnable.class, restWanted::countDown,
                     new Hashtable<>(Map.of(STARTUP_PROPERTY, "pending")));
             dropLeftovers(systemContext);
             framework.start();
@@ -107,12 +109,17 @@ final class EmbeddedContainer {
                 // Tells the command-line bundle that what it builds machines from is started.
                 systemContext.registerService(Runnable.class, () -> { }, new Hashtable<>(Map.of("orrery.launch", "complete")));
                 trace.mark("launch complete: the command line runs");
-                startAll(plan.deferred(), 1, reporter);   // the other core builds the machine meanwhile
+                // The rest waits until the machine is built (its first instruction and the QMP greeting need
+                // none of it), unless something asks for it sooner: then it starts on every start thread,
+                // since whoever asked waits for it.
+                boolean asked = awaitCommandLineOr(systemContext, restWanted);
+                trace.mark(asked ? "the rest of the start was asked for" : "the command line is done");
+                startAll(plan.deferred(), asked ? START_THREADS : 1, reporter);
                 starting.unregister();
                 trace.mark("every bundle started");
                 // The console comes last, once the command line has built the machine, so piped shell
                 // commands see it.
-                awaitCommandLine(systemContext);
+                awaitCommandLineOr(systemContext, new CountDownLatch(1));
                 startAll(plan.console(), 1, reporter);
                 String trainingSocket = System.getProperty("orrery.aot.training");
                 if (trainingSocket != null) {
@@ -233,24 +240,28 @@ final class EmbeddedContainer {
         trace.step("starting " + bundle.getSymbolicName(), started, 10);
     }
 
-    /** Waits (bounded) for the command-line bundle's "done" marker, when that bundle is running. */
-    private static void awaitCommandLine(BundleContext context) throws InterruptedException {
+    /**
+     * Waits (bounded) for the command-line bundle's "done" marker, when that bundle is running, or until
+     * {@code request} is counted down; true when the request ended the wait.
+     */
+    private static boolean awaitCommandLineOr(BundleContext context, CountDownLatch request) throws InterruptedException {
         Bundle commandLine = null;
         for (Bundle b : context.getBundles())
             if ("org.orrery.command-line".equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) commandLine = b;
-        if (commandLine == null) return;
+        if (commandLine == null) return false;
         Bundle framework = context.getBundle(0);
         long deadline = System.nanoTime() + 120_000_000_000L;
         // The command line may end the process (-d help, bad input): the framework then stops and the
         // marker never comes, so stop waiting as soon as either is no longer running.
         while (System.nanoTime() < deadline && framework.getState() == Bundle.ACTIVE && commandLine.getState() == Bundle.ACTIVE) {
             try {
-                if (context.getServiceReferences(Runnable.class, "(orrery.commandline=done)").size() > 0) return;
+                if (context.getServiceReferences(Runnable.class, "(orrery.commandline=done)").size() > 0) return false;
             } catch (org.osgi.framework.InvalidSyntaxException e) {
                 throw new IllegalStateException(e);
             }
-            Thread.sleep(5);
+            if (request.await(5, TimeUnit.MILLISECONDS)) return true;
         }
+        return false;
     }
 
     /** Installs {@code jars}, taking those the kept cache holds already (and removing them from {@code cached}). */

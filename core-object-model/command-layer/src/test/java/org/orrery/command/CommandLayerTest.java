@@ -158,6 +158,38 @@ class CommandLayerTest {
         assertEquals(ErrorClass.CommandNotFound, fails("no-such", "{}").errorClass());
     }
 
+    /**
+     * A listener that takes a lock of its own and then reads the layer (as the Gogo functions do), while another
+     * thread holds that lock and reads the layer too, as a module is added on a third: the layer tells its
+     * listeners without holding its own lock, so this ends (it used to deadlock when bundles started in parallel).
+     */
+    @Test void aListenerThatLocksAndReadsTheLayerNeverDeadlocksWithAModuleBeingAdded() throws Exception {
+        Object own = new Object();
+        layer.addChangeListener(() -> {
+            synchronized (own) {
+                layer.commands();
+            }
+        });
+        java.util.concurrent.CountDownLatch holding = new java.util.concurrent.CountDownLatch(1);
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var reader = pool.submit(() -> {
+                synchronized (own) {
+                    holding.countDown();
+                    Thread.sleep(200);   // the module is being added meanwhile, its listener waiting for `own`
+                    return layer.commands().size();
+                }
+            });
+            holding.await();
+            var adder = pool.submit(() -> layer.add(new Object(), helloModule(), "a bundle starting"));
+            reader.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            adder.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(names(call("query-commands", null)).contains("x-hello"));
+    }
+
     @Test void aModuleWhoseSchemaAndHandlersDisagreeIsRefused() {
         QomException e = assertThrows(QomException.class, () -> layer.add(new Object(), new CommandModule() {
             public String schema() { return "[{\"command\": \"x-a\"}]"; }

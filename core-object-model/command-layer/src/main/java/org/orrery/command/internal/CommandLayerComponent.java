@@ -16,6 +16,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -27,9 +28,12 @@ public final class CommandLayerComponent implements CommandLayer {
     /** How long a command waits at most for the container to finish starting its bundles. */
     private static final long STARTUP_WAIT_MILLIS = 30_000;
     private final CommandLayerImpl layer = new CommandLayerImpl();
-    /** Markers the launcher keeps registered while it is still starting bundles. */
+    /**
+     * Markers the launcher keeps registered while it is still starting bundles; running one asks it to start
+     * the rest now (it would otherwise wait until the command line has built the machine).
+     */
     private final Object startup = new Object();
-    private int startupPending;
+    private final List<Runnable> startupPending = new ArrayList<>();
 
     public CommandLayerComponent() {
         layer.setStartupWait(this::awaitStartup);
@@ -39,22 +43,33 @@ public final class CommandLayerComponent implements CommandLayer {
             target = "(orrery.startup=pending)")
     void addStartupPending(Runnable marker) {
         synchronized (startup) {
-            startupPending++;
+            startupPending.add(marker);
         }
     }
 
     void removeStartupPending(Runnable marker) {
         synchronized (startup) {
-            startupPending--;
+            startupPending.remove(marker);
             startup.notifyAll();
         }
     }
 
     private void awaitStartup() {
+        List<Runnable> markers;
+        synchronized (startup) {
+            markers = List.copyOf(startupPending);
+        }
+        for (Runnable marker : markers) {
+            try {
+                marker.run();
+            } catch (RuntimeException e) {
+                LOG.warning("asking for the rest of the start failed: " + e);
+            }
+        }
         long deadline = System.nanoTime() + STARTUP_WAIT_MILLIS * 1_000_000;
         synchronized (startup) {
             long left;
-            while (startupPending > 0 && (left = deadline - System.nanoTime()) > 0) {
+            while (!startupPending.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     startup.wait(left / 1_000_000 + 1);
                 } catch (InterruptedException e) {

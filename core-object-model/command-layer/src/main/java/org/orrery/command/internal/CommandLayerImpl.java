@@ -18,8 +18,10 @@ import org.orrery.qom.QomException;
 import org.orrery.qom.Value;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +71,12 @@ public final class CommandLayerImpl implements CommandLayer {
     /** The current view; null after a change until the next read builds it (many modules come at start). */
     private volatile Snapshot snapshot;
 
-    public synchronized void add(Object key, CommandModule module, String origin) {
+    /**
+     * Adds a module. Its schema is parsed outside the lock, and the listeners hear of the change after the lock is
+     * released: a listener that takes a lock of its own and then reads the layer (the Gogo functions do) must not
+     * meet a module being added under the layer's lock on another thread (bundles start on several).
+     */
+    public void add(Object key, CommandModule module, String origin) {
         List<SchemaEntity> entities = SchemaParser.parse(module.schema(), origin);
         Map<String, CommandHandler> handlers = module.handlers();
         Set<String> declared = new HashSet<>();
@@ -82,16 +89,24 @@ public final class CommandLayerImpl implements CommandLayer {
         for (String h : handlers.keySet())
             if (!declared.contains(h))
                 throw new QomException("command module of " + origin + " has a handler for '" + h + "' that its schema does not declare");
-        modules.add(new Module(key, entities, handlers));
-        rebuild();
+        synchronized (this) {
+            modules.add(new Module(key, entities, handlers));
+            snapshot = null;
+        }
+        changed();
     }
 
-    public synchronized void remove(Object key) {
-        if (modules.removeIf(m -> m.key() == key)) rebuild();
+    public void remove(Object key) {
+        boolean removed;
+        synchronized (this) {
+            removed = modules.removeIf(m -> m.key() == key);
+            if (removed) snapshot = null;
+        }
+        if (removed) changed();
     }
 
-    private void rebuild() {
-        snapshot = null;
+    /** Tells the listeners; called without the layer's lock (see {@link #add}). */
+    private void changed() {
         for (Runnable l : listeners) {
             try {
                 l.run();
@@ -119,10 +134,16 @@ public final class CommandLayerImpl implements CommandLayer {
         SchemaSet set = new SchemaSet(all);
         for (Map.Entry<String, String> p : set.problems().entrySet()) LOG.warning("schema: " + p.getKey() + " " + p.getValue());
         Map<String, CommandHandler> handlers = new HashMap<>();
-        for (Module m : modules)
+        for (Module m : modules) {
+            // the set keeps the very entity objects the modules parsed: a handler serves the command its own
+            // module's declaration of it won (compared by identity, as deep record equality is slow, and its
+            // first use bootstraps method handles on the start's critical path)
+            Set<SchemaEntity> own = Collections.newSetFromMap(new IdentityHashMap<>());
+            own.addAll(m.entities());
             for (Map.Entry<String, CommandHandler> h : m.handlers().entrySet())
-                if (set.get(h.getKey()) instanceof SchemaEntity.Command && m.entities().contains(set.get(h.getKey())))
+                if (set.get(h.getKey()) instanceof SchemaEntity.Command c && own.contains(c))
                     handlers.putIfAbsent(h.getKey(), h.getValue());
+        }
         return new Snapshot(set, Map.copyOf(handlers));
     }
 
