@@ -68,6 +68,7 @@ final class EmbeddedContainer {
     /** Runs the container until the framework stops; returns the process exit status. */
     int runUntilStopped() throws IOException, BundleException, InterruptedException {
         trace.mark("launcher running");
+        Thread.ofPlatform().name("orrery-felix-classes").daemon(true).start(EmbeddedContainer::initialiseFelixClasses);
         // Counted down once the cache is released, so a signal's shutdown hook lets the process end only then.
         CountDownLatch cleanedUp = new CountDownLatch(1);
         try (BundleCacheSlot cache = BundleCacheSlot.acquire(distribution.home().resolve("cache"), distribution.allJars())) {
@@ -136,6 +137,24 @@ final class EmbeddedContainer {
         } finally {
             if (reporter != null) {
                 reporter.close();
+            }
+        }
+    }
+
+    /**
+     * Runs Felix's static initialisers, which need nothing of ours, while the launcher's thread works out the
+     * bundle cache and the class path's exports: its privileged-action helper parses annotations and spins a
+     * proxy class, its utilities read its default properties and the JDK's module layout (together about a
+     * third of creating the framework). The launcher's thread, reaching them first or meanwhile, waits for
+     * them as the JVM makes every class's initialisation wait.
+     */
+    private static void initialiseFelixClasses() {
+        ClassLoader loader = EmbeddedContainer.class.getClassLoader();
+        for (String name : List.of("org.apache.felix.framework.Felix", "org.apache.felix.framework.util.Util")) {
+            try {
+                Class.forName(name, true, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                return;   // no Felix on the class path: newFramework says so
             }
         }
     }

@@ -68,8 +68,14 @@ class LinuxBootIT {
         bootAndCheck("orrery-smp4", orrery(), 4, dir, ORRERY_BOOT, Map.of("ORRERY_NO_BUILD", "1"), Transport.MMIO);
     }
 
+    /**
+     * The reference run takes its four vCPUs in turn on one host thread: with a thread each (MTTCG) on a loaded
+     * two-core host, a secondary vCPU was once starved past the second Linux gives it to come online ("CPU1:
+     * failed to come online"), which says nothing about the guest this run vouches for.
+     */
     @Test void bootsOnQemu(@TempDir Path dir) throws Exception {
-        bootAndCheck("qemu-smp4", new ArrayList<>(List.of("qemu-system-riscv64")), 4, dir, QEMU_BOOT, Map.of(), Transport.MMIO);
+        bootAndCheck("qemu-smp4", new ArrayList<>(List.of("qemu-system-riscv64", "-accel", "tcg,thread=single")), 4, dir, QEMU_BOOT,
+                Map.of(), Transport.MMIO);
     }
 
     /** One hart as well: the uniprocessor path of the kernel and of Orrery's engine. */

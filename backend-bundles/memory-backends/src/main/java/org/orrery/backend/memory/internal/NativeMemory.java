@@ -19,17 +19,20 @@ import java.lang.invoke.VarHandle;
 final class NativeMemory {
     private static final int PROT_READ = 1, PROT_WRITE = 2;
     private static final int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_ANONYMOUS = 0x20, MAP_NORESERVE = 0x4000;
-    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final MethodHandle MMAP = libc("mmap", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS,
-            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG),
-            Linker.Option.captureCallState("errno"));
+    /** mmap(addr, length, prot, flags, fd, offset) with addresses as plain longs: the cheapest handle to link. */
+    private static final FunctionDescriptor MMAP_FUNCTION = FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG);
+    private static final MethodHandle MMAP = libc("mmap", MMAP_FUNCTION);
 
     /**
      * Linked on first use: the linker spins classes for every handle, and building a machine needs only mmap
-     * (memory goes back at the end, a call fails rarely), so a start links one handle instead of three.
+     * (memory goes back at the end, a call fails rarely), so a start links one handle instead of four. A failed
+     * mmap is made again through the handle that captures errno, to say why.
      */
     private static final class Later {
+        static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+        static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+        static final MethodHandle MMAP_WITH_ERRNO = libc("mmap", MMAP_FUNCTION, Linker.Option.captureCallState("errno"));
         static final MethodHandle MUNMAP = libc("munmap", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
                 ValueLayout.JAVA_LONG));
         static final MethodHandle STRERROR = libc("strerror", FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
@@ -56,16 +59,20 @@ final class NativeMemory {
     /** Zero-filled memory of {@code size} bytes, unmapped when {@code arena} closes. */
     static MemorySegment anonymous(Arena arena, long size, boolean shared, boolean reserve) throws AllocationFailure {
         if (MMAP != null) {
-            int errno;
-            try (Arena call = Arena.ofConfined()) {
-                MemorySegment state = call.allocate(CALL_STATE);
-                int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | (reserve ? 0 : MAP_NORESERVE);
-                MemorySegment p = (MemorySegment) MMAP.invokeExact(state, MemorySegment.NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0L);
-                if (p.address() != -1L && p.address() != 0L) {
-                    long len = size;
-                    return p.reinterpret(size, arena, seg -> unmap(seg, len));
+            int flags = (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | (reserve ? 0 : MAP_NORESERVE);
+            int errno = 0;
+            try {
+                long p = (long) MMAP.invokeExact(0L, size, PROT_READ | PROT_WRITE, flags, -1, 0L);
+                if (p == -1L || p == 0L) {
+                    // refused: the same call again through the handle that captures errno, to say why
+                    long[] again = mapCapturingErrno(size, flags);
+                    p = again[0];
+                    errno = (int) again[1];
                 }
-                errno = (int) ERRNO.get(state, 0L);
+                if (p != -1L && p != 0L) {
+                    long len = size;
+                    return MemorySegment.ofAddress(p).reinterpret(size, arena, seg -> unmap(seg, len));
+                }
             } catch (Throwable e) {
                 errno = -1;  // the call itself failed: try the arena below
             }
@@ -75,6 +82,16 @@ final class NativeMemory {
             return arena.allocate(size, 4096);
         } catch (OutOfMemoryError | IllegalArgumentException e) {
             throw new AllocationFailure("Cannot allocate memory");
+        }
+    }
+
+    /** mmap through the handle that captures errno: the address (-1 when refused) and errno. */
+    private static long[] mapCapturingErrno(long size, int flags) throws Throwable {
+        if (Later.MMAP_WITH_ERRNO == null) return new long[] {-1L, -1L};
+        try (Arena call = Arena.ofConfined()) {
+            MemorySegment state = call.allocate(Later.CALL_STATE);
+            long p = (long) Later.MMAP_WITH_ERRNO.invokeExact(state, 0L, size, PROT_READ | PROT_WRITE, flags, -1, 0L);
+            return new long[] {p, p == -1L || p == 0L ? (int) Later.ERRNO.get(state, 0L) : 0};
         }
     }
 
