@@ -3,10 +3,12 @@ package org.orrery.cli.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.orrery.command.CommandLayer;
+import org.orrery.command.Session;
 import org.orrery.machine.MachineManager;
 import org.orrery.qom.QomException;
 import org.orrery.qom.TypeRegistry;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -32,6 +34,7 @@ public final class CommandLineComponent {
     private final String args;
     private final BundleContext context;
     private Thread worker;
+    private ServiceRegistration<Session> configuring;
 
     /**
      * The launcher's exit-status service (absent in a container without the launcher). A constructor argument:
@@ -51,6 +54,10 @@ public final class CommandLineComponent {
         this.args = context.getProperty("orrery.args");
         this.context = context;
         if (args == null) { signalDone(); return; }
+        // While it is registered, commands of every other session (QMP and human monitor clients) wait: as in
+        // QEMU, a client's first command sees the whole command line applied (-display, -device, ...).
+        configuring = context.registerService(Session.class, MachineLauncher.SESSION,
+                new java.util.Hashtable<>(java.util.Map.of("orrery.commandline", "running")));
         worker = Thread.ofPlatform().name("orrery-command-line").daemon(true).start(this::run);
     }
 
@@ -81,6 +88,11 @@ public final class CommandLineComponent {
             // a bug or the host running out of something: still one line and exit status 1, never a hang
             finish(1, "orrery: " + oneLine(e));
         } finally {
+            try {
+                configuring.unregister();
+            } catch (IllegalStateException stopping) {
+                // the bundle is stopping and took it away already
+            }
             signalDone();
         }
     }
