@@ -35,13 +35,8 @@ public final class CommandLayerComponent implements CommandLayer {
     private final Object startup = new Object();
     private final List<Runnable> startupPending = new ArrayList<>();
 
-    /** How long a front-end's command waits at most for the command line to finish configuring the machine. */
-    private static final long COMMAND_LINE_WAIT_MILLIS = 120_000;
-    private final CommandLineGate commandLine = new CommandLineGate(COMMAND_LINE_WAIT_MILLIS);
-
     public CommandLayerComponent() {
         layer.setStartupWait(this::awaitStartup);
-        layer.setSessionGate(commandLine);
     }
 
     @Reference(service = Runnable.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -84,13 +79,6 @@ public final class CommandLayerComponent implements CommandLayer {
             }
         }
     }
-
-    /** The command line's session while it configures the machine (its marker): see {@link CommandLineGate}. */
-    @Reference(service = Session.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
-            target = "(orrery.commandline=running)")
-    void addConfiguringSession(Session session) { commandLine.add(session); }
-
-    void removeConfiguringSession(Session session) { commandLine.remove(session); }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)

@@ -67,7 +67,6 @@ public final class CommandLayerImpl implements CommandLayer {
     private final List<Module> modules = new ArrayList<>();
     /** Waits while the container is still starting bundles (see {@link #setStartupWait}); a no-op by default. */
     private volatile Runnable startupWait = () -> { };
-    private volatile java.util.function.Consumer<Session> sessionGate = session -> { };
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     /** The current view; null after a change until the next read builds it (many modules come at start). */
     private volatile Snapshot snapshot;
@@ -155,16 +154,8 @@ public final class CommandLayerImpl implements CommandLayer {
      */
     public void setStartupWait(Runnable wait) { this.startupWait = wait; }
 
-    /**
-     * Sets what a command's session passes before the command runs: the component makes every session but the
-     * command line's wait, bounded, while the command line configures the machine. Internal callers
-     * ({@link Session#INTERNAL}) never wait. Lets everything through by default.
-     */
-    public void setSessionGate(java.util.function.Consumer<Session> gate) { this.sessionGate = gate; }
-
     @Override
     public JsonNode execute(ObjectTree tree, String command, Value arguments, Session session) {
-        if (session != Session.INTERNAL) sessionGate.accept(session);
         Snapshot s = snapshot();
         if (LISTINGS.contains(command) || !s.handlers().containsKey(command)) {
             startupWait.run();

@@ -224,6 +224,7 @@ final class QmpConnection implements Session, JsonFramer.Sink {
             error(id, ErrorClass.CommandNotFound, "Capabilities negotiation is already complete, command ignored");
             return;
         }
+        listener.server().commandLine().await();
         JsonNode result;
         try {
             result = layer.execute(tree, execute, arguments == null ? null : Value.ofJson("arguments", arguments), this);

@@ -26,6 +26,9 @@ final class QmpServer {
     private final ThreadTracker threads = new ThreadTracker();
     private final int maxMessageSize;
     private final ObjectMapper mapper;
+    /** How long a command waits at most for the command line to finish configuring the machine. */
+    private static final long COMMAND_LINE_WAIT_MILLIS = 120_000;
+    private final CommandLineGate commandLine = new CommandLineGate(COMMAND_LINE_WAIT_MILLIS);
     private boolean closed;
 
     QmpServer() { this(DEFAULT_MAX_MESSAGE); }
@@ -36,6 +39,7 @@ final class QmpServer {
     }
 
     ThreadTracker threads() { return threads; }
+    CommandLineGate commandLine() { return commandLine; }
     ObjectMapper mapper() { return mapper; }
     int maxMessageSize() { return maxMessageSize; }
 

@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.orrery.command.AbstractCommandModule;
 import org.orrery.command.CommandModule;
+import org.orrery.command.Session;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * The QMP front-end's whole wiring: its commands (schema.json beside this class) as a command module.
@@ -42,6 +46,13 @@ public final class QmpServerComponent extends AbstractCommandModule {
     }
 
     QmpServer server() { return server; }
+
+    /** The command line's session while it configures the machine: QMP commands wait for it (see {@link CommandLineGate}). */
+    @Reference(service = Session.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(orrery.commandline=running)")
+    void addConfiguringCommandLine(Session commandLine) { server.commandLine().add(commandLine); }
+
+    void removeConfiguringCommandLine(Session commandLine) { server.commandLine().remove(commandLine); }
 
     /** Live threads the server started (accept loops, sessions, event writers): for leak tests. */
     public int liveThreads() { return server.threads().liveCount(); }

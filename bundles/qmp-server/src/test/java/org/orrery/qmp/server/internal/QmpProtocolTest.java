@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The wire protocol over a real unix socket, byte for byte against what QEMU 7.2 sends. */
@@ -33,6 +34,27 @@ class QmpProtocolTest {
             String g = q.line();
             assertTrue(g.startsWith("{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \" (Orrery "), g);
             assertTrue(g.endsWith("\"}, \"capabilities\": [\"oob\"]}}"), g);
+        }
+    }
+
+    /**
+     * While the command line configures the machine (its session registered as a marker), a client is greeted
+     * and negotiates at once, but its commands wait until the command line is done, as QEMU's do.
+     */
+    @Test void commandsWaitWhileTheCommandLineConfiguresButTheGreetingDoesNot() throws Exception {
+        org.orrery.command.Session commandLine = () -> "command line";
+        m.qmp.addConfiguringCommandLine(commandLine);
+        var pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (RawQmp q = RawQmp.unix(sock)) {
+            assertTrue(q.line().startsWith("{\"QMP\""));
+            assertEquals("{\"return\": {}}", q.call("{\"execute\":\"qmp_capabilities\"}"));
+            var answer = pool.submit(() -> q.call("{\"execute\":\"query-status\",\"id\":7}"));
+            Thread.sleep(200);
+            assertFalse(answer.isDone(), "the command waits for the command line");
+            m.qmp.removeConfiguringCommandLine(commandLine);
+            assertTrue(answer.get(10, java.util.concurrent.TimeUnit.SECONDS).endsWith(", \"id\": 7}"));
+        } finally {
+            pool.shutdownNow();
         }
     }
 

@@ -1,19 +1,18 @@
-package org.orrery.command.internal;
+package org.orrery.qmp.server.internal;
 
 import org.orrery.command.Session;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
- * Holds the commands of every session but the command line's while the command line configures the machine
- * (the command-line bundle registers its session as a marker service meanwhile): as QEMU answers its monitors
- * only once the command line is applied, a QMP or human-monitor client's first command sees every -device,
- * -display and -chardev in place, though the client may connect as soon as its socket exists. The wait is
- * bounded; the command line's own commands pass.
+ * Holds QMP commands while the command line configures the machine (the command-line bundle registers its
+ * session as a marker service meanwhile): as QEMU answers its monitors only once the command line is applied,
+ * a client's first command sees every -device, -display and -chardev in place, though the client may connect,
+ * be greeted and negotiate as soon as its socket exists. Bounded: a command line that hangs does not take the
+ * monitor with it.
  */
-final class CommandLineGate implements Consumer<Session> {
+final class CommandLineGate {
     private final long waitMillis;
     private final List<Session> configuring = new ArrayList<>();
 
@@ -32,12 +31,12 @@ final class CommandLineGate implements Consumer<Session> {
         }
     }
 
-    /** Waits while a command line other than {@code asking} is configuring (at most the wait given). */
-    @Override public void accept(Session asking) {
+    /** Returns once no command line is configuring, or after the wait given. */
+    void await() {
         long deadline = System.nanoTime() + waitMillis * 1_000_000;
         synchronized (configuring) {
             long left;
-            while (!configuring.isEmpty() && !configuring.contains(asking) && (left = deadline - System.nanoTime()) > 0) {
+            while (!configuring.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     configuring.wait(left / 1_000_000 + 1);
                 } catch (InterruptedException e) {
