@@ -50,6 +50,10 @@ public class StartupIT {
             Set<String> commands = new HashSet<>();
             for (JsonNode c : qmp.execute("query-commands").get("return")) commands.add(c.get("name").asText());
             assertTrue(commands.toString(), commands.containsAll(Set.of("query-status", "human-monitor-command", "gdbserver", "dbus-add")));
+            // and so are the types of the bundles that start after the command line (display and PCI devices)
+            Set<String> types = new HashSet<>();
+            for (JsonNode t : qmp.execute("qom-list-types").get("return")) types.add(t.get("name").asText());
+            assertTrue(types.toString(), types.containsAll(Set.of("virtio-gpu-device", "bochs-display", "virtio-net-pci", "virtio-rng-pci")));
             JsonNode hmp = qmp.execute("human-monitor-command", QmpSocket.JSON.createObjectNode().put("command-line", "info status"));
             assertEquals(hmp.toString(), "VM status: paused (prelaunch)", hmp.path("return").asText().strip());
             assertEquals("prelaunch", qmp.execute("query-status").get("return").get("status").asText());

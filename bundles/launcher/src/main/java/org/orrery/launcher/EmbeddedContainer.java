@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import java.util.stream.Stream;
 import org.osgi.framework.Bundle;
@@ -40,10 +42,16 @@ final class EmbeddedContainer {
     private static final String FILE_INSTALL_POLL_MILLIS = "200";
     /** Gogo's runtime and commands serve only the console and the orrery:/qmp: functions: started late. */
     private static final Set<String> GOGO_RUNTIME = Set.of("org.apache.felix.gogo.runtime", "org.apache.felix.gogo.command");
-    /** A bundle with this manifest header set to "deferred" starts after the command line has begun. */
+    /**
+     * A bundle with this manifest header starts after the command line is done, or when something asks for the rest
+     * sooner: "on-demand" for bundles that may bring types or commands the command line may not need (the type
+     * registry waits for them when a type is not known), "deferred" for front-ends.
+     */
     static final String START_HEADER = "Orrery-Start";
     /** The property of the marker service that is up while bundles are still starting. */
     static final String STARTUP_PROPERTY = "orrery.startup";
+    /** The marker the type registry waits on: registered until the bundles that may bring types have started. */
+    static final String TYPES_STARTUP_PROPERTY = "orrery.startup.types";
     /** Bundles start side by side on this many threads (starting one is mostly its components activating). */
     private static final int START_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
@@ -102,6 +110,10 @@ final class EmbeddedContainer {
             CountDownLatch restWanted = new CountDownLatch(1);
             ServiceRegistration<Runnable> starting = systemContext.registerService(Runnable.class, restWanted::countDown,
                     new Hashtable<>(Map.of(STARTUP_PROPERTY, "pending")));
+            // The type registry's marker, gone as soon as the bundles that may bring types have started (before the
+            // front-ends): a type lookup that waits never waits for a front-end.
+            ServiceRegistration<Runnable> typesStarting = systemContext.registerService(Runnable.class, restWanted::countDown,
+                    new Hashtable<>(Map.of(TYPES_STARTUP_PROPERTY, "pending")));
             dropLeftovers(systemContext);
             framework.start();
             try {
@@ -115,7 +127,7 @@ final class EmbeddedContainer {
                 // since whoever asked waits for it.
                 boolean asked = awaitCommandLineOr(systemContext, restWanted);
                 trace.mark(asked ? "the rest of the start was asked for" : "the command line is done");
-                startAll(plan.deferred(), asked ? START_THREADS : 1, reporter);
+                startRest(plan, asked ? START_THREADS : 1, reporter, typesStarting);
                 starting.unregister();
                 trace.mark("every bundle started");
                 // The console comes last, once the command line has built the machine, so piped shell
@@ -203,7 +215,7 @@ final class EmbeddedContainer {
      * when -bundles watches a folder), then the front-ends it may not need (manifest header
      * {@code Orrery-Start: deferred}, and the Gogo runtime), and the Gogo console last.
      */
-    record StartPlan(List<Bundle> beforeCommandLine, List<Bundle> deferred, List<Bundle> console) { }
+    record StartPlan(List<Bundle> beforeCommandLine, List<Bundle> onDemand, List<Bundle> deferred, List<Bundle> console) { }
 
     /**
      * Installs every jar in system/ and bundles/ first and resolves them all at once, before any starts:
@@ -222,20 +234,54 @@ final class EmbeddedContainer {
         trace.mark("bundles resolved");
         cache.markComplete();
         List<Bundle> first = new ArrayList<>();
+        List<Bundle> onDemand = new ArrayList<>();
         List<Bundle> deferred = new ArrayList<>();
         List<Bundle> console = new ArrayList<>();
         for (Bundle bundle : all) {
+            String start = bundle.getHeaders("").get(START_HEADER);
             if (isNamed(bundle, GOGO_SHELL)) {
                 console.add(bundle);
             } else if (isNamed(bundle, FILE_INSTALL)) {
                 if (watchedFolder.isPresent()) first.add(bundle);
-            } else if (GOGO_RUNTIME.contains(bundle.getSymbolicName()) || "deferred".equals(bundle.getHeaders("").get(START_HEADER))) {
+            } else if ("on-demand".equals(start)) {
+                onDemand.add(bundle);
+            } else if (GOGO_RUNTIME.contains(bundle.getSymbolicName()) || "deferred".equals(start)) {
                 deferred.add(bundle);
             } else {
                 first.add(bundle);
             }
         }
-        return new StartPlan(first, deferred, console);
+        return new StartPlan(first, onDemand, deferred, console);
+    }
+
+    /**
+     * Starts the bundles the command line may not need: those that may bring types first (in that order they
+     * are ready first), the front-ends beside and after them; the types marker goes once the former are started.
+     */
+    private void startRest(StartPlan plan, int threads, BundleProblemReporter reporter, ServiceRegistration<Runnable> typesMarker)
+            throws InterruptedException {
+        Set<Bundle> typeBundles = new HashSet<>(plan.onDemand());
+        AtomicInteger typeBundlesLeft = new AtomicInteger(typeBundles.size());
+        if (typeBundles.isEmpty()) unregisterQuietly(typesMarker);
+        List<Bundle> rest = new ArrayList<>(plan.onDemand());
+        rest.addAll(plan.deferred());
+        Bundle framework = reporter.systemBundle();
+        ParallelStart.start(rest, threads, bundle -> {
+            try {
+                start(bundle, framework, reporter);
+            } finally {
+                if (typeBundles.contains(bundle) && typeBundlesLeft.decrementAndGet() == 0) unregisterQuietly(typesMarker);
+            }
+        });
+        unregisterQuietly(typesMarker);
+    }
+
+    private static void unregisterQuietly(ServiceRegistration<?> registration) {
+        try {
+            registration.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // unregistered before, or the framework is stopping
+        }
     }
 
     private void startAll(List<Bundle> bundles, int threads, BundleProblemReporter reporter) throws InterruptedException {

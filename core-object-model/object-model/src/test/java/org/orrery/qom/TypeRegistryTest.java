@@ -43,6 +43,37 @@ class TypeRegistryTest {
         assertTrue(r.find("orphan").isEmpty());
     }
 
+    /**
+     * While the container still starts the bundles that may bring types (through a {@link ContainerStart} with the
+     * launcher's marker), a type not known yet and a listing ask for that start and wait for it; a known type does
+     * not wait, and the marker is what asks.
+     */
+    @Test void whileTypeBundlesStartAnUnknownTypeAndTheListingsWaitForThemButKnownTypesDoNot() throws Exception {
+        TypeRegistryImpl r = TestTypes.registry();
+        ContainerStart start = new ContainerStart();
+        r.setStartupWait(start::await);
+        java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+        Runnable marker = asked::countDown;
+        start.markerAdded(marker);
+        assertEquals("widget", r.require("widget").name(), "a known type is answered at once");
+        assertEquals(1, asked.getCount(), "without asking for the rest");
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        try {
+            var late = pool.submit(() -> r.find("late-device"));
+            var listing = pool.submit(() -> r.list(null, false).stream().map(ObjectType::name).toList());
+            assertTrue(asked.await(10, java.util.concurrent.TimeUnit.SECONDS), "the lookup asked for the rest of the start");
+            Thread.sleep(100);
+            assertFalse(late.isDone() || listing.isDone(), "both wait while the start is pending");
+            r.add("late", TypeDescription.named("late-device").creates(QObject::new), "a bundle started on demand");
+            start.markerRemoved(marker);
+            assertTrue(late.get(10, java.util.concurrent.TimeUnit.SECONDS).isPresent());
+            assertTrue(listing.get(10, java.util.concurrent.TimeUnit.SECONDS).contains("late-device"), "the fully started container's list");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(r.find("no-such").isEmpty(), "once started, an unknown type is unknown at once");
+    }
+
     @Test void duplicatesAreRefusedWithTheProvider() {
         TypeRegistryImpl r = TestTypes.registry();
         r.add("dup", TypeDescription.named("widget").creates(QObject::new), "other-bundle");

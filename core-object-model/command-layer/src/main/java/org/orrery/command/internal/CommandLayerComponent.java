@@ -6,6 +6,7 @@ import org.orrery.command.CommandLayer;
 import org.orrery.command.CommandModule;
 import org.orrery.command.SchemaEntity;
 import org.orrery.command.Session;
+import org.orrery.qom.ContainerStart;
 import org.orrery.qom.ObjectTree;
 import org.orrery.qom.QomException;
 import org.orrery.qom.Value;
@@ -16,7 +17,6 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -25,60 +25,19 @@ import java.util.logging.Logger;
 @Component(service = CommandLayer.class, immediate = true)
 public final class CommandLayerComponent implements CommandLayer {
     private static final Logger LOG = Logger.getLogger(CommandLayerComponent.class.getName());
-    /** How long a command waits at most for the container to finish starting its bundles. */
-    private static final long STARTUP_WAIT_MILLIS = 30_000;
     private final CommandLayerImpl layer = new CommandLayerImpl();
-    /**
-     * Markers the launcher keeps registered while it is still starting bundles; running one asks it to start
-     * the rest now (it would otherwise wait until the command line has built the machine).
-     */
-    private final Object startup = new Object();
-    private final List<Runnable> startupPending = new ArrayList<>();
+    /** The launcher's start, which a command that is not installed yet, and the listings, wait for. */
+    private final ContainerStart start = new ContainerStart();
 
     public CommandLayerComponent() {
-        layer.setStartupWait(this::awaitStartup);
+        layer.setStartupWait(start::await);
     }
 
     @Reference(service = Runnable.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(orrery.startup=pending)")
-    void addStartupPending(Runnable marker) {
-        synchronized (startup) {
-            startupPending.add(marker);
-        }
-    }
+    void addStartupPending(Runnable marker) { start.markerAdded(marker); }
 
-    void removeStartupPending(Runnable marker) {
-        synchronized (startup) {
-            startupPending.remove(marker);
-            startup.notifyAll();
-        }
-    }
-
-    private void awaitStartup() {
-        List<Runnable> markers;
-        synchronized (startup) {
-            markers = List.copyOf(startupPending);
-        }
-        for (Runnable marker : markers) {
-            try {
-                marker.run();
-            } catch (RuntimeException e) {
-                LOG.warning("asking for the rest of the start failed: " + e);
-            }
-        }
-        long deadline = System.nanoTime() + STARTUP_WAIT_MILLIS * 1_000_000;
-        synchronized (startup) {
-            long left;
-            while (!startupPending.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
-                try {
-                    startup.wait(left / 1_000_000 + 1);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
-    }
+    void removeStartupPending(Runnable marker) { start.markerRemoved(marker); }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)

@@ -1,5 +1,6 @@
 package org.orrery.qom.internal;
 
+import org.orrery.qom.ContainerStart;
 import org.orrery.qom.ObjectType;
 import org.orrery.qom.TypeDescription;
 import org.orrery.qom.TypeDeriver;
@@ -22,6 +23,21 @@ import java.util.Optional;
 @Component(service = TypeRegistry.class, immediate = true)
 public final class TypeRegistryComponent implements TypeRegistry {
     private final TypeRegistryImpl registry = new TypeRegistryImpl();
+    /**
+     * The launcher's start of the bundles that may bring types (those a command line may not need start after
+     * it): a type not known yet, and the listings, wait for it.
+     */
+    private final ContainerStart start = new ContainerStart();
+
+    public TypeRegistryComponent() {
+        registry.setStartupWait(start::await);
+    }
+
+    @Reference(service = Runnable.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(orrery.startup.types=pending)")
+    void addStartupPending(Runnable marker) { start.markerAdded(marker); }
+
+    void removeStartupPending(Runnable marker) { start.markerRemoved(marker); }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)

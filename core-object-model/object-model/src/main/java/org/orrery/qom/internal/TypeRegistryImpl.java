@@ -47,6 +47,8 @@ public final class TypeRegistryImpl implements TypeRegistry {
      * types before any machine exists): the types are then resolved once, on the next read.
      */
     private volatile boolean stale;
+    /** Waits while the container still starts bundles that may bring types (see {@link #setStartupWait}); a no-op by default. */
+    private volatile Runnable startupWait = () -> { };
 
     public TypeRegistryImpl() {
         add("builtin:object", TypeDescription.named("object").parent(null).abstractType()
@@ -262,14 +264,29 @@ public final class TypeRegistryImpl implements TypeRegistry {
         return t;
     }
 
-    @Override public Optional<ObjectType> find(String name) {
+    /**
+     * Sets what waits, bounded, while the container still starts bundles that may bring types: a type that is
+     * not known yet, and the listings, wait for it, so an early caller gets the answers of the fully started
+     * container.
+     */
+    public void setStartupWait(Runnable wait) { this.startupWait = wait; }
+
+    /** The type, after the container's start of type bundles when it is not known yet. */
+    private ObjectType lookUp(String name) {
         current();
-        return Optional.ofNullable(types.get(name));
+        ObjectType t = types.get(name);
+        if (t != null) return t;
+        startupWait.run();
+        current();
+        return types.get(name);
+    }
+
+    @Override public Optional<ObjectType> find(String name) {
+        return Optional.ofNullable(lookUp(name));
     }
 
     @Override public ObjectType require(String name) {
-        current();
-        ObjectType t = types.get(name);
+        ObjectType t = lookUp(name);
         if (t != null) return t;
         String reason = unavailable.get(name);
         if (reason != null) throw new QomException("Object type '" + name + "' is not available: " + reason);
@@ -277,6 +294,7 @@ public final class TypeRegistryImpl implements TypeRegistry {
     }
 
     @Override public List<ObjectType> list(String implementsType, boolean includeAbstract) {
+        startupWait.run();
         current();
         List<ObjectType> out = new ArrayList<>();
         for (ObjectType t : types.values()) {
@@ -289,6 +307,7 @@ public final class TypeRegistryImpl implements TypeRegistry {
     }
 
     @Override public Map<String, String> unavailable() {
+        startupWait.run();
         current();
         return unavailable;
     }

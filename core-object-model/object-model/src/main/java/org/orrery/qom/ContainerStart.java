@@ -1,0 +1,62 @@
+package org.orrery.qom;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The container's start as a registry sees it. While the launcher is still starting bundles it keeps markers
+ * registered ({@link Runnable} services with {@code orrery.startup=pending}, and {@code orrery.startup.types=pending}
+ * until the bundles that may bring types have started); the bundles a command line may not need start only
+ * once it has built the machine. A registry about to answer that something is unknown, or to list what is
+ * installed, calls {@link #await} first: that runs the markers, which asks the launcher for the rest of the start
+ * at once, and waits (bounded) until they are gone, so an early caller gets the answer of the fully started
+ * container. Without a launcher (tests, Pax Exam) there is no marker and nothing waits.
+ */
+public final class ContainerStart {
+    private static final Logger LOG = Logger.getLogger(ContainerStart.class.getName());
+    /** How long a caller waits at most for the container to finish starting its bundles. */
+    private static final long WAIT_MILLIS = 30_000;
+    private final List<Runnable> markers = new ArrayList<>();
+
+    public void markerAdded(Runnable marker) {
+        synchronized (markers) {
+            markers.add(marker);
+        }
+    }
+
+    public void markerRemoved(Runnable marker) {
+        synchronized (markers) {
+            markers.remove(marker);
+            markers.notifyAll();
+        }
+    }
+
+    /** Asks for the rest of the start and waits until it is done (at most 30 s); returns at once when none is under way. */
+    public void await() {
+        List<Runnable> asked;
+        synchronized (markers) {
+            if (markers.isEmpty()) return;
+            asked = List.copyOf(markers);
+        }
+        for (Runnable marker : asked) {
+            try {
+                marker.run();
+            } catch (RuntimeException e) {
+                LOG.warning("asking for the rest of the start failed: " + e);
+            }
+        }
+        long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000;
+        synchronized (markers) {
+            long left;
+            while (!markers.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    markers.wait(left / 1_000_000 + 1);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+}
