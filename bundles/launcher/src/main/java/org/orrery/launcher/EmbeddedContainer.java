@@ -212,8 +212,9 @@ final class EmbeddedContainer {
 
     /**
      * The bundles in the order they start: what the command line builds machines from (with FileInstall
-     * when -bundles watches a folder), then the front-ends it may not need (manifest header
-     * {@code Orrery-Start: deferred}, and the Gogo runtime), and the Gogo console last.
+     * when -bundles watches a folder); once the command line is done, or something asks sooner, the bundles
+     * that may bring types it did not need ({@code Orrery-Start: on-demand}) and the front-ends
+     * ({@code Orrery-Start: deferred}, and the Gogo runtime); the Gogo console last.
      */
     record StartPlan(List<Bundle> beforeCommandLine, List<Bundle> onDemand, List<Bundle> deferred, List<Bundle> console) { }
 
