@@ -5,19 +5,26 @@ import java.util.List;
 import java.util.logging.Logger;
 
 /**
- * The container's start as a registry sees it. While the launcher is still starting bundles it keeps markers
- * registered ({@link Runnable} services with {@code orrery.startup=pending}, and {@code orrery.startup.types=pending}
- * until the bundles that may bring types have started); the bundles a command line may not need start only
- * once it has built the machine. A registry about to answer that something is unknown, or to list what is
- * installed, calls {@link #await} first: that runs the markers, which asks the launcher for the rest of the start
- * at once, and waits (bounded) until they are gone, so an early caller gets the answer of the fully started
- * container. Without a launcher (tests, Pax Exam) there is no marker and nothing waits.
+ * A phase of the container's start that callers may have to wait out, as markers (services) announce it. While the
+ * launcher is still starting bundles it keeps markers registered ({@link Runnable} services with
+ * {@code orrery.startup=pending}, and {@code orrery.startup.types=pending} until the bundles that may bring types
+ * have started); the bundles a command line may not need start only once it has built the machine. A registry
+ * about to answer that something is unknown, or to list what is installed, calls {@link #await} first: that runs
+ * the markers, which asks the launcher for the rest of the start at once, and waits (bounded) until they are
+ * gone, so an early caller gets the answer of the fully started container. The command line marks the time it
+ * configures the machine the same way ({@code orrery.commandline=running}), which the QMP server waits out.
+ * Without a launcher (tests, Pax Exam) there is no marker and nothing waits.
  */
 public final class ContainerStart {
     private static final Logger LOG = Logger.getLogger(ContainerStart.class.getName());
-    /** How long a caller waits at most for the container to finish starting its bundles. */
-    private static final long WAIT_MILLIS = 30_000;
+    private final long waitMillis;
     private final List<Runnable> markers = new ArrayList<>();
+
+    /** A phase a caller waits out for at most 30 s (the start of the container's bundles). */
+    public ContainerStart() { this(30_000); }
+
+    /** A phase a caller waits out for at most {@code waitMillis}. */
+    public ContainerStart(long waitMillis) { this.waitMillis = waitMillis; }
 
     public void markerAdded(Runnable marker) {
         synchronized (markers) {
@@ -32,7 +39,7 @@ public final class ContainerStart {
         }
     }
 
-    /** Asks for the rest of the start and waits until it is done (at most 30 s); returns at once when none is under way. */
+    /** Asks for the rest of the phase and waits until it is over (bounded); returns at once when none is under way. */
     public void await() {
         List<Runnable> asked;
         synchronized (markers) {
@@ -46,7 +53,7 @@ public final class ContainerStart {
                 LOG.warning("asking for the rest of the start failed: " + e);
             }
         }
-        long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000;
+        long deadline = System.nanoTime() + waitMillis * 1_000_000;
         synchronized (markers) {
             long left;
             while (!markers.isEmpty() && (left = deadline - System.nanoTime()) > 0) {

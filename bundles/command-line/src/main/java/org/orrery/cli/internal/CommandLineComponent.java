@@ -3,7 +3,6 @@ package org.orrery.cli.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.orrery.command.CommandLayer;
-import org.orrery.command.Session;
 import org.orrery.machine.MachineManager;
 import org.orrery.qom.QomException;
 import org.orrery.qom.TypeRegistry;
@@ -34,7 +33,7 @@ public final class CommandLineComponent {
     private final String args;
     private final BundleContext context;
     private Thread worker;
-    private ServiceRegistration<Session> configuring;
+    private ServiceRegistration<Runnable> configuring;
 
     /**
      * The launcher's exit-status service (absent in a container without the launcher). A constructor argument:
@@ -54,9 +53,9 @@ public final class CommandLineComponent {
         this.args = context.getProperty("orrery.args");
         this.context = context;
         if (args == null) { signalDone(); return; }
-        // While it is registered, commands of every other session (QMP and human monitor clients) wait: as in
-        // QEMU, a client's first command sees the whole command line applied (-display, -device, ...).
-        configuring = context.registerService(Session.class, MachineLauncher.SESSION,
+        // While it is registered, QMP clients' commands wait: as in QEMU, a client's first command sees the whole
+        // command line applied (-display, -device, ...).
+        configuring = context.registerService(Runnable.class, () -> { },
                 new java.util.Hashtable<>(java.util.Map.of("orrery.commandline", "running")));
         worker = Thread.ofPlatform().name("orrery-command-line").daemon(true).start(this::run);
     }

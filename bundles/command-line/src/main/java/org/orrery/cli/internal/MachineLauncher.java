@@ -29,8 +29,7 @@ import java.util.Map;
  */
 final class MachineLauncher {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
-    /** The session the command line's commands run in; other sessions' commands wait while it configures. */
-    static final Session SESSION = () -> "command line";
+    private static final Session SESSION = () -> "command line";
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(MachineLauncher.class.getName());
 
     /** What the launcher needs from the container. */

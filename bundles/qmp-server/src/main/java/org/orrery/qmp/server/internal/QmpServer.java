@@ -2,6 +2,7 @@ package org.orrery.qmp.server.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.orrery.command.CommandLayer;
+import org.orrery.qom.ContainerStart;
 import org.orrery.qom.ObjectTree;
 import org.orrery.qom.QObject;
 import org.orrery.qom.QomException;
@@ -28,7 +29,12 @@ final class QmpServer {
     private final ObjectMapper mapper;
     /** How long a command waits at most for the command line to finish configuring the machine. */
     private static final long COMMAND_LINE_WAIT_MILLIS = 120_000;
-    private final CommandLineGate commandLine = new CommandLineGate(COMMAND_LINE_WAIT_MILLIS);
+    /**
+     * The command line configuring the machine: a client is greeted and negotiates at once, but its commands wait
+     * until it is done, as QEMU answers its monitors only once its command line is applied (bounded: a command line
+     * that hangs does not take the monitor with it).
+     */
+    private final ContainerStart commandLine = new ContainerStart(COMMAND_LINE_WAIT_MILLIS);
     private boolean closed;
 
     QmpServer() { this(DEFAULT_MAX_MESSAGE); }
@@ -39,7 +45,7 @@ final class QmpServer {
     }
 
     ThreadTracker threads() { return threads; }
-    CommandLineGate commandLine() { return commandLine; }
+    ContainerStart commandLine() { return commandLine; }
     ObjectMapper mapper() { return mapper; }
     int maxMessageSize() { return maxMessageSize; }
 

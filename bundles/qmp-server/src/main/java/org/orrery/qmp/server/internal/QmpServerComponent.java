@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.orrery.command.AbstractCommandModule;
 import org.orrery.command.CommandModule;
-import org.orrery.command.Session;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
@@ -47,12 +46,12 @@ public final class QmpServerComponent extends AbstractCommandModule {
 
     QmpServer server() { return server; }
 
-    /** The command line's session while it configures the machine: QMP commands wait for it (see {@link CommandLineGate}). */
-    @Reference(service = Session.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+    /** The command line's marker while it configures the machine: QMP commands wait for it to go. */
+    @Reference(service = Runnable.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             target = "(orrery.commandline=running)")
-    void addConfiguringCommandLine(Session commandLine) { server.commandLine().add(commandLine); }
+    void addConfiguringCommandLine(Runnable marker) { server.commandLine().markerAdded(marker); }
 
-    void removeConfiguringCommandLine(Session commandLine) { server.commandLine().remove(commandLine); }
+    void removeConfiguringCommandLine(Runnable marker) { server.commandLine().markerRemoved(marker); }
 
     /** Live threads the server started (accept loops, sessions, event writers): for leak tests. */
     public int liveThreads() { return server.threads().liveCount(); }
