@@ -274,7 +274,6 @@ final class EmbeddedContainer {
                 if (typeBundles.contains(bundle) && typeBundlesLeft.decrementAndGet() == 0) unregisterQuietly(typesMarker);
             }
         });
-        unregisterQuietly(typesMarker);
     }
 
     private static void unregisterQuietly(ServiceRegistration<?> registration) {

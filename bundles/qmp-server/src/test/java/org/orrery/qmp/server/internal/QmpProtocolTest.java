@@ -38,7 +38,7 @@ class QmpProtocolTest {
     }
 
     /**
-     * While the command line configures the machine (its session registered as a marker), a client is greeted
+     * While the command line configures the machine (its marker registered), a client is greeted
      * and negotiates at once, but its commands wait until the command line is done, as QEMU's do.
      */
     @Test void commandsWaitWhileTheCommandLineConfiguresButTheGreetingDoesNot() throws Exception {
