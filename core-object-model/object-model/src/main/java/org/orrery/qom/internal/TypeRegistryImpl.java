@@ -44,7 +44,9 @@ public final class TypeRegistryImpl implements TypeRegistry {
     private volatile Map<String, String> unavailable = Map.of();
     /**
      * Set when contributions changed while nobody listened (as at start-up, when every bundle adds its
-     * types before any machine exists): the types are then resolved once, on the next read.
+     * types before any machine exists): the types are then resolved once, on the next read. Cleared only once the
+     * resolved types are published, since a reader that finds it clear reads them without the lock (set while
+     * nobody listens, so resolving it calls no listener back into the registry).
      */
     private volatile boolean stale;
     /** Waits while the container still starts bundles that may bring types (see {@link #setStartupWait}); a no-op by default. */
@@ -77,8 +79,8 @@ public final class TypeRegistryImpl implements TypeRegistry {
         changeLock.lock();
         try {
             if (stale) {
-                stale = false;
                 rebuild();
+                stale = false;
             }
             Map<String, String> u = new LinkedHashMap<>(unavailable);
             u.put(name, reason);
@@ -129,8 +131,8 @@ public final class TypeRegistryImpl implements TypeRegistry {
         if (listeners.isEmpty()) {
             stale = true;
         } else {
-            stale = false;
             rebuild();
+            stale = false;
         }
     }
 
@@ -140,8 +142,8 @@ public final class TypeRegistryImpl implements TypeRegistry {
         changeLock.lock();
         try {
             if (stale) {
-                stale = false;
                 rebuild();
+                stale = false;
             }
         } finally {
             changeLock.unlock();
@@ -317,8 +319,8 @@ public final class TypeRegistryImpl implements TypeRegistry {
         changeLock.lock();
         try {
             if (stale) {
-                stale = false;
                 rebuild();
+                stale = false;
             }
             listeners.add(listener);
         } finally {
