@@ -33,6 +33,10 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.wiring.BundleCapability;
+import org.osgi.framework.wiring.BundleRevision;
+import org.orrery.command.CommandModule;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
@@ -130,6 +134,38 @@ public class DistributionBundlesIT {
         }
         if (!problems.isEmpty()) {
             fail("components not satisfied:\n  " + String.join("\n  ", problems));
+        }
+    }
+
+    /**
+     * A bundle the launcher starts later (Orrery-Start) is started alone when one of its commands is first used, by
+     * the commands it declares (capability org.orrery.command): the declaration must name exactly the commands its
+     * command modules bring, or a first use would start everything instead (and a name it wrongly claims would
+     * start it for nothing).
+     */
+    @Test
+    public void everyBundleStartedLaterDeclaresExactlyTheCommandsItBrings() {
+        List<String> problems = new ArrayList<>();
+        int bringing = 0;
+        for (Bundle bundle : context.getBundles()) {
+            if (bundle.getHeaders("").get("Orrery-Start") == null) continue;
+            Set<String> brought = new java.util.TreeSet<>();
+            ServiceReference<?>[] registered = bundle.getRegisteredServices();
+            for (ServiceReference<?> ref : registered == null ? new ServiceReference<?>[0] : registered) {
+                if (context.getService(ref) instanceof CommandModule module) brought.addAll(module.handlers().keySet());
+                context.ungetService(ref);
+            }
+            Set<String> declared = new java.util.TreeSet<>();
+            for (BundleCapability capability : bundle.adapt(BundleRevision.class).getDeclaredCapabilities("org.orrery.command")) {
+                if (capability.getAttributes().get("names") instanceof List<?> names) names.forEach(n -> declared.add(String.valueOf(n)));
+            }
+            if (!brought.isEmpty()) bringing++;
+            if (!brought.equals(declared)) problems.add(bundle.getSymbolicName() + " brings " + brought + " but declares " + declared);
+        }
+        assertTrue("the bundles started later that bring commands (D-Bus, gdb, HMP, display, migration, block, net): " + bringing,
+                bringing >= 7);
+        if (!problems.isEmpty()) {
+            fail("declared commands differ:\n  " + String.join("\n  ", problems));
         }
     }
 

@@ -74,23 +74,36 @@ public class StartupIT {
     }
 
     /**
-     * The front-ends a command line does not use start once it has built the machine, so neither the QMP
-     * greeting nor the guest's first instruction waits for them; a command line that does use one (the human
-     * monitor that -nographic puts on stdio) asks for them as it needs it, and the monitor answers.
+     * The bundles a command line does not use are not started at all, so they take nothing from the guest: a command
+     * of one of them, when first used, starts that bundle alone (the human monitor that -nographic puts on stdio, or
+     * a client's human-monitor-command), and the monitor answers; a listing of the commands starts everything.
      */
     @Test
-    public void frontEndsTheCommandLineDoesNotUseStartOnceTheMachineIsBuilt() throws Exception {
+    public void bundlesTheCommandLineDoesNotUseStartOnlyWhenSomethingNeedsThem() throws Exception {
         Map<String, String> trace = Map.of("ORRERY_JAVA_OPTS", "-Dorrery.startup.trace=true");
+        Path socket = temp.getRoot().toPath().resolve("later.sock");
         try (OrreryProcess orrery = OrreryProcess.startWith(trace, "-machine", "virt", "-nographic", "-serial", "null",
-                "-monitor", "none", "-S", "-d", "startup")) {
-            orrery.awaitStderr(err -> err.contains("every bundle started"), TIMEOUT);
+                "-monitor", "none", "-S", "-d", "startup", "-qmp", "unix:" + socket + ",server=on,wait=off");
+             QmpSocket qmp = QmpSocket.connect(socket, TIMEOUT)) {
+            orrery.awaitStderr(err -> err.contains("the command line is done"), TIMEOUT);
+            assertTrue(milestone(orrery.stderr(), "machine built") <= milestone(orrery.stderr(), "the command line is done"));
+            assertTrue(qmp.execute("qmp_capabilities").has("return"));
+            JsonNode hmp = qmp.execute("human-monitor-command", QmpSocket.JSON.createObjectNode().put("command-line", "info status"));
+            assertEquals(hmp.toString(), "VM status: paused (prelaunch)", hmp.path("return").asText().strip());
             String err = orrery.stderr();
-            assertFalse(orrery.transcript(), err.contains("the rest of the start was asked for"));
-            assertTrue(orrery.transcript(), milestone(err, "machine built") <= milestone(err, "the command line is done"));
+            assertTrue(orrery.transcript(), err.contains("started org.orrery.human-monitor for human-monitor-command"));
+            assertFalse(orrery.transcript(), err.contains("the rest of the start was asked for") || err.contains("every bundle started")
+                    || err.contains("org.orrery.dbus"));
+            Set<String> commands = new HashSet<>();
+            for (JsonNode c : qmp.execute("query-commands").get("return")) commands.add(c.get("name").asText());
+            assertTrue(commands.toString(), commands.containsAll(Set.of("gdbserver", "dbus-add", "migrate", "netdev_add")));
+            assertTrue(orrery.transcript(), orrery.stderr().contains("every bundle started"));
         }
         try (OrreryProcess orrery = OrreryProcess.startWith(trace, "-machine", "virt", "-nographic", "-S")) {
-            orrery.awaitStderr(err -> err.contains("every bundle started"), TIMEOUT);
-            assertTrue(orrery.transcript(), orrery.stderr().contains("the rest of the start was asked for"));
+            orrery.awaitStderr(err -> err.contains("the command line is done"), TIMEOUT);
+            String err = orrery.stderr();
+            assertTrue(orrery.transcript(), err.contains("started org.orrery.human-monitor for human-monitor-add"));
+            assertFalse(orrery.transcript(), err.contains("the rest of the start was asked for"));
             orrery.send("\u0001c");
             orrery.send("info status");
             orrery.awaitStdout(out -> out.contains("VM status: paused"), TIMEOUT);

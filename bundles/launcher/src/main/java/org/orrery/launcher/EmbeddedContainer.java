@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
@@ -16,14 +15,12 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import java.util.stream.Stream;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.wiring.FrameworkWiring;
@@ -53,7 +50,7 @@ final class EmbeddedContainer {
     /** The marker the type registry waits on: registered until the bundles that may bring types have started. */
     static final String TYPES_STARTUP_PROPERTY = "orrery.startup.types";
     /** Bundles start side by side on this many threads (starting one is mostly its components activating). */
-    private static final int START_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    static final int START_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     private final Distribution distribution;
@@ -104,43 +101,44 @@ final class EmbeddedContainer {
             reporter.attach();
             Hashtable<String, Object> exitProperties = new Hashtable<>(Map.of(ExitRequest.SERVICE_PROPERTY, Boolean.TRUE));
             systemContext.registerService(IntConsumer.class, exitRequest, exitProperties);
-            // Registered while bundles are still starting: the command layer then waits for the start to finish
-            // before it answers that a command is unknown, or lists the commands. Running the marker asks for the
-            // rest of the start now instead of once the command line is done.
-            CountDownLatch restWanted = new CountDownLatch(1);
-            ServiceRegistration<Runnable> starting = systemContext.registerService(Runnable.class, restWanted::countDown,
-                    new Hashtable<>(Map.of(STARTUP_PROPERTY, "pending")));
-            // The type registry's marker, gone as soon as the bundles that may bring types have started (before the
-            // front-ends): a type lookup that waits never waits for a front-end.
-            ServiceRegistration<Runnable> typesStarting = systemContext.registerService(Runnable.class, restWanted::countDown,
-                    new Hashtable<>(Map.of(TYPES_STARTUP_PROPERTY, "pending")));
+            // Registered while bundles are still starting: the command layer and the type registry then ask for
+            // what they miss (a command, a type, a listing) and wait for it, so the bundles a command line does not
+            // need start only when something needs them (LaterStart).
+            LaterStart later = new LaterStart(trace);
+            later.registerMarkers(systemContext);
             dropLeftovers(systemContext);
             framework.start();
             try {
                 StartPlan plan = deployDistribution(systemContext, cache);
                 startAll(plan.beforeCommandLine(), START_THREADS, reporter);
+                Bundle systemBundle = reporter.systemBundle();
+                BundleProblemReporter problems = reporter;
+                later.plan(new LaterStart.Plan(plan.onDemand(), plan.deferred(), plan.console(),
+                        bundle -> start(bundle, systemBundle, problems)));
                 // Tells the command-line bundle that what it builds machines from is started.
                 systemContext.registerService(Runnable.class, () -> { }, new Hashtable<>(Map.of("orrery.launch", "complete")));
                 trace.mark("launch complete: the command line runs");
-                // The rest waits until the machine is built (its first instruction and the QMP greeting need
-                // none of it), unless something asks for it sooner: then it starts on every start thread,
-                // since whoever asked waits for it.
-                boolean asked = awaitCommandLineOr(systemContext, restWanted);
-                trace.mark(asked ? "the rest of the start was asked for" : "the command line is done");
-                startRest(plan, asked ? START_THREADS : 1, reporter, typesStarting);
-                starting.unregister();
-                trace.mark("every bundle started");
-                // The console comes last, once the command line has built the machine, so piped shell
-                // commands see it.
-                awaitCommandLineOr(systemContext, new CountDownLatch(1));
-                startAll(plan.console(), 1, reporter);
                 String trainingSocket = System.getProperty("orrery.aot.training");
-                if (trainingSocket != null) {
-                    Thread.ofPlatform().name("orrery-aot-training").daemon(true).start(() -> AotTraining.run(Path.of(trainingSocket)));
-                }
-                if (reportStartup) {
-                    printStartupReport(systemContext);
-                }
+                // The console needs every bundle, as do plugins dropped into a watched folder, which may build on
+                // any of them; the training run should load every class a run may need.
+                boolean everythingAfterCommandLine = commandLine.wantsInteractiveShell() || watchedFolder.isPresent()
+                        || trainingSocket != null;
+                Runnable commandLineDone = () -> {
+                    if (reportStartup) printStartupReport(systemContext);
+                };
+                Runnable afterEverything = () -> {
+                    if (trainingSocket != null) {
+                        Thread.ofPlatform().name("orrery-aot-training").daemon(true).start(() -> AotTraining.run(Path.of(trainingSocket)));
+                    }
+                };
+                // Its own thread, which may wait for a need until the process ends; this one waits for the stop.
+                Thread.ofPlatform().name("orrery-later-start").daemon(true).start(() -> {
+                    try {
+                        later.serve(systemContext, everythingAfterCommandLine, commandLineDone, afterEverything);
+                    } catch (InterruptedException | IllegalStateException stoppedMeanwhile) {
+                        // the framework stopped while bundles were still being started
+                    }
+                });
             } catch (IllegalStateException stoppedMeanwhile) {
                 // Something stopped the framework while bundles were still being started.
             }
@@ -255,35 +253,6 @@ final class EmbeddedContainer {
         return new StartPlan(first, onDemand, deferred, console);
     }
 
-    /**
-     * Starts the bundles the command line may not need: those that may bring types first (in that order they
-     * are ready first), the front-ends beside and after them; the types marker goes once the former are started.
-     */
-    private void startRest(StartPlan plan, int threads, BundleProblemReporter reporter, ServiceRegistration<Runnable> typesMarker)
-            throws InterruptedException {
-        Set<Bundle> typeBundles = new HashSet<>(plan.onDemand());
-        AtomicInteger typeBundlesLeft = new AtomicInteger(typeBundles.size());
-        if (typeBundles.isEmpty()) unregisterQuietly(typesMarker);
-        List<Bundle> rest = new ArrayList<>(plan.onDemand());
-        rest.addAll(plan.deferred());
-        Bundle framework = reporter.systemBundle();
-        ParallelStart.start(rest, threads, bundle -> {
-            try {
-                start(bundle, framework, reporter);
-            } finally {
-                if (typeBundles.contains(bundle) && typeBundlesLeft.decrementAndGet() == 0) unregisterQuietly(typesMarker);
-            }
-        });
-    }
-
-    private static void unregisterQuietly(ServiceRegistration<?> registration) {
-        try {
-            registration.unregister();
-        } catch (IllegalStateException alreadyGone) {
-            // unregistered before, or the framework is stopping
-        }
-    }
-
     private void startAll(List<Bundle> bundles, int threads, BundleProblemReporter reporter) throws InterruptedException {
         Bundle framework = reporter.systemBundle();
         ParallelStart.start(bundles, threads, bundle -> start(bundle, framework, reporter));
@@ -303,30 +272,6 @@ final class EmbeddedContainer {
         }
         // names the bundles that are slow to start (start-up tuning)
         trace.step("starting " + bundle.getSymbolicName(), started, 10);
-    }
-
-    /**
-     * Waits (bounded) for the command-line bundle's "done" marker, when that bundle is running, or until
-     * {@code request} is counted down; true when the request ended the wait.
-     */
-    private static boolean awaitCommandLineOr(BundleContext context, CountDownLatch request) throws InterruptedException {
-        Bundle commandLine = null;
-        for (Bundle b : context.getBundles())
-            if ("org.orrery.command-line".equals(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) commandLine = b;
-        if (commandLine == null) return false;
-        Bundle framework = context.getBundle(0);
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        // The command line may end the process (-d help, bad input): the framework then stops and the
-        // marker never comes, so stop waiting as soon as either is no longer running.
-        while (System.nanoTime() < deadline && framework.getState() == Bundle.ACTIVE && commandLine.getState() == Bundle.ACTIVE) {
-            try {
-                if (context.getServiceReferences(Runnable.class, "(orrery.commandline=done)").size() > 0) return false;
-            } catch (org.osgi.framework.InvalidSyntaxException e) {
-                throw new IllegalStateException(e);
-            }
-            if (request.await(5, TimeUnit.MILLISECONDS)) return true;
-        }
-        return false;
     }
 
     /** Installs {@code jars}, taking those the kept cache holds already (and removing them from {@code cached}). */

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * table, answers -version and -help, and otherwise runs the OSGi container.
  *
  * <p>System properties: {@code orrery.home} (the distribution folder; the script sets it) and
- * {@code orrery.startup.report} (print one line with start-up figures once all bundles are started).
+ * {@code orrery.startup.report} (print one line with start-up figures once the command line is done).
  */
 public final class Main {
     private static final Pattern CONTROL = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029&&[^\\t]]");

@@ -18,6 +18,7 @@ import org.orrery.qom.Value;
 import org.orrery.qom.internal.TypeRegistryImpl;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -128,7 +129,7 @@ class CommandLayerTest {
     @Test void whileBundlesStartAnUnknownCommandAndTheListingsWaitForThemButOthersDoNot() throws Exception {
         java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
         java.util.concurrent.atomic.AtomicInteger waits = new java.util.concurrent.atomic.AtomicInteger();
-        layer.setStartupWait(() -> {
+        layer.setStartupWait(wanted -> {
             waits.incrementAndGet();
             try {
                 started.await();
@@ -156,6 +157,24 @@ class CommandLayerTest {
         }
         // once started, an unknown command is still an error (after the wait returns at once)
         assertEquals(ErrorClass.CommandNotFound, fails("no-such", "{}").errorClass());
+    }
+
+    /**
+     * A command that is missing while bundles start is asked for by name, so the start can bring the one bundle that
+     * declares it; only when that does not bring it (nobody declares it) is the whole start asked for.
+     */
+    @Test void aMissingCommandIsAskedForByNameAndTheWholeStartOnlyWhenThatDoesNotBringIt() throws Exception {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        layer.setStartupWait(wanted -> {
+            asked.add(String.valueOf(wanted));
+            if ("x-hello".equals(wanted)) layer.add(new Object(), helloModule(), "front-end started for it");
+        });
+        assertEquals("hello", call("x-hello", null).asText());
+        assertEquals(List.of("x-hello"), asked, "the bundle that declares it came alone");
+        assertEquals(ErrorClass.CommandNotFound, fails("no-such", "{}").errorClass());
+        assertEquals(List.of("x-hello", "no-such", "null"), asked, "a command nobody declares asks for the whole start");
+        names(call("query-commands", null));
+        assertEquals("null", asked.get(asked.size() - 1), "a listing asks for the whole start");
     }
 
     /**

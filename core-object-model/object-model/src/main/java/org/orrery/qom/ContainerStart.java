@@ -2,6 +2,7 @@ package org.orrery.qom;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.logging.Logger;
 
 /**
@@ -13,6 +14,8 @@ import java.util.logging.Logger;
  * the markers, which asks the launcher for the rest of the start at once, and waits (bounded) until they are
  * gone, so an early caller gets the answer of the fully started container. The command line marks the time it
  * configures the machine the same way ({@code orrery.commandline=running}), which the QMP server waits out.
+ * A marker that is also a {@code Predicate<String>} can bring one named thing alone (the bundle that declares a
+ * command): {@link #await(String)} asks it first and waits for the whole start only when it cannot.
  * Without a launcher (tests, Pax Exam) there is no marker and nothing waits.
  */
 public final class ContainerStart {
@@ -40,11 +43,29 @@ public final class ContainerStart {
     }
 
     /** Asks for the rest of the phase and waits until it is over (bounded); returns at once when none is under way. */
-    public void await() {
+    public void await() { await(null); }
+
+    /**
+     * Asks for what brings {@code wanted} (a command's name, or null for everything): a marker that can bring it
+     * alone does so before this returns; otherwise this asks for the rest of the phase and waits until it is
+     * over (bounded). Returns at once when no phase is under way. A caller that still misses what it wanted
+     * after a targeted answer asks again with null.
+     */
+    @SuppressWarnings("unchecked")
+    public void await(String wanted) {
         List<Runnable> asked;
         synchronized (markers) {
             if (markers.isEmpty()) return;
             asked = List.copyOf(markers);
+        }
+        if (wanted != null) {
+            for (Runnable marker : asked) {
+                try {
+                    if (marker instanceof Predicate<?> bringer && ((Predicate<String>) bringer).test(wanted)) return;
+                } catch (RuntimeException e) {
+                    LOG.warning("asking the start for " + wanted + " failed: " + e);
+                }
+            }
         }
         for (Runnable marker : asked) {
             try {

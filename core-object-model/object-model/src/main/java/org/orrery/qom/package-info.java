@@ -1,4 +1,4 @@
 /** The object model API. */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.2.0")
+@org.osgi.annotation.versioning.Version("0.3.0")
 package org.orrery.qom;

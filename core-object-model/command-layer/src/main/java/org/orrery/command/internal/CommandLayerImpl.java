@@ -66,7 +66,7 @@ public final class CommandLayerImpl implements CommandLayer {
 
     private final List<Module> modules = new ArrayList<>();
     /** Waits while the container is still starting bundles (see {@link #setStartupWait}); a no-op by default. */
-    private volatile Runnable startupWait = () -> { };
+    private volatile java.util.function.Consumer<String> startupWait = wanted -> { };
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     /** The current view; null after a change until the next read builds it (many modules come at start). */
     private volatile Snapshot snapshot;
@@ -150,16 +150,31 @@ public final class CommandLayerImpl implements CommandLayer {
     /**
      * Sets what waits, bounded, while the container is still starting bundles. A command that is not
      * installed yet, and the listings of commands, wait for it, so a client that connects early gets the
-     * answers of the fully started container; every other command runs at once.
+     * answers of the fully started container; every other command runs at once. The wait is given the missing
+     * command's name (null for a listing), so the start may bring just the bundle that declares it.
      */
-    public void setStartupWait(Runnable wait) { this.startupWait = wait; }
+    public void setStartupWait(java.util.function.Consumer<String> wait) { this.startupWait = wait; }
+
+    /**
+     * The snapshot once the start has had its chance to bring {@code name}: the bundle that declares it alone when
+     * the start knows it, or else the whole start.
+     */
+    private Snapshot awaitCommand(String name) {
+        startupWait.accept(name);
+        Snapshot s = snapshot();
+        if (s.handlers().containsKey(name)) return s;
+        startupWait.accept(null);
+        return snapshot();
+    }
 
     @Override
     public JsonNode execute(ObjectTree tree, String command, Value arguments, Session session) {
         Snapshot s = snapshot();
-        if (LISTINGS.contains(command) || !s.handlers().containsKey(command)) {
-            startupWait.run();
+        if (LISTINGS.contains(command)) {
+            startupWait.accept(null);
             s = snapshot();
+        } else if (!s.handlers().containsKey(command)) {
+            s = awaitCommand(command);
         }
         CommandHandler handler = s.handlers().get(command);
         if (handler == null || !(s.schema().get(command) instanceof SchemaEntity.Command cmd))
@@ -217,8 +232,7 @@ public final class CommandLayerImpl implements CommandLayer {
     @Override public Optional<SchemaEntity.Command> command(String name) {
         Optional<SchemaEntity.Command> found = installed(snapshot(), name);
         if (found.isPresent()) return found;
-        startupWait.run();
-        return installed(snapshot(), name);
+        return installed(awaitCommand(name), name);
     }
 
     private static Optional<SchemaEntity.Command> installed(Snapshot s, String name) {
