@@ -28,7 +28,8 @@ import org.osgi.framework.wiring.BundleRevision;
  * <ul>
  * <li>a command that is not installed: the commands marker is a {@code Predicate<String>} that starts, on the
  *     asker's thread, the one bundle that declares the command (capability {@value #COMMAND_NAMESPACE}) and
- *     nothing else (the human monitor that {@code -nographic} puts on stdio, {@code -gdb}, {@code -drive});</li>
+ *     nothing else (the human monitor that {@code -nographic} puts on stdio, {@code -gdb}, {@code -drive}), unless
+ *     the bundle presents every command ({@value #PRESENTS_EVERY_COMMAND}: D-Bus), which starts with everything;</li>
  * <li>a type that is not known, or a listing of types: the types marker starts the on-demand bundles;</li>
  * <li>anything else (a listing of commands, a command nobody declares): every bundle, then the Gogo console.</li>
  * </ul>
@@ -39,6 +40,11 @@ final class LaterStart {
     /** The capability a later bundle declares for the commands its schema brings (attribute {@value #COMMAND_NAMES}). */
     static final String COMMAND_NAMESPACE = "org.orrery.command";
     static final String COMMAND_NAMES = "names";
+    /**
+     * Set on the capability of a front-end that presents every command (D-Bus exports a method for each): its
+     * commands, when first used, ask for everything, so it starts with the whole command set present.
+     */
+    static final String PRESENTS_EVERY_COMMAND = "presents-every-command";
 
     private enum Want { TYPES, EVERYTHING }
 
@@ -176,6 +182,8 @@ final class LaterStart {
                 BundleRevision revision = bundle.adapt(BundleRevision.class);
                 if (revision == null) continue;
                 for (BundleCapability capability : revision.getDeclaredCapabilities(COMMAND_NAMESPACE)) {
+                    // A front-end that presents every command (D-Bus: a method each) starts with everything.
+                    if ("true".equals(String.valueOf(capability.getAttributes().get(PRESENTS_EVERY_COMMAND)))) continue;
                     if (capability.getAttributes().get(COMMAND_NAMES) instanceof List<?> names) {
                         for (Object name : names) commandOwners.putIfAbsent(String.valueOf(name), bundle);
                     }
