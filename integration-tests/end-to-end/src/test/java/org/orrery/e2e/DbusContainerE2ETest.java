@@ -181,6 +181,9 @@ class DbusContainerE2ETest {
         Files.move(deployed.resolveSibling(deployed.getFileName() + ".part"), deployed, StandardCopyOption.ATOMIC_MOVE);
         awaitTrue("EduQueryStats in the introspection after deploying " + eduJar.getFileName(), Duration.ofSeconds(15),
                 () -> introspectMachine().contains("<method name=\"EduQueryStats\">"));
+        // the bundle's services come one by one (its command module first): wait for its device type as well
+        awaitTrue("edu-mmio among the types", Duration.ofSeconds(15),
+                () -> call(MACHINE, IFACE + ".QomListTypes", "{}").contains("'edu-mmio'"));
 
         String added = call(MACHINE, IFACE + ".DeviceAdd", "edu-mmio",
                 "{'id': <'edu0'>, 'addr': <uint64 268500992>, 'irq': <uint32 20>}");   // 0x10010000, a free MMIO slot
