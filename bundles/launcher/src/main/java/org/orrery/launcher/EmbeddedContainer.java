@@ -114,7 +114,7 @@ final class EmbeddedContainer {
                 Bundle systemBundle = reporter.systemBundle();
                 BundleProblemReporter problems = reporter;
                 later.plan(new LaterStart.Plan(plan.onDemand(), plan.deferred(), plan.console(),
-                        bundle -> start(bundle, systemBundle, problems)));
+                        systemBundle.adapt(FrameworkWiring.class), bundle -> start(bundle, systemBundle, problems)));
                 // Tells the command-line bundle that what it builds machines from is started.
                 systemContext.registerService(Runnable.class, () -> { }, new Hashtable<>(Map.of("orrery.launch", "complete")));
                 trace.mark("launch complete: the command line runs");
@@ -217,9 +217,9 @@ final class EmbeddedContainer {
     record StartPlan(List<Bundle> beforeCommandLine, List<Bundle> onDemand, List<Bundle> deferred, List<Bundle> console) { }
 
     /**
-     * Installs every jar in system/ and bundles/ first and resolves them all at once, before any starts:
+     * Installs every jar in system/ and bundles/ and resolves the first to start all at once, before any starts:
      * a bundle starting must never resolve lazily while a component of another bundle resolves on its
-     * own thread (bundles start on several threads).
+     * own thread (bundles start on several threads). The rest are resolved as they start (LaterStart).
      */
     private StartPlan deployDistribution(BundleContext context, BundleCacheSlot cache) throws IOException {
         Map<String, Bundle> cached = new HashMap<>();
@@ -229,8 +229,6 @@ final class EmbeddedContainer {
         List<Bundle> all = new ArrayList<>(install(context, Distribution.jarsIn(distribution.systemBundles()), cached));
         all.addAll(install(context, Distribution.jarsIn(distribution.orreryBundles()), cached));
         trace.mark("bundles installed");
-        context.getBundle(0).adapt(FrameworkWiring.class).resolveBundles(all);
-        trace.mark("bundles resolved");
         cache.markComplete();
         List<Bundle> first = new ArrayList<>();
         List<Bundle> onDemand = new ArrayList<>();
@@ -250,6 +248,9 @@ final class EmbeddedContainer {
                 first.add(bundle);
             }
         }
+        // The bundles that start later are resolved when they start (LaterStart): none of the first needs them.
+        context.getBundle(0).adapt(FrameworkWiring.class).resolveBundles(first);
+        trace.mark("bundles resolved");
         return new StartPlan(first, onDemand, deferred, console);
     }
 

@@ -19,6 +19,7 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRevision;
+import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * The bundles a command line may not need ({@code Orrery-Start: on-demand} and {@code deferred}, the Gogo runtime and
@@ -55,8 +56,17 @@ final class LaterStart {
     private ServiceRegistration<Runnable> commandsMarker;
     private ServiceRegistration<Runnable> typesMarker;
 
-    /** What starts later, and how one bundle is started (on the calling thread). */
-    record Plan(List<Bundle> onDemand, List<Bundle> deferred, List<Bundle> console, Consumer<Bundle> start) { }
+    /**
+     * What starts later, how bundles are resolved (before they start, a batch at once: a bundle starting must never
+     * resolve lazily while another starts beside it) and how one bundle is started (on the calling thread).
+     */
+    record Plan(List<Bundle> onDemand, List<Bundle> deferred, List<Bundle> console, FrameworkWiring wiring,
+                Consumer<Bundle> start) {
+        void startAll(List<Bundle> bundles, int threads) throws InterruptedException {
+            wiring.resolveBundles(bundles);
+            ParallelStart.start(bundles, threads, start);
+        }
+    }
 
     LaterStart(StartupTrace trace) {
         this.trace = trace;
@@ -126,7 +136,7 @@ final class LaterStart {
     }
 
     private void startTypeBundles(int threads) throws InterruptedException {
-        ParallelStart.start(plan.onDemand(), threads, plan.start());
+        plan.startAll(plan.onDemand(), threads);
         unregisterQuietly(typesMarker);
         trace.mark("the bundles that bring types started");
     }
@@ -142,6 +152,9 @@ final class LaterStart {
         if (typeBundles.isEmpty()) unregisterQuietly(typesMarker);
         List<Bundle> rest = new ArrayList<>(p.onDemand());
         rest.addAll(p.deferred());
+        List<Bundle> everything = new ArrayList<>(rest);
+        everything.addAll(p.console());
+        p.wiring().resolveBundles(everything);
         ParallelStart.start(rest, threads, bundle -> {
             try {
                 p.start().accept(bundle);
@@ -151,7 +164,7 @@ final class LaterStart {
         });
         unregisterQuietly(commandsMarker);
         trace.mark("every bundle started");
-        ParallelStart.start(p.console(), 1, p.start());
+        p.startAll(p.console(), 1);
         afterEverything.run();
     }
 
@@ -166,6 +179,7 @@ final class LaterStart {
             if (owner == null) return false;
             if (owner.getState() != Bundle.ACTIVE) {
                 long started = System.nanoTime();
+                p.wiring().resolveBundles(List.of(owner));
                 p.start().accept(owner);
                 trace.step("started " + owner.getSymbolicName() + " for " + command, started, 0);
             }
