@@ -156,7 +156,8 @@ final class EmbeddedContainer {
      * bundle cache and the class path's exports: its privileged-action helper parses annotations and spins a
      * proxy class, its utilities read its default properties and the JDK's module layout (together about a
      * third of creating the framework). The launcher's thread, reaching them first or meanwhile, waits for
-     * them as the JVM makes every class's initialisation wait.
+     * them as the JVM makes every class's initialisation wait. Then, while the framework initialises, the
+     * one-time set-up the first bundles would otherwise do on the start's critical path ({@link SharedWarmUp}).
      */
     private static void initialiseFelixClasses() {
         ClassLoader loader = EmbeddedContainer.class.getClassLoader();
@@ -167,6 +168,7 @@ final class EmbeddedContainer {
                 return;   // no Felix on the class path: newFramework says so
             }
         }
+        SharedWarmUp.run(loader);
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
