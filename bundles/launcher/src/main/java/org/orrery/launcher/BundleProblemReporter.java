@@ -2,6 +2,7 @@ package org.orrery.launcher;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -38,6 +39,8 @@ final class BundleProblemReporter implements BundleListener, FrameworkListener, 
     private final BundleContext systemContext;
     private final FrameworkWiring wiring;
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
+    /** Bundles the launcher resolves only when it starts them (LaterStart): unresolved is their normal state. */
+    private final Set<Bundle> resolvedLater = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService checker = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "orrery-bundle-checker");
         thread.setDaemon(true);
@@ -98,11 +101,21 @@ final class BundleProblemReporter implements BundleListener, FrameworkListener, 
         pendingCheck = checker.schedule(this::checkInstalledBundles, SETTLE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
+    /** Leaves {@code bundles} to be resolved when they start: the check does not resolve them meanwhile. */
+    void resolveLater(Collection<Bundle> bundles) {
+        resolvedLater.addAll(bundles);
+    }
+
+    /** The launcher is resolving {@code bundles} now: from here on an unresolved one is a problem to report. */
+    void resolving(Collection<Bundle> bundles) {
+        resolvedLater.removeAll(bundles);
+    }
+
     /** Finds bundles left unresolved (not fragments, which legitimately wait for a host). */
     private void checkInstalledBundles() {
         try {
             for (Bundle bundle : systemContext.getBundles()) {
-                if (bundle.getState() != Bundle.INSTALLED || isFragment(bundle)) {
+                if (bundle.getState() != Bundle.INSTALLED || isFragment(bundle) || resolvedLater.contains(bundle)) {
                     continue;
                 }
                 if (!wiring.resolveBundles(List.of(bundle))) {

@@ -109,12 +109,16 @@ final class EmbeddedContainer {
             dropLeftovers(systemContext);
             framework.start();
             try {
-                StartPlan plan = deployDistribution(systemContext, cache);
+                StartPlan plan = deployDistribution(systemContext, cache, reporter);
                 startAll(plan.beforeCommandLine(), START_THREADS, reporter);
                 Bundle systemBundle = reporter.systemBundle();
                 BundleProblemReporter problems = reporter;
                 later.plan(new LaterStart.Plan(plan.onDemand(), plan.deferred(), plan.console(),
-                        systemBundle.adapt(FrameworkWiring.class), bundle -> start(bundle, systemBundle, problems)));
+                        batch -> {
+                            problems.resolving(batch);
+                            systemBundle.adapt(FrameworkWiring.class).resolveBundles(batch);
+                        },
+                        bundle -> start(bundle, systemBundle, problems)));
                 // Tells the command-line bundle that what it builds machines from is started.
                 systemContext.registerService(Runnable.class, () -> { }, new Hashtable<>(Map.of("orrery.launch", "complete")));
                 trace.mark("launch complete: the command line runs");
@@ -223,7 +227,7 @@ final class EmbeddedContainer {
      * a bundle starting must never resolve lazily while a component of another bundle resolves on its
      * own thread (bundles start on several threads). The rest are resolved as they start (LaterStart).
      */
-    private StartPlan deployDistribution(BundleContext context, BundleCacheSlot cache) throws IOException {
+    private StartPlan deployDistribution(BundleContext context, BundleCacheSlot cache, BundleProblemReporter reporter) throws IOException {
         Map<String, Bundle> cached = new HashMap<>();
         for (Bundle bundle : context.getBundles()) {
             if (bundle.getBundleId() != 0) cached.put(bundle.getLocation(), bundle);
@@ -251,6 +255,10 @@ final class EmbeddedContainer {
             }
         }
         // The bundles that start later are resolved when they start (LaterStart): none of the first needs them.
+        // FileInstall without a folder to watch never starts.
+        List<Bundle> later = new ArrayList<>(all);
+        later.removeAll(first);
+        reporter.resolveLater(later);
         context.getBundle(0).adapt(FrameworkWiring.class).resolveBundles(first);
         trace.mark("bundles resolved");
         return new StartPlan(first, onDemand, deferred, console);

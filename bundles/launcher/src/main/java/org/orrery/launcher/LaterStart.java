@@ -19,7 +19,6 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.framework.wiring.BundleCapability;
 import org.osgi.framework.wiring.BundleRevision;
-import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * The bundles a command line may not need ({@code Orrery-Start: on-demand} and {@code deferred}, the Gogo runtime and
@@ -60,10 +59,10 @@ final class LaterStart {
      * What starts later, how bundles are resolved (before they start, a batch at once: a bundle starting must never
      * resolve lazily while another starts beside it) and how one bundle is started (on the calling thread).
      */
-    record Plan(List<Bundle> onDemand, List<Bundle> deferred, List<Bundle> console, FrameworkWiring wiring,
+    record Plan(List<Bundle> onDemand, List<Bundle> deferred, List<Bundle> console, Consumer<List<Bundle>> resolve,
                 Consumer<Bundle> start) {
         void startAll(List<Bundle> bundles, int threads) throws InterruptedException {
-            wiring.resolveBundles(bundles);
+            resolve.accept(bundles);
             ParallelStart.start(bundles, threads, start);
         }
     }
@@ -154,7 +153,7 @@ final class LaterStart {
         rest.addAll(p.deferred());
         List<Bundle> everything = new ArrayList<>(rest);
         everything.addAll(p.console());
-        p.wiring().resolveBundles(everything);
+        p.resolve().accept(everything);
         ParallelStart.start(rest, threads, bundle -> {
             try {
                 p.start().accept(bundle);
@@ -179,7 +178,7 @@ final class LaterStart {
             if (owner == null) return false;
             if (owner.getState() != Bundle.ACTIVE) {
                 long started = System.nanoTime();
-                p.wiring().resolveBundles(List.of(owner));
+                p.resolve().accept(List.of(owner));
                 p.start().accept(owner);
                 trace.step("started " + owner.getSymbolicName() + " for " + command, started, 0);
             }
