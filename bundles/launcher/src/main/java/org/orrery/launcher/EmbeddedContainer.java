@@ -40,9 +40,9 @@ final class EmbeddedContainer {
     /** Gogo's runtime and commands serve only the console and the orrery:/qmp: functions: started late. */
     private static final Set<String> GOGO_RUNTIME = Set.of("org.apache.felix.gogo.runtime", "org.apache.felix.gogo.command");
     /**
-     * A bundle with this manifest header starts after the command line is done, or when something asks for the rest
-     * sooner: "on-demand" for bundles that may bring types or commands the command line may not need (the type
-     * registry waits for them when a type is not known), "deferred" for front-ends.
+     * A bundle with this manifest header starts only when something needs it (LaterStart): "on-demand" for bundles
+     * that may bring types or commands the command line may not need (a type lookup that misses starts them all),
+     * "deferred" for front-ends (started alone by the first use of a command they declare).
      */
     static final String START_HEADER = "Orrery-Start";
     /** The property of the marker service that is up while bundles are still starting. */
@@ -215,10 +215,10 @@ final class EmbeddedContainer {
     }
 
     /**
-     * The bundles in the order they start: what the command line builds machines from (with FileInstall
-     * when -bundles watches a folder); once the command line is done, or something asks sooner, the bundles
-     * that may bring types it did not need ({@code Orrery-Start: on-demand}) and the front-ends
-     * ({@code Orrery-Start: deferred}, and the Gogo runtime); the Gogo console last.
+     * The bundles by when they start: what the command line builds machines from (with FileInstall when -bundles
+     * watches a folder) before it runs; the bundles that may bring types it did not need
+     * ({@code Orrery-Start: on-demand}), the front-ends ({@code Orrery-Start: deferred}, and the Gogo runtime) and
+     * the Gogo console when something needs them (LaterStart).
      */
     record StartPlan(List<Bundle> beforeCommandLine, List<Bundle> onDemand, List<Bundle> deferred, List<Bundle> console) { }
 

@@ -9,10 +9,10 @@ import java.util.logging.Logger;
  * A phase of the container's start that callers may have to wait out, as markers (services) announce it. While the
  * launcher is still starting bundles it keeps markers registered ({@link Runnable} services with
  * {@code orrery.startup=pending}, and {@code orrery.startup.types=pending} until the bundles that may bring types
- * have started); the bundles a command line may not need start only once it has built the machine. A registry
+ * have started); the bundles a command line may not need start only when something needs them. A registry
  * about to answer that something is unknown, or to list what is installed, calls {@link #await} first: that runs
- * the markers, which asks the launcher for the rest of the start at once, and waits (bounded) until they are
- * gone, so an early caller gets the answer of the fully started container. The command line marks the time it
+ * the markers, which asks the launcher for the rest of the start, and waits (bounded) until they are gone, so a
+ * caller gets the answer of the fully started container. The command line marks the time it
  * configures the machine the same way ({@code orrery.commandline=running}), which the QMP server waits out.
  * A marker that is also a {@code Predicate<String>} can bring one named thing alone (the bundle that declares a
  * command): {@link #await(String)} asks it first and waits for the whole start only when it cannot.
