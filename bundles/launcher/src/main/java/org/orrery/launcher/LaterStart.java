@@ -51,6 +51,8 @@ final class LaterStart {
     private final StartupTrace trace;
     private final BlockingQueue<Want> wants = new LinkedBlockingQueue<>();
     private volatile Plan plan;
+    /** Whether the on-demand bundles were started for a type lookup (only the serving thread reads or sets it). */
+    private boolean typesStarted;
     private Map<String, Bundle> commandOwners;
     private ServiceRegistration<Runnable> commandsMarker;
     private ServiceRegistration<Runnable> typesMarker;
@@ -97,21 +99,14 @@ final class LaterStart {
         Bundle commandLine = activeBundle(context, "org.orrery.command-line");
         Bundle framework = context.getBundle(0);
         long deadline = System.nanoTime() + 120_000_000_000L;
-        boolean typesStarted = false;
         // The command line may end the process (-d help, bad input): the framework then stops and its marker never
         // comes, so stop watching for it as soon as either is no longer running.
         while (commandLine != null && System.nanoTime() < deadline && framework.getState() == Bundle.ACTIVE
                 && commandLine.getState() == Bundle.ACTIVE && !commandLineDone(context)) {
             Want want = wants.poll(5, TimeUnit.MILLISECONDS);
-            if (want == Want.EVERYTHING) {
-                trace.mark("the rest of the start was asked for");
-                startEverything(EmbeddedContainer.START_THREADS, afterEverything);
+            if (want != null && startedEverythingFor(want, afterEverything)) {
                 commandLineDone.run();
                 return;
-            }
-            if (want == Want.TYPES && !typesStarted) {
-                startTypeBundles(EmbeddedContainer.START_THREADS);
-                typesStarted = true;
             }
         }
         trace.mark("the command line is done");
@@ -121,17 +116,22 @@ final class LaterStart {
             return;
         }
         while (framework.getState() == Bundle.ACTIVE) {
-            Want want = wants.take();
-            if (want == Want.EVERYTHING) {
-                trace.mark("the rest of the start was asked for");
-                startEverything(EmbeddedContainer.START_THREADS, afterEverything);
-                return;
-            }
-            if (!typesStarted) {
-                startTypeBundles(EmbeddedContainer.START_THREADS);
-                typesStarted = true;
-            }
+            if (startedEverythingFor(wants.take(), afterEverything)) return;
         }
+    }
+
+    /** Starts what {@code want} asks for, on every start thread since someone waits; true once everything has. */
+    private boolean startedEverythingFor(Want want, Runnable afterEverything) throws InterruptedException {
+        if (want == Want.EVERYTHING) {
+            trace.mark("the rest of the start was asked for");
+            startEverything(EmbeddedContainer.START_THREADS, afterEverything);
+            return true;
+        }
+        if (!typesStarted) {
+            startTypeBundles(EmbeddedContainer.START_THREADS);
+            typesStarted = true;
+        }
+        return false;
     }
 
     private void startTypeBundles(int threads) throws InterruptedException {

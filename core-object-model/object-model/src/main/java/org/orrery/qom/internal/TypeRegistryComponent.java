@@ -24,8 +24,8 @@ import java.util.Optional;
 public final class TypeRegistryComponent implements TypeRegistry {
     private final TypeRegistryImpl registry = new TypeRegistryImpl();
     /**
-     * The launcher's start of the bundles that may bring types (those a command line may not need start after
-     * it): a type not known yet, and the listings, wait for it.
+     * The launcher's start of the bundles that may bring types (those a command line may not need start only when
+     * something needs them): a type not known yet, and the listings, ask for it and wait.
      */
     private final ContainerStart start = new ContainerStart();
 
