@@ -136,6 +136,7 @@ class CommandLayerTest {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            return false;
         });
         // a command that is installed runs at once, without waiting
         assertEquals("container", call("qom-get", "{\"path\": \"/machine\", \"property\": \"type\"}").asText());
@@ -167,7 +168,17 @@ class CommandLayerTest {
         List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
         layer.setStartupWait(wanted -> {
             asked.add(String.valueOf(wanted));
-            if ("x-hello".equals(wanted)) layer.add(new Object(), helloModule(), "front-end started for it");
+            if (!"x-hello".equals(wanted)) return false;
+            // the bundle is started, its module comes a little later (as a component's service may)
+            new Thread(() -> {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                layer.add(new Object(), helloModule(), "front-end started for it");
+            }).start();
+            return true;
         });
         assertEquals("hello", call("x-hello", null).asText());
         assertEquals(List.of("x-hello"), asked, "the bundle that declares it came alone");

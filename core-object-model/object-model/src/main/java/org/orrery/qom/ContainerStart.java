@@ -48,20 +48,21 @@ public final class ContainerStart {
     /**
      * Asks for what brings {@code wanted} (a command's name, or null for everything): a marker that can bring it
      * alone does so before this returns; otherwise this asks for the rest of the phase and waits until it is
-     * over (bounded). Returns at once when no phase is under way. A caller that still misses what it wanted
-     * after a targeted answer asks again with null.
+     * over (bounded). Returns at once when no phase is under way. True when a marker brought what declares
+     * {@code wanted} alone (its services may still be arriving); a caller that still misses it then, after a
+     * while, asks again with null.
      */
     @SuppressWarnings("unchecked")
-    public void await(String wanted) {
+    public boolean await(String wanted) {
         List<Runnable> asked;
         synchronized (markers) {
-            if (markers.isEmpty()) return;
+            if (markers.isEmpty()) return false;
             asked = List.copyOf(markers);
         }
         if (wanted != null) {
             for (Runnable marker : asked) {
                 try {
-                    if (marker instanceof Predicate<?> bringer && ((Predicate<String>) bringer).test(wanted)) return;
+                    if (marker instanceof Predicate<?> bringer && ((Predicate<String>) bringer).test(wanted)) return true;
                 } catch (RuntimeException e) {
                     LOG.warning("asking the start for " + wanted + " failed: " + e);
                 }
@@ -82,9 +83,10 @@ public final class ContainerStart {
                     markers.wait(left / 1_000_000 + 1);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
+                    return false;
                 }
             }
         }
+        return false;
     }
 }

@@ -63,10 +63,12 @@ public final class CommandLayerImpl implements CommandLayer {
 
     /** The commands whose answer lists what the installed bundles provide. */
     private static final Set<String> LISTINGS = Set.of("query-commands", "query-qmp-schema");
+    /** How long a command whose bundle the start has just brought may take to reach the layer. */
+    private static final long BROUGHT_COMMAND_WAIT_NANOS = 10_000_000_000L;
 
     private final List<Module> modules = new ArrayList<>();
     /** Waits while the container is still starting bundles (see {@link #setStartupWait}); a no-op by default. */
-    private volatile java.util.function.Consumer<String> startupWait = wanted -> { };
+    private volatile java.util.function.Predicate<String> startupWait = wanted -> false;
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
     /** The current view; null after a change until the next read builds it (many modules come at start). */
     private volatile Snapshot snapshot;
@@ -92,6 +94,7 @@ public final class CommandLayerImpl implements CommandLayer {
         synchronized (this) {
             modules.add(new Module(key, entities, handlers));
             snapshot = null;
+            notifyAll();   // a command asked for may have come
         }
         changed();
     }
@@ -153,17 +156,31 @@ public final class CommandLayerImpl implements CommandLayer {
      * answers of the fully started container; every other command runs at once. The wait is given the missing
      * command's name (null for a listing), so the start may bring just the bundle that declares it.
      */
-    public void setStartupWait(java.util.function.Consumer<String> wait) { this.startupWait = wait; }
+    public void setStartupWait(java.util.function.Predicate<String> wait) { this.startupWait = wait; }
 
     /**
      * The snapshot once the start has had its chance to bring {@code name}: the bundle that declares it alone when
      * the start knows it, or else the whole start.
      */
     private Snapshot awaitCommand(String name) {
-        startupWait.accept(name);
+        if (startupWait.test(name)) {
+            // the bundle that declares it has started; its command module may still be on its way to the layer
+            long deadline = System.nanoTime() + BROUGHT_COMMAND_WAIT_NANOS;
+            synchronized (this) {
+                long left;
+                while (!snapshot().handlers().containsKey(name) && (left = deadline - System.nanoTime()) > 0) {
+                    try {
+                        wait(left / 1_000_000 + 1);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                }
+            }
+        }
         Snapshot s = snapshot();
         if (s.handlers().containsKey(name)) return s;
-        startupWait.accept(null);
+        startupWait.test(null);
         return snapshot();
     }
 
@@ -171,7 +188,7 @@ public final class CommandLayerImpl implements CommandLayer {
     public JsonNode execute(ObjectTree tree, String command, Value arguments, Session session) {
         Snapshot s = snapshot();
         if (LISTINGS.contains(command)) {
-            startupWait.accept(null);
+            startupWait.test(null);
             s = snapshot();
         } else if (!s.handlers().containsKey(command)) {
             s = awaitCommand(command);
