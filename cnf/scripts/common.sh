@@ -10,6 +10,8 @@ ORRERY_BUILD_STAMP="$ORRERY_DIST/BUILD"
 ORRERY_JIT_DIRECTIVES="$ORRERY_ROOT/cnf/scripts/jit-directives.json"
 ORRERY_PREFERRED_JDK=/usr/lib/jvm/temurin-25-jdk-amd64
 ORRERY_MIN_JAVA=25
+# The guest the AOT cache's training run boots, when installed (package u-boot-qemu; see orrery_aot_option)
+ORRERY_TRAINING_GUEST=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
 
 orrery_die() {
     echo "$(basename "$0"): $*" >&2
@@ -181,19 +183,23 @@ orrery_answers_without_container() {
 # stale cache, so a changed jar means a new file. Made once by a training run that does what a real
 # start does (the launcher's AotTraining: a machine built, a QMP session, the guest running for a
 # moment, quit), with the bare container as the fallback when no machine can be built; written
-# atomically so concurrent runs never see half a file. Needs orrery_jvm_options. Prints the option to
-# use, or nothing when unavailable. ORRERY_NO_AOT=1 turns it off.
+# atomically so concurrent runs never see half a file. The guest is Debian's U-Boot when installed
+# (a real boot's code for the engines' profiles; without it OpenSBI finds no next stage and traps).
+# Needs orrery_jvm_options. Prints the option to use, or nothing when unavailable. ORRERY_NO_AOT=1
+# turns it off.
 orrery_aot_option() {
     [[ -z ${ORRERY_NO_AOT:-} && ${ORRERY_JAVA_OPTS:-} != *AOTCache* ]] || return 0
     local key cache tmp work
-    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; cat "$ORRERY_JIT_DIRECTIVES"; echo "$(<"$JAVA_HOME/release")") | cksum)
+    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; cat "$ORRERY_JIT_DIRECTIVES"; echo "$(<"$JAVA_HOME/release")"; ls -l --time-style=+%s "$ORRERY_TRAINING_GUEST" 2>/dev/null) | cksum)
     key=${key%% *}
     cache="$ORRERY_DIST/aot/orrery-$key.aot"
     if [[ ! -f $cache ]]; then
         mkdir -p "$ORRERY_DIST/aot" 2>/dev/null || return 0
         tmp="$cache.$$.tmp"
         work=$(mktemp -d)
-        if orrery_aot_train "$tmp" -Dorrery.aot.training="$work/qmp.sock" -machine virt -nographic -S \
+        local guest=()
+        [[ -f $ORRERY_TRAINING_GUEST ]] && guest=(-kernel "$ORRERY_TRAINING_GUEST")
+        if orrery_aot_train "$tmp" -Dorrery.aot.training="$work/qmp.sock" -machine virt -nographic -S "${guest[@]}" \
                 -qmp "unix:$work/qmp.sock,server=on,wait=off" </dev/null \
            || echo 'lb' | orrery_aot_train "$tmp"; then
             find "$ORRERY_DIST/aot" -name 'orrery-*.aot' -delete 2>/dev/null || true
