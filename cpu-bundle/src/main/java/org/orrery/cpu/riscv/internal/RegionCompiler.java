@@ -191,7 +191,9 @@ final class RegionCompiler {
     private static CompiledRegion instantiate(byte[] bytes, long[][] tlbArrays) {
         try {
             MethodHandles.Lookup hidden = LOOKUP.defineHiddenClassWithClassData(bytes, tlbArrays, true);
-            return (CompiledRegion) hidden.findConstructor(hidden.lookupClass(), java.lang.invoke.MethodType.methodType(void.class)).invoke();
+            // by reflection, not a constructor method handle: making one per class ran java.lang.invoke's resolution
+            // and adapter code for every region (ARCHITECTURE.md, "What a two-hart job competes with")
+            return (CompiledRegion) hidden.lookupClass().getDeclaredConstructor().newInstance();
         } catch (Throwable e) {
             throw new IllegalStateException("could not load a translated region: " + e, e);
         }
