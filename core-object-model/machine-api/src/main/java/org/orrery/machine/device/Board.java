@@ -55,7 +55,7 @@ public abstract class Board extends Device {
             QObject h = tree().resolve(holder);
             if (h != null) coldPlugged.addAll(h.children().values());
         }
-        coldPlugged.sort(java.util.Comparator.comparingLong(QObject::creationSerial));
+        coldPlugged.sort((a, b) -> Long.compare(a.creationSerial(), b.creationSerial()));
         for (QObject d : coldPlugged) if (!d.isRealized()) d.realize();
     }
 

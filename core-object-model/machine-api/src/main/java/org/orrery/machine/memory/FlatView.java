@@ -1,7 +1,6 @@
 package org.orrery.machine.memory;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /** An immutable, sorted, non-overlapping list of sections: the region tree resolved for lookup. */
@@ -33,7 +32,8 @@ public final class FlatView {
     static FlatView of(MemoryRegion root) {
         List<Section> out = new ArrayList<>();
         render(root, 0, 0, root.size(), out);
-        out.sort(Comparator.comparingLong(Section::start));
+        // a lambda, not Comparator.comparingLong: the JDK links its serializable lambdas at run time (Start-up)
+        out.sort((a, b) -> Long.compare(a.start(), b.start()));
         return new FlatView(out);
     }
 
@@ -46,7 +46,7 @@ public final class FlatView {
             case ALIAS -> renderAlias(r.aliasTarget(), base - r.aliasOffset(), start, end, out);
             case CONTAINER -> {
                 List<MemoryRegion.Placement> subs = new ArrayList<>(r.subregions());
-                subs.sort(Comparator.comparingInt(MemoryRegion.Placement::priority));
+                subs.sort((a, b) -> Integer.compare(a.priority(), b.priority()));
                 for (MemoryRegion.Placement p : subs) render(p.region(), base + p.offset(), start, end, out);
             }
         }

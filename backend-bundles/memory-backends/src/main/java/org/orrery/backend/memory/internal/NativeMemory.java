@@ -56,6 +56,20 @@ final class NativeMemory {
 
     private NativeMemory() { }
 
+    /**
+     * Makes one mmap call that maps nothing (a length of 0 is refused with EINVAL), so the invoker behind
+     * {@code invokeExact} is linked before the board's first allocation: NativeMemoryPreparation calls it on its
+     * own thread, where it costs the command line's thread nothing.
+     */
+    static void linkCall() {
+        if (MMAP == null) return;
+        try {
+            long ignored = (long) MMAP.invokeExact(0L, 0L, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0L);
+        } catch (Throwable e) {
+            // the first allocation reports what is wrong
+        }
+    }
+
     /** Zero-filled memory of {@code size} bytes, unmapped when {@code arena} closes. */
     static MemorySegment anonymous(Arena arena, long size, boolean shared, boolean reserve) throws AllocationFailure {
         if (MMAP != null) {

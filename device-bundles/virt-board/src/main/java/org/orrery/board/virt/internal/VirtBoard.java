@@ -1,5 +1,6 @@
 package org.orrery.board.virt.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import org.orrery.device.support.InterruptController;
 import org.orrery.device.support.MmioDevice;
@@ -23,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.logging.Logger;
 
@@ -157,12 +157,11 @@ final class VirtBoard extends Board {
 
     private static void set(QObject o, String prop, Object v) {
         JsonNodeFactory f = JsonNodeFactory.instance;
-        var node = switch (v) {
-            case Integer i -> f.numberNode(i.longValue());
-            case Long l -> f.numberNode(l);
-            case Boolean b -> f.booleanNode(b);
-            default -> f.textNode(v.toString());
-        };
+        JsonNode node;
+        if (v instanceof Integer i) node = f.numberNode(i.longValue());
+        else if (v instanceof Long l) node = f.numberNode(l);
+        else if (v instanceof Boolean b) node = f.booleanNode(b);
+        else node = f.textNode(v.toString());
         o.setProperty(prop, Value.ofJson(prop, node));
     }
 
@@ -190,7 +189,9 @@ final class VirtBoard extends Board {
 
     @Override public List<Hart> harts() {
         List<CpuDevice> sorted = new ArrayList<>(cpus);
-        sorted.sort(Comparator.comparingLong(c -> c.get(CpuDevice.HART_ID)));
+        // lambdas and instanceof, not Comparator.comparingLong or a type switch: the JDK links those at run time
+        // on the command line's thread (ARCHITECTURE.md, Start-up)
+        sorted.sort((a, b) -> Long.compare(a.get(CpuDevice.HART_ID), b.get(CpuDevice.HART_ID)));
         List<Hart> out = new ArrayList<>();
         for (CpuDevice c : sorted) out.add(c.hart());
         return out;
@@ -214,7 +215,7 @@ final class VirtBoard extends Board {
             }
             out.add(o);
         }
-        transports.sort(Comparator.comparingLong((QObject o) -> ((MmioDevice) o).base()).reversed());
+        transports.sort((a, b) -> Long.compare(((MmioDevice) b).base(), ((MmioDevice) a).base()));
         for (int i = 0; i < transportSlots.size(); i++) out.set(transportSlots.get(i), transports.get(i));
         return out;
     }
