@@ -27,7 +27,6 @@ public final class MachineManagerComponent implements MachineManager {
     private final TypeRegistry registry;
     private final Map<String, MachineImpl> machines = new ConcurrentHashMap<>();
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, target = "(orrery.exit=true)")
     private volatile IntConsumer exitService;
 
     private volatile boolean containerStopping;
@@ -42,6 +41,16 @@ public final class MachineManagerComponent implements MachineManager {
                 for (MachineImpl m : machines.values()) m.containerStopping();
             }
         });
+    }
+
+    // Bind methods, not field injection: Declarative Services sets a field through a reflective field accessor the
+    // JDK builds from method handles at run time, a cost on the start's critical path (ARCHITECTURE.md, Start-up).
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, target = "(orrery.exit=true)",
+            unbind = "unsetExitService")
+    void setExitService(IntConsumer exit) { exitService = exit; }
+
+    void unsetExitService(IntConsumer exit) {
+        if (exitService == exit) exitService = null;
     }
 
     /** Outside a container (tests): nothing tells it the container stops. */
