@@ -36,7 +36,14 @@ public final class CodePages {
         Page(long generation) { this.generation = generation; }
     }
 
-    private record Key(Object flavor, long entry) { }
+    /**
+     * With equals and hashCode of its own: a record's generated ones are linked by the JDK at their first call
+     * (method handles spun at run time), which was on the hart's thread as the guest started, ~5 ms.
+     */
+    private record Key(Object flavor, long entry) {
+        @Override public boolean equals(Object o) { return o instanceof Key k && entry == k.entry && Objects.equals(flavor, k.flavor); }
+        @Override public int hashCode() { return 31 * Objects.hashCode(flavor) + Long.hashCode(entry); }
+    }
     private record Shared(long generation, Object translation) { }
 
     private final List<Holder> holders = new CopyOnWriteArrayList<>();

@@ -14,6 +14,7 @@ import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import org.orrery.cpu.riscv.internal.RegionDiscovery.Block;
 import org.orrery.cpu.riscv.internal.RegionDiscovery.Insn;
 import org.orrery.cpu.riscv.internal.RegionDiscovery.Region;
@@ -113,7 +114,18 @@ final class RegionCompiler {
     }
 
     /** What the code a hart gets from guest instructions depends on: harts that agree share regions. */
-    record Flavor(int xlen, boolean m, boolean a, boolean f, boolean d, boolean c, TlbBank tlbBank) { }
+    record Flavor(int xlen, boolean m, boolean a, boolean f, boolean d, boolean c, TlbBank tlbBank) {
+        // equals and hashCode of its own, as CodePages' key that holds it: a record's are linked at their first call
+        @Override public boolean equals(Object o) {
+            return o instanceof Flavor x && xlen == x.xlen && m == x.m && a == x.a && f == x.f && d == x.d && c == x.c
+                    && Objects.equals(tlbBank, x.tlbBank);
+        }
+
+        @Override public int hashCode() {
+            int extensions = (m ? 1 : 0) | (a ? 2 : 0) | (f ? 4 : 0) | (d ? 8 : 0) | (c ? 16 : 0);
+            return (31 * xlen + extensions) * 31 + Objects.hashCode(tlbBank);
+        }
+    }
 
     /** A translated region with its guest listing (for -d in_asm). */
     record Result(CompiledRegion region, String listing) { }
