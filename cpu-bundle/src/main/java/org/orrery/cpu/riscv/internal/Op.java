@@ -40,7 +40,13 @@ final class Op {
         return op | rd << 8 | rs1 << 14 | rs2 << 19 | rs3 << 24 | (len32 ? 1 << 29 : 0);
     }
 
-    private static final String[] NAMES = names();
+    /**
+     * The mnemonics, for listings only (-d in_asm): built on first use, not in Op's initialiser, which the hart's
+     * thread runs as the guest starts (reading ~150 fields reflectively makes a method handle for each).
+     */
+    private static final class Names {
+        static final String[] NAMES = names();
+    }
 
     private static String[] names() {
         String[] n = new String[256];
@@ -58,7 +64,7 @@ final class Op {
 
     /** The decoded instruction for logs, e.g. "addi rd=10 rs1=11 rs2=0 imm=4". */
     static String name(int w, int imm) {
-        String n = NAMES[w & 0xff];
+        String n = Names.NAMES[w & 0xff];
         return (n == null ? "op" + (w & 0xff) : n) + " rd=" + rd(w) + " rs1=" + rs1(w) + " rs2=" + rs2(w) + " imm=" + imm;
     }
 
