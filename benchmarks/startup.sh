@@ -19,7 +19,7 @@ command -v qemu-system-riscv64 >/dev/null || orrery_die "missing qemu-system-ris
 orrery_select_jdk
 orrery_build_if_stale   # build and train the AOT cache once, outside the timing
 orrery_jvm_options
-orrery_aot_option >/dev/null
+orrery_aot_option
 export ORRERY_NO_BUILD=1
 
 machine=(-machine virt -nographic -serial null -monitor none)

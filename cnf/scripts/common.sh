@@ -1,7 +1,16 @@
 # Shell functions shared by ./orrery, ./run-tests and benchmarks/startup.sh. Source it; do
 # not run it. Every function prints one clear line and exits 1 when it cannot do its job.
 
-ORRERY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Found with builtins when the path this file was sourced by is plain (./orrery does that on every start, and
+# each subshell or command costs milliseconds on a small host), else by cd and pwd.
+orrery_common=${BASH_SOURCE[0]}
+[[ $orrery_common == /* ]] || orrery_common=$PWD/${orrery_common#./}
+if [[ $orrery_common == */cnf/scripts/common.sh && $orrery_common != */./* && $orrery_common != */../* ]]; then
+    ORRERY_ROOT=${orrery_common%/cnf/scripts/common.sh}
+else
+    ORRERY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+fi
+unset orrery_common
 # ORRERY_DIST may name another copy of the distribution to run (with ORRERY_NO_BUILD=1; tests do).
 ORRERY_DIST="${ORRERY_DIST:-$ORRERY_ROOT/bundles/distribution/target/orrery}"
 # Written by every build of the distribution module; sources newer than it mean "stale".
@@ -18,32 +27,33 @@ orrery_die() {
     exit 1
 }
 
-# The feature release of the JDK at $1 (e.g. 25), read from its release file without
-# starting a JVM; empty if $1 is not a JDK.
+# Sets ORRERY_JAVA_FEATURE to the feature release of the JDK at $1 (e.g. 25), read from its release file
+# without starting a JVM; empty if $1 is not a JDK. Builtins only, and no subshell to capture a result:
+# ./orrery runs this on every start.
 orrery_java_feature_version() {
     local release="$1/release" line
+    ORRERY_JAVA_FEATURE=""
     [[ -x $1/bin/java && -r $release ]] || return 0
-    # read with builtins: ./orrery runs this on every start
     while IFS= read -r line; do
         if [[ $line =~ ^JAVA_VERSION=\"([0-9]+) ]]; then
-            echo "${BASH_REMATCH[1]}"
-            return
+            ORRERY_JAVA_FEATURE=${BASH_REMATCH[1]}
+            return 0
         fi
     done <"$release"
+    return 0
 }
 
 # Exports JAVA_HOME: the caller's JAVA_HOME when it is a JDK >= 25, else Temurin 25.
 orrery_select_jdk() {
-    local version
     if [[ -n ${JAVA_HOME:-} ]]; then
-        version=$(orrery_java_feature_version "$JAVA_HOME")
-        if [[ -n $version && $version -ge $ORRERY_MIN_JAVA ]]; then
+        orrery_java_feature_version "$JAVA_HOME"
+        if [[ -n $ORRERY_JAVA_FEATURE && $ORRERY_JAVA_FEATURE -ge $ORRERY_MIN_JAVA ]]; then
             export JAVA_HOME
             return
         fi
     fi
-    version=$(orrery_java_feature_version "$ORRERY_PREFERRED_JDK")
-    if [[ -n $version && $version -ge $ORRERY_MIN_JAVA ]]; then
+    orrery_java_feature_version "$ORRERY_PREFERRED_JDK"
+    if [[ -n $ORRERY_JAVA_FEATURE && $ORRERY_JAVA_FEATURE -ge $ORRERY_MIN_JAVA ]]; then
         export JAVA_HOME="$ORRERY_PREFERRED_JDK"
         return
     fi
@@ -110,7 +120,7 @@ orrery_install_test_packages() {
     local missing list="${1:-$ORRERY_ROOT/cnf/scripts/test-packages.txt}" checked
     # A check that found everything is remembered until dpkg's database or the list changes (saves the
     # dpkg-query on every start of ./orrery).
-    checked="$ORRERY_DIST/.packages-checked-$(basename "$list")"
+    checked="$ORRERY_DIST/.packages-checked-${list##*/}"
     [[ -f $checked && $checked -nt /var/lib/dpkg/status && $checked -nt $list ]] && return
     command -v dpkg-query >/dev/null || { echo "$(basename "$0"): not Debian; install the packages in ${list#"$ORRERY_ROOT"/} yourself" >&2; return; }
     missing=$(orrery_missing_test_packages "$list")
@@ -188,22 +198,32 @@ orrery_answers_without_container() {
     return 1
 }
 
-# The JDK's ahead-of-time cache for the distribution (classes loaded and linked, profiles), keyed by
-# the jars it was trained on, the JVM options and the JIT directives: JDK 25.0.3 may silently use a
-# stale cache, so a changed jar means a new file. Made once by a training run that does what a real
-# start does (the launcher's AotTraining: a machine built, a QMP session, the guest running for a
-# moment, quit), with the bare container as the fallback when no machine can be built; written
-# atomically so concurrent runs never see half a file. The guest is Debian's U-Boot when installed
-# (a real boot's code for the engines' profiles; without it OpenSBI finds no next stage and traps).
-# Needs orrery_jvm_options. Prints the option to use, or nothing when unavailable. ORRERY_NO_AOT=1
-# turns it off.
+# The JDK's ahead-of-time cache for the distribution (classes loaded and linked, profiles), made for the
+# jars it was trained on, the JVM options and the JIT directives: JDK 25.0.3 may silently use a stale cache,
+# so a changed jar means a new cache. What it was made from (the jars' and the training guest's listing with
+# sizes and mtimes, the JDK, the options, the directives, the JDK's release file) is kept beside it in
+# aot/orrery.aot.inputs and compared as text on every start: one `ls` is the only command this runs then
+# (a checksum of the same text cost a handful of subshells and commands, ~25 ms on a small host). Made once
+# by a training run that does what a real start does (the launcher's AotTraining: a machine built, a QMP
+# session, the guest running for a moment, quit), with the bare container as the fallback when no machine
+# can be built; the cache is moved into place before its inputs file, so a run that reads the new inputs
+# finds the new cache (one that reads the old inputs trains again). The guest is Debian's U-Boot when
+# installed (a real boot's code for the engines' profiles; without it OpenSBI finds no next stage and traps).
+# Needs orrery_jvm_options. Sets ORRERY_AOT_OPTION to the option to use, or to nothing when unavailable.
+# ORRERY_NO_AOT=1 turns it off.
 orrery_aot_option() {
+    ORRERY_AOT_OPTION=""
     [[ -z ${ORRERY_NO_AOT:-} && ${ORRERY_JAVA_OPTS:-} != *AOTCache* ]] || return 0
-    local key cache tmp work
-    key=$( (cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles 2>/dev/null; echo "$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}"; cat "$ORRERY_JIT_DIRECTIVES"; echo "$(<"$JAVA_HOME/release")"; ls -l --time-style=+%s "$ORRERY_TRAINING_GUEST" 2>/dev/null) | cksum)
-    key=${key%% *}
-    cache="$ORRERY_DIST/aot/orrery-$key.aot"
-    if [[ ! -f $cache ]]; then
+    local cache="$ORRERY_DIST/aot/orrery.aot" listing="" directives="" release="" recorded="" inputs tmp work
+    listing=$(cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles "$ORRERY_TRAINING_GUEST" 2>/dev/null) || true
+    { IFS= read -r -d '' directives <"$ORRERY_JIT_DIRECTIVES"; } 2>/dev/null || true
+    { IFS= read -r -d '' release <"$JAVA_HOME/release"; } 2>/dev/null || true
+    inputs="$listing
+$JAVA_HOME ${ORRERY_JVM_OPTIONS[*]}
+$directives
+$release"
+    [[ -f $cache ]] && { { IFS= read -r -d '' recorded <"$cache.inputs"; } 2>/dev/null || true; }
+    if [[ ! -f $cache || $recorded != "$inputs" ]]; then
         mkdir -p "$ORRERY_DIST/aot" 2>/dev/null || return 0
         tmp="$cache.$$.tmp"
         work=$(mktemp -d)
@@ -212,15 +232,16 @@ orrery_aot_option() {
         if orrery_aot_train "$tmp" -Dorrery.aot.training="$work/qmp.sock" -machine virt -nographic -S "${guest[@]}" \
                 -qmp "unix:$work/qmp.sock,server=on,wait=off" </dev/null \
            || echo 'lb' | orrery_aot_train "$tmp"; then
+            # caches named by a checksum of their inputs, as earlier builds of this script kept them
             find "$ORRERY_DIST/aot" -name 'orrery-*.aot' -delete 2>/dev/null || true
-            mv -f "$tmp" "$cache"
+            mv -f "$tmp" "$cache" && printf '%s' "$inputs" >"$tmp.inputs" && mv -f "$tmp.inputs" "$cache.inputs" || true
         else
-            rm -f "$tmp" "$tmp.config" 2>/dev/null
+            rm -f "$tmp" "$tmp.config" 2>/dev/null || true
         fi
         rm -rf "$work"
-        [[ -f $cache ]] || return 0
+        [[ -f $cache && -f $cache.inputs ]] || return 0
     fi
-    echo "-XX:AOTCache=$cache"
+    ORRERY_AOT_OPTION="-XX:AOTCache=$cache"
 }
 
 # One training run writing the AOT cache $1; the remaining arguments are system properties (-D...) and
