@@ -183,6 +183,10 @@ orrery_jvm_options() {
     local thp=""
     { read -r thp < /sys/kernel/mm/transparent_hugepage/enabled; } 2>/dev/null || true
     [[ $thp == *"[always]"* || $thp == *"[madvise]"* ]] && ORRERY_JVM_OPTIONS+=(-XX:+UseTransparentHugePages)
+    # glibc's malloc keeps the memory HotSpot's compilers free (their arenas: tens of megabytes for a big C2
+    # compile) for the next compile instead of unmapping it and faulting it in again: blocks under 32 MiB come
+    # from its heaps, which it trims only past 256 MiB free. Not where the caller set tunables of its own.
+    [[ -n ${GLIBC_TUNABLES:-} ]] || export GLIBC_TUNABLES=glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=16777216
     return 0
 }
 
