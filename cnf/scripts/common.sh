@@ -206,8 +206,9 @@ orrery_answers_without_container() {
 # jars it was trained on, the JVM options and the JIT directives: JDK 25.0.3 may silently use a stale cache,
 # so a changed jar means a new cache. What it was made from (the jars' and the training guest's listing with
 # sizes and mtimes, the JDK, the options, the directives, the JDK's release file) is kept beside it in
-# aot/orrery.aot.inputs and compared as text on every start: one `ls` is the only command this runs then
-# (a checksum of the same text cost a handful of subshells and commands, ~25 ms on a small host). Made once
+# aot/orrery.aot.inputs and compared as text on every start, read with builtins (bash's loadable stat where
+# installed, else one `ls`; a checksum of the same text cost a handful of subshells and commands, and `ls`
+# alone 12-30 ms to start, on a small host). Made once
 # by a training run that does what a real start does (the launcher's AotTraining: a machine built, a QMP
 # session, the guest running for a moment, quit), with the bare container as the fallback when no machine
 # can be built; the cache is moved into place before its inputs file, so a run that reads the new inputs
@@ -218,8 +219,19 @@ orrery_answers_without_container() {
 orrery_aot_option() {
     ORRERY_AOT_OPTION=""
     [[ -z ${ORRERY_NO_AOT:-} && ${ORRERY_JAVA_OPTS:-} != *AOTCache* ]] || return 0
-    local cache="$ORRERY_DIST/aot/orrery.aot" listing="" directives="" release="" recorded="" inputs tmp work
-    listing=$(cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles "$ORRERY_TRAINING_GUEST" 2>/dev/null) || true
+    local cache="$ORRERY_DIST/aot/orrery.aot" listing="" directives="" release="" recorded="" inputs tmp work file
+    if enable -f /usr/lib/bash/stat stat 2>/dev/null; then
+        # bash's loadable stat (package bash-builtins): no command to start; the change time also catches a jar
+        # copied over another with its old modification time kept (cp -p)
+        local -A st
+        for file in "$ORRERY_DIST"/lib/* "$ORRERY_DIST"/system/* "$ORRERY_DIST"/bundles/* "$ORRERY_TRAINING_GUEST"; do
+            [[ -e $file ]] && stat -A st "$file" 2>/dev/null || continue
+            listing+="${st[size]} ${st[mtime]} ${st[ctime]} ${st[inode]} ${file#"$ORRERY_DIST"/}"$'\n'
+        done
+        enable -d stat 2>/dev/null || true
+    else
+        listing=$(cd "$ORRERY_DIST" && ls -l --time-style=+%s lib system bundles "$ORRERY_TRAINING_GUEST" 2>/dev/null) || true
+    fi
     { IFS= read -r -d '' directives <"$ORRERY_JIT_DIRECTIVES"; } 2>/dev/null || true
     { IFS= read -r -d '' release <"$JAVA_HOME/release"; } 2>/dev/null || true
     inputs="$listing
