@@ -204,8 +204,8 @@ orrery_answers_without_container() {
 
 # The JDK's ahead-of-time cache for the distribution (classes loaded and linked, profiles), made for the
 # jars it was trained on, the JVM options and the JIT directives: JDK 25.0.3 may silently use a stale cache,
-# so a changed jar means a new cache. What it was made from (the jars' and the training guest's listing with
-# sizes and mtimes, the JDK, the options, the directives, the JDK's release file) is kept beside it in
+# so a changed jar means a new cache. What it was made from (the jars' and the training guest's sizes, times
+# and inodes, the JDK, the options, the directives, the JDK's release file) is kept beside it in
 # aot/orrery.aot.inputs and compared as text on every start, read with builtins (bash's loadable stat where
 # installed, else one `ls`; a checksum of the same text cost a handful of subshells and commands, and `ls`
 # alone 12-30 ms to start, on a small host). Made once
